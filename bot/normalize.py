@@ -1,0 +1,143 @@
+"""French text as typed on a phone, reduced to comparable word stems.
+
+The pipeline: fold case, accents and punctuation; expand SMS spellings; snap unknown words to the
+closest known word (typos); stem; replace synonyms (phrases included) by one canonical stem; drop
+stop words. Everything the pipeline knows about French comes from knowledge/langue.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.knowledge import Language
+
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": " ", "'": " ", "`": " ",
+                            "‘": " ", "ʼ": " ", "´": " "})
+_NON_WORD = re.compile(r"[^\w]+|_+")
+# Typos are fixed only for words long enough that one or two edits leave them recognisable.
+_MIN_SNAP_LENGTH = 5
+_LONG_WORD = 8
+_MIN_STEM_SYNONYM = 6
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower case, no accents, ligatures spelled out, punctuation and emoji turned into spaces."""
+    text = text.lower().translate(_LIGATURES)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A message as the matcher sees it."""
+
+    words: tuple[str, ...]  # folded words after SMS expansion and typo snapping, stop words kept
+    terms: tuple[str, ...]  # canonical stems of the meaningful words, in order
+    content: tuple[str, ...]  # terms without greetings and thanks ("merci, et pour ma soeur ?")
+
+
+class Analyzer:
+    """Turns text into terms; `learn` tells it the knowledge base's words, for typo snapping."""
+
+    def __init__(self, language: Language) -> None:
+        self._stemmer = snowballstemmer.stemmer("french")
+        self._sms = {fold(short): fold(full).split() for short, full in language.sms.items()}
+        self._stopwords = frozenset(fold(word) for word in language.stopwords)
+        # Synonyms are looked up by exact folded words, and by stems only for long words: the
+        # stems of short words collide ("paye" and "pays" both stem to "pay").
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for canonical, variants in language.synonyms.items():
+            target = self.stem(fold(canonical))
+            for variant in (canonical, *variants):
+                words = fold(variant).split()
+                self._phrases[tuple(words)] = target
+                if all(len(w) >= _MIN_STEM_SYNONYM for w in words):
+                    self._phrases.setdefault(tuple(self.stem(w) for w in words), target)
+        self._longest_phrase = max((len(p) for p in self._phrases), default=1)
+        self._courtesy: frozenset[str] = frozenset()
+        self._courtesy = frozenset(self.terms_of(language.courtesy))
+        self._known: set[str] = set()
+        self._by_length: dict[int, list[str]] = {}
+        self.learn(w for phrase in self._phrases for w in phrase)
+        self.learn(fold(v) for variants in language.synonyms.values() for v in variants)
+
+    def stem(self, word: str) -> str:
+        return _stem(self._stemmer, word)
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Add folded words to the vocabulary that typos are snapped to."""
+        for text in words:
+            for word in text.split():
+                if word not in self._known and len(word) >= _MIN_SNAP_LENGTH - 1:
+                    self._known.add(word)
+                    self._by_length.setdefault(len(word), []).append(word)
+        self._snap.cache_clear()
+
+    def terms_of(self, texts: Iterable[str]) -> list[str]:
+        """Terms of several knowledge-base texts, without typo snapping."""
+        return [term for text in texts for term in self.analyze(text, snap=False).terms]
+
+    def analyze(self, text: str, *, snap: bool = True) -> Analysis:
+        words: list[str] = []
+        for word in fold(text).split():
+            expansion = self._sms.get(word)
+            if expansion:
+                words.extend(expansion)
+            elif snap and word not in self._stopwords and word not in self._known:
+                words.append(self._snap(word))
+            else:
+                words.append(word)
+        stems = [self.stem(word) for word in words]
+        terms: list[str] = []
+        function_words: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self._longest_phrase, len(words) - i), 0, -1):
+                canonical = self._phrases.get(tuple(words[i : i + size]))
+                if canonical is None:
+                    canonical = self._phrases.get(tuple(stems[i : i + size]))
+                if canonical is not None:
+                    terms.append(canonical)
+                    i += size
+                    break
+            else:
+                (function_words if words[i] in self._stopwords else terms).append(stems[i])
+                i += 1
+        # "qui es-tu ?" is all stop words: then the stop words are what it says.
+        terms = terms or function_words
+        content = [term for term in terms if term not in self._courtesy]
+        return Analysis(words=tuple(words), terms=tuple(terms), content=tuple(content))
+
+    @lru_cache(maxsize=32768)  # noqa: B019 - one analyzer lives as long as its knowledge base
+    def _snap(self, word: str) -> str:
+        """The closest known word within one edit (two for long words), else the word itself."""
+        if len(word) < _MIN_SNAP_LENGTH or word.isdigit():
+            return word
+        allowed = 1 if len(word) < _LONG_WORD else 2
+        best, best_distance = word, allowed + 1
+        for length in range(len(word) - allowed, len(word) + allowed + 1):
+            candidates = self._by_length.get(length)
+            if not candidates:
+                continue
+            found = process.extractOne(word, candidates, scorer=OSA.distance,
+                                       score_cutoff=best_distance - 1)
+            # Short words must also share their first letter: "mine" is not a typo of "vine".
+            if found and found[1] < best_distance and (allowed == 2 or found[0][0] == word[0]):
+                best, best_distance = found[0], found[1]
+        return best
+
+
+@lru_cache(maxsize=65536)
+def _stem(stemmer: snowballstemmer.stemmer, word: str) -> str:
+    return str(stemmer.stemWord(word))

@@ -1,0 +1,63 @@
+"""Chat with the bot in a terminal: the same engine as Telegram, buttons numbered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from bot.dialogue import Button, Dialogue, Reply
+from bot.telegram_html import to_plain_text
+
+TERMINAL_CHAT_ID = 0
+
+
+def render(reply: Reply, labels: dict[str, str]) -> tuple[str, list[Button]]:
+    """The reply as plain text, buttons numbered from 1; returns the text and the buttons."""
+    lines: list[str] = []
+    buttons: list[Button] = []
+    if reply.edit_pressed:
+        lines.append(to_plain_text(reply.edit_pressed))
+    for message in reply.messages:
+        lines.append(message.plain_text(labels))
+        for row in message.buttons:
+            for button in row:
+                buttons.append(button)
+                target = f" ({button.url})" if button.url else ""
+                lines.append(f"  [{len(buttons)}] {button.label}{target}")
+    return "\n\n".join(line for line in lines if line), buttons
+
+
+def chat(
+    dialogue: Dialogue,
+    lines: Iterable[str],
+    write: Callable[[str], None] = print,
+) -> None:
+    """Run a conversation over `lines` (standard input by default), writing replies."""
+    texts = dialogue.texts
+    write(texts["terminal_intro"])
+    write(texts["terminal_telegram_hint"])
+    reply = dialogue.start(TERMINAL_CHAT_ID)
+    shown, buttons = render(reply, texts)
+    write(shown)
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if line.isdigit() and 1 <= int(line) <= len(buttons) and buttons[int(line) - 1].action:
+            reply = dialogue.press(TERMINAL_CHAT_ID, buttons[int(line) - 1].action)
+        elif line in {"/start", "/menu"}:
+            reply = dialogue.start(TERMINAL_CHAT_ID)
+        elif line.startswith("/") and (found := dialogue.command(TERMINAL_CHAT_ID, line[1:])):
+            reply = found
+        else:
+            reply = dialogue.text(TERMINAL_CHAT_ID, line)
+        shown, buttons = render(reply, texts)
+        write(f"\n{shown}")
+
+
+def input_lines(prompt: str = "> ") -> Iterable[str]:
+    while True:
+        try:
+            yield input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
