@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "eval":
         return _eval(dialogue, args.file, generated=not args.no_generated,
                      calibrate=args.calibrate, errors=args.errors)
-    from bot.terminal import chat as terminal_chat, input_lines
+    from bot.terminal import chat as terminal_chat
+    from bot.terminal import input_lines
 
     terminal_chat(dialogue, input_lines())
     return 0
@@ -140,7 +141,8 @@ def _eval(dialogue: Dialogue, path: str, *, generated: bool, calibrate: bool, er
     if calibrate:
         found = evaluation.calibrate(dialogue.kb, sets.get("all", examples))
         print(f"calibrated on {len(sets.get('all', examples))} messages: {found.thresholds} "
-              f"-> accuracy {found.accuracy:.1%}, confident wrong {found.confident_wrong:.1%}")
+              f"-> accuracy {found.accuracy:.1%}, confident wrong {found.confident_wrong:.1%}, "
+              f"utility {found.utility:.3f}")
     return 0
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
-from bot.matcher import Candidate, Matcher, Outcome, Thresholds, choose
+from bot.matcher import Matcher, Outcome, Thresholds, choose
 from bot.normalize import fold
 
 
@@ -146,15 +146,19 @@ class Calibration:
     thresholds: Thresholds
     accuracy: float
     confident_wrong: float
+    utility: float
 
 
 def calibrate(
     kb: KnowledgeBase, examples: Sequence[Example], max_confident_wrong: float = 0.01
 ) -> Calibration:
-    """Grid-search the thresholds on the whole set: best accuracy with few confident wrong answers.
+    """Grid-search the thresholds on the whole set, never on single messages.
 
-    Each message is ranked once per unknown-word weight; the thresholds only change the decision,
-    so thousands of combinations cost a few seconds. Ties go to the lower answer threshold.
+    Utility of one reply: 1 for the right answer or an honest fallback out of scope; 0.5 for a
+    clarification that offers the right topic, or any clarification out of scope (not wrong, but
+    a detour); 0 otherwise. Combinations with more than `max_confident_wrong` confident wrong
+    answers are excluded. Each message is ranked once per unknown-word weight; the thresholds
+    only change the decision, so thousands of combinations cost seconds.
     """
     safety = next((e.id for e in kb.entries.values() if e.kind == "safety"), None)
     best: Calibration | None = None
@@ -173,25 +177,27 @@ def calibrate(
                 continue
             thresholds = Thresholds(answer, clarify, margin, unknown_weight)
             right = wrong = 0
+            utility = 0.0
             for expect, explosive, content, polite in ranked:
-                entry = _decided_entry(content, polite, thresholds)
+                candidates, outcome = choose(content, polite, thresholds)
+                entry = candidates[0].entry_id if outcome is Outcome.ANSWER else None
                 if explosive and safety:
                     entry = safety
                 right += entry == expect
                 wrong += entry is not None and entry != expect
-            found = Calibration(thresholds, right / len(ranked), wrong / len(ranked))
+                if entry == expect and outcome is not Outcome.CLARIFY:
+                    utility += 1
+                elif outcome is Outcome.CLARIFY and entry is None and (
+                    expect is None or expect in {c.entry_id for c in candidates[:3]}
+                ):
+                    utility += 0.5
+            found = Calibration(thresholds, right / len(ranked), wrong / len(ranked),
+                                utility / len(ranked))
             if found.confident_wrong <= max_confident_wrong and (
-                best is None or found.accuracy > best.accuracy
+                best is None or found.utility > best.utility
             ):
                 best = found
     if best is None:
         raise ValueError("no thresholds keep confident wrong answers under the limit")
     return best
-
-
-def _decided_entry(
-    content: tuple[Candidate, ...], polite: tuple[Candidate, ...], thresholds: Thresholds
-) -> str | None:
-    candidates, outcome = choose(content, polite, thresholds)
-    return candidates[0].entry_id if outcome is Outcome.ANSWER else None
 

@@ -168,8 +168,8 @@ def _construct_sequence(loader: _KnowledgeLoader, node: yaml.SequenceNode) -> _L
     return items
 
 
-_KnowledgeLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)  # type: ignore[arg-type]
-_KnowledgeLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)  # type: ignore[arg-type]
+_KnowledgeLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_KnowledgeLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
 def _read_yaml(path: Path, shown: str, problems: list[str]) -> tuple[bool, Any]:

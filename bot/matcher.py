@@ -92,7 +92,8 @@ class Matcher:
         self.thresholds = thresholds
         self.analyzer = Analyzer(language)
         for entry in entries:
-            self.analyzer.learn(fold(text) for text in (*entry.questions, *entry.keywords, entry.title))
+            texts = (*entry.questions, *entry.keywords, entry.title)
+            self.analyzer.learn(fold(text) for text in texts)
         self._explosive = frozenset(self.analyzer.terms_of(language.explosive_words))
         self._found_cues = frozenset(self.analyzer.stem(fold(w)) for w in language.found_cues
                                      if " " not in fold(w))

@@ -1,0 +1,48 @@
+"""French as typed on a phone reduces to the same terms as the careful spelling."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matcher import Matcher
+from bot.normalize import fold
+
+
+def test_fold_case_accents_ligatures_apostrophes_and_emoji() -> None:
+    assert fold("Œuvre DU Comité 🙂!") == "oeuvre du comite"
+    assert fold("l’adresse d'Élise") == "l adresse d elise"
+    assert fold("Минск") == "минск"
+
+
+@pytest.mark.parametrize(("typed", "careful"), [
+    ("numero du cicr a minsk", "Numéro du CICR à Minsk"),
+    ("c koi le num du cicr", "c'est quoi le numéro du CICR"),
+    ("explosee", "explosée"),
+    ("biélorussie", "Belarus"),
+    ("Беларусь", "Bélarus"),
+    ("Минск", "minsk"),
+    ("perdu de vue", "disparu"),
+    ("un obus", "une grenade"),
+    ("ICRC", "Croix-Rouge internationale"),
+])
+def test_variants_share_terms(matcher: Matcher, typed: str, careful: str) -> None:
+    analyze = matcher.analyzer.analyze
+    assert analyze(typed).terms == analyze(careful).terms
+
+
+def test_meaningful_words_are_not_stop_words(matcher: Matcher) -> None:
+    terms = matcher.analyzer.analyze("pas de mine, merci, personne").terms
+    assert len(terms) == 4
+
+
+def test_typos_snap_to_known_words(matcher: Matcher) -> None:
+    analyze = matcher.analyzer.analyze
+    assert analyze("adrese").terms == analyze("adresse").terms
+    assert analyze("minks").terms == analyze("minsk").terms
+    # An unknown word that is no typo of a known one stays itself.
+    assert analyze("pizzeria").terms == (matcher.analyzer.stem("pizzeria"),)
+
+
+def test_politeness_is_set_apart(matcher: Matcher) -> None:
+    analysis = matcher.analyzer.analyze("merci, et pour retrouver ma soeur ?")
+    assert set(analysis.terms) - set(analysis.content) == {matcher.analyzer.stem("merci")}
