@@ -209,6 +209,8 @@ class Dialogue:
         first: list[Entry] = []
         if match.explosive_report and self._safety is not None:
             first.append(self._safety)
+            if match.remainder is not None and match.remainder.outcome is Outcome.ANSWER:
+                match = match.remainder
         best = match.best
         if match.outcome is Outcome.ANSWER and best is not None:
             return self._answer_entries(chat_id, [*first, self.kb.entries[best.entry_id]],

@@ -62,6 +62,9 @@ class Match:
     candidates: tuple[Candidate, ...]  # best first
     analysis: Analysis
     explosive_report: bool  # the message reports an explosive object: safety comes first
+    # With an explosive report: the rest of the message, matched on its own ("j'ai trouvé un
+    # obus, c'est quoi le numéro à Minsk ?" also asks for the contact).
+    remainder: Match | None = None
 
     @property
     def best(self) -> Candidate | None:
@@ -133,14 +136,20 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         analysis = self.analyzer.analyze(text)
-        ranked = self.rank(analysis)
-        candidates, outcome = choose(*ranked, self.thresholds)
-        return Match(
-            outcome=outcome,
-            candidates=candidates,
-            analysis=analysis,
-            explosive_report=self._reports_explosive(analysis),
-        )
+        explosive_report = self._reports_explosive(analysis)
+        remainder = None
+        if explosive_report:
+            rest = tuple(t for t in analysis.content
+                         if t not in self._explosive and t not in self._found_cues)
+            if rest:
+                remainder = self._decide_for(Analysis(analysis.words, rest, rest), False)
+        return self._decide_for(analysis, explosive_report, remainder)
+
+    def _decide_for(
+        self, analysis: Analysis, explosive_report: bool, remainder: Match | None = None
+    ) -> Match:
+        candidates, outcome = choose(*self.rank(analysis), self.thresholds)
+        return Match(outcome, candidates, analysis, explosive_report, remainder)
 
     def rank(self, analysis: Analysis) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]]:
         """Candidates for the message without its politeness, and with it when it had some."""

@@ -64,9 +64,18 @@ def _check_tag(token: str, open_tags: list[str]) -> str | None:
     return None
 
 
+_LINK = re.compile(r"""<a\s+href\s*=\s*"([^"]*)"\s*>(.*?)</a>""", re.DOTALL)
+
+
 def to_plain_text(text: str) -> str:
-    """What a person reads: tags removed, entities decoded."""
-    return html.unescape(re.sub(r"<[^<>]*>", "", text))
+    """What a person reads: tags removed, entities decoded, link targets kept in brackets."""
+
+    def link(found: re.Match[str]) -> str:
+        url, label = found.group(1), found.group(2)
+        shown = url.removeprefix("https://").rstrip("/")
+        return label if shown in label else f"{label} ({url})"
+
+    return html.unescape(re.sub(r"<[^<>]*>", "", _LINK.sub(link, text)))
 
 
 def telegram_length(text: str) -> int:

@@ -1,0 +1,108 @@
+"""Multi-turn scripts (tests/data/conversations.yaml) through the real bot and the Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.telegram_bot import AnyApplication
+from tests.fake_telegram import FakeTelegram
+from tests.test_telegram_e2e import app, telegram  # noqa: F401 - fixtures
+
+SCRIPTS = yaml.safe_load((Path(__file__).parent / "data" / "conversations.yaml").read_text("utf-8"))
+CHAT_IDS = itertools.count(5001)
+QUIET = 0.4  # a turn is over when the bot has sent nothing for this long
+
+
+def readable(call: dict[str, Any]) -> str:
+    if "phone_number" in call:
+        return f"{call['first_name']} {call['phone_number']}"
+    return html.unescape(re.sub(r"<[^>]+>", "", str(call.get("text", ""))))
+
+
+async def settle(telegram: FakeTelegram, before: int, timeout: float = 8.0) -> None:
+    """Wait for the first call after `before`, then until the bot has been quiet a moment."""
+    deadline = time.monotonic() + timeout
+    while len(telegram.calls) <= before and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    seen = len(telegram.calls)
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < QUIET and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+        if len(telegram.calls) != seen:
+            seen, quiet_since = len(telegram.calls), time.monotonic()
+
+
+def message_with_button(telegram: FakeTelegram, chat: int, label: str) -> tuple[int, str]:
+    """The newest message of the chat offering a button with this label: (message id, data)."""
+    for message_id in range(400, 0, -1):
+        message = telegram.message(chat, message_id)
+        if not message:
+            continue
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                if button["text"] == label and "callback_data" in button:
+                    return message_id, button["callback_data"]
+    raise AssertionError(f"no button {label!r} in chat {chat}")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s["name"] for s in SCRIPTS])
+async def test_conversation(app: AnyApplication, telegram: FakeTelegram,  # noqa: F811
+                            script: dict[str, Any]) -> None:
+    chat = next(CHAT_IDS)
+    for number, turn in enumerate(script["turns"], 1):
+        where = f"turn {number} {turn}"
+        before = len(telegram.calls)
+        sent_before = len(telegram.sent_to(chat))
+        pressed: int | None = None
+        if "say" in turn:
+            telegram.push_text(chat, turn["say"])
+        elif "command" in turn:
+            command, _, payload = turn["command"].partition(" ")
+            telegram.push_command(chat, command, args=payload)
+        elif "press" in turn:
+            pressed, data = message_with_button(telegram, chat, turn["press"])
+            telegram.push_callback(chat, data, message_id=pressed)
+        elif "inline" in turn:
+            telegram.push_inline_query(chat, turn["inline"])
+        await settle(telegram, before)
+
+        if "inline" in turn:
+            answer = telegram.calls_to("answerInlineQuery")[-1]
+            results = answer["results"]
+            assert len(results) >= turn.get("results", 1), where
+            replies = [readable({"text": r["input_message_content"]["message_text"]})
+                       for r in results[:1]]
+            calls: list[dict[str, Any]] = []
+        else:
+            calls = telegram.sent_to(chat)[sent_before:]
+            replies = [readable(call) for call in calls]
+            assert 1 <= len(calls) <= 3, f"{where}: {len(calls)} messages"
+        everything = "\n".join(replies)
+        for text in turn.get("contains", []):
+            assert text in everything, f"{where}: {text!r} missing from {everything!r}"
+        for text in turn.get("not_contains", []):
+            assert text not in everything, f"{where}: {text!r} present in {everything!r}"
+        for text in turn.get("first_contains", []):
+            assert text in replies[0], f"{where}: {text!r} not first in {replies!r}"
+        offered = [b for c in calls for row in (c.get("reply_markup") or {}).get("inline_keyboard", [])
+                   for b in row]
+        for label in turn.get("buttons", []):
+            assert label in [b["text"] for b in offered], f"{where}: no button {label!r}"
+        for url in turn.get("url_buttons", []):
+            assert any(url in b.get("url", "") for b in offered), f"{where}: no link {url!r}"
+        if "contact_card" in turn:
+            has_card = any("phone_number" in c for c in calls)
+            assert has_card == turn["contact_card"], where
+        if "edited_contains" in turn:
+            assert pressed is not None
+            edited = telegram.message(chat, pressed)
+            assert edited and turn["edited_contains"] in edited["text"], f"{where}: {edited}"
