@@ -156,9 +156,10 @@ def calibrate(
 
     Utility of one reply: 1 for the right answer or an honest fallback out of scope; 0.5 for a
     clarification that offers the right topic, or any clarification out of scope (not wrong, but
-    a detour); 0 otherwise. Combinations with more than `max_confident_wrong` confident wrong
-    answers are excluded. Each message is ranked once per unknown-word weight; the thresholds
-    only change the decision, so thousands of combinations cost seconds.
+    a detour); -1 for a confident wrong answer (worse than none); 0 otherwise. Combinations with
+    more than `max_confident_wrong` confident wrong answers are excluded. Each message is ranked
+    once per unknown-word weight; the thresholds only change the decision, so thousands of
+    combinations cost seconds.
     """
     safety = next((e.id for e in kb.entries.values() if e.kind == "safety"), None)
     best: Calibration | None = None
@@ -184,8 +185,10 @@ def calibrate(
                 if explosive and safety:
                     entry = safety
                 right += entry == expect
-                wrong += entry is not None and entry != expect
-                if entry == expect and outcome is not Outcome.CLARIFY:
+                if entry is not None and entry != expect:
+                    wrong += 1
+                    utility -= 1
+                elif entry == expect and outcome is not Outcome.CLARIFY:
                     utility += 1
                 elif outcome is Outcome.CLARIFY and entry is None and (
                     expect is None or expect in {c.entry_id for c in candidates[:3]}

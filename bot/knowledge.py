@@ -105,6 +105,7 @@ class Language:
     detail_words: frozenset[str]
     followup_starters: frozenset[str]
     followup_neutral: frozenset[str]
+    weak_words: frozenset[str]
     countries: dict[str, tuple[str, ...]]  # country id -> the place names that mean it
 
 
@@ -440,7 +441,7 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
     fields = _Fields(data, where, problems)
     count_before = len(problems)
     word_lists = ("stopwords", "courtesy", "explosive_words", "found_cues", "contact_words",
-                  "detail_words", "followup_starters", "followup_neutral")
+                  "detail_words", "followup_starters", "followup_neutral", "weak_words")
     fields.unknown(frozenset(word_lists) | {"sms", "synonyms", "countries"})
     lists = {name: frozenset(fields.texts(name)) for name in word_lists}
     sms = _word_map(fields, "sms")
@@ -459,7 +460,7 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
         explosive_words=lists["explosive_words"], found_cues=lists["found_cues"],
         contact_words=lists["contact_words"], detail_words=lists["detail_words"],
         followup_starters=lists["followup_starters"], followup_neutral=lists["followup_neutral"],
-        countries=countries,
+        weak_words=lists["weak_words"], countries=countries,
     )
 
 

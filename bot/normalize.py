@@ -54,17 +54,28 @@ class Analyzer:
         self._stemmer = snowballstemmer.stemmer("french")
         self._sms = {fold(short): fold(full).split() for short, full in language.sms.items()}
         self._stopwords = frozenset(fold(word) for word in language.stopwords)
-        # Synonyms are looked up by exact folded words, and by stems only for long words: the
-        # stems of short words collide ("paye" and "pays" both stem to "pay").
+        # Synonyms are looked up by exact folded words, and by stems only when the stems are
+        # long: short stems collide ("paye" and "pays" give "pay", "donnees" and "donne" "donne").
         self._phrases: dict[tuple[str, ...], str] = {}
         for canonical, variants in language.synonyms.items():
             target = self.stem(fold(canonical))
             for variant in (canonical, *variants):
                 words = fold(variant).split()
                 self._phrases[tuple(words)] = target
-                if all(len(w) >= _MIN_STEM_SYNONYM for w in words):
-                    self._phrases.setdefault(tuple(self.stem(w) for w in words), target)
+                stems = tuple(self.stem(w) for w in words)
+                if all(len(stem) >= _MIN_STEM_SYNONYM for stem in stems):
+                    self._phrases.setdefault(stems, target)
         self._longest_phrase = max((len(p) for p in self._phrases), default=1)
+        self._unordered = sorted(
+            ((frozenset(w for w in phrase if w not in self._stopwords), target)
+             for phrase, target in self._phrases.items()
+             if sum(w not in self._stopwords for w in phrase) >= 2),
+            key=lambda item: -len(item[0]),
+        )
+        # Words of a phrase seen without the rest ("rouge ... croix"): not unknown, just neutral.
+        self.phrase_words = frozenset(
+            self.stem(word) for phrase in self._phrases if len(phrase) > 1 for word in phrase
+        )
         self._courtesy: frozenset[str] = frozenset()
         self._courtesy = frozenset(self.terms_of(language.courtesy))
         self._known: set[str] = set()
@@ -101,6 +112,7 @@ class Analyzer:
         stems = [self.stem(word) for word in words]
         terms: list[str] = []
         function_words: list[str] = []
+        loose: dict[str, str] = {}  # content words outside any phrase -> their stems
         i = 0
         while i < len(words):
             for size in range(min(self._longest_phrase, len(words) - i), 0, -1):
@@ -112,8 +124,17 @@ class Analyzer:
                     i += size
                     break
             else:
-                (function_words if words[i] in self._stopwords else terms).append(stems[i])
+                if words[i] in self._stopwords:
+                    function_words.append(stems[i])
+                else:
+                    terms.append(stems[i])
+                    loose[words[i]] = stems[i]
                 i += 1
+        # A phrase whose words all stand in the message, out of order ("rouge ... croix").
+        for phrase_words, canonical in self._unordered:
+            if len(loose) >= len(phrase_words) and phrase_words <= loose.keys():
+                consumed = {loose.pop(word) for word in phrase_words}
+                terms = [t for t in terms if t not in consumed] + [canonical]
         # "qui es-tu ?" is all stop words: then the stop words are what it says.
         terms = terms or function_words
         content = [term for term in terms if term not in self._courtesy]

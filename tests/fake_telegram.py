@@ -50,7 +50,7 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_INLINE_RESULTS = 50
 MAX_INLINE_RESULT_ID_BYTES = 64
 
-# Sent when allowed_updates was never given or is []: Telegram leaves these out unless asked.
+# Delivered only when named in allowed_updates; left out by default (never given, or []).
 _OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _SENT_METHODS = frozenset({"sendMessage", "sendContact"})
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
@@ -480,7 +480,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeTelegram:
-    """Telegram Bot API stand-in. See the module docstring for usage."""
+    """Telegram Bot API stand-in serving ``/bot<token>/<method>`` on 127.0.0.1.
+
+    - ``push_*`` queue updates for getUpdates (offset/limit/timeout/allowed_updates
+      honoured; unconfirmed updates are delivered again, e.g. after a restart).
+    - ``calls``, ``failed_calls``, ``calls_to``, ``sent_to``, ``message`` and
+      ``wait_for``/``wait_for_async`` observe what the bot did.
+    - ``fail_next`` and ``delay_next`` inject 429/5xx answers and slow answers.
+
+    Every public method is thread-safe and may be called from the test's thread or
+    event loop while the bot talks to the server.
+    """
 
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "cicr_test_bot") -> None:
         self.token = token
@@ -696,12 +706,13 @@ class FakeTelegram:
 
         429 carries ``parameters.retry_after`` (default 1 s), which PTB turns into
         ``RetryAfter``; 5xx become ``NetworkError``; 403 defaults to "bot was
-        blocked by the user".
+        blocked by the user". ``delay`` is waited before the error is sent.
         """
         if status < 400:
             raise ValueError("status must be an HTTP error status")
-        if status == 429 and retry_after is None:
-            retry_after = 1
+        # Only 429 carries retry_after at Telegram; PTB would raise RetryAfter for any
+        # status that had it, so a "502" test would silently exercise the 429 path.
+        retry_after = (1 if retry_after is None else retry_after) if status == 429 else None
         text = description or _default_description(status, retry_after)
         self._add_fault(method, _Fault(delay, times, status, text, retry_after))
 
@@ -1067,7 +1078,7 @@ class FakeTelegram:
         self, params: JSONDict, client_gone: Callable[[], bool] = lambda: False
     ) -> list[JSONDict]:
         offset = int(params.get("offset") or 0)
-        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        limit = min(max(int(params.get("limit", 100)), 1), 100)  # clamped, as Telegram does
         timeout = max(float(params.get("timeout") or 0), 0.0)
         allowed = params.get("allowed_updates")
         if allowed is not None:

@@ -15,7 +15,6 @@ import yaml
 
 from bot.telegram_bot import AnyApplication
 from tests.fake_telegram import FakeTelegram
-from tests.test_telegram_e2e import app, telegram  # noqa: F401 - fixtures
 
 SCRIPTS = yaml.safe_load((Path(__file__).parent / "data" / "conversations.yaml").read_text("utf-8"))
 CHAT_IDS = itertools.count(5001)
@@ -55,7 +54,7 @@ def message_with_button(telegram: FakeTelegram, chat: int, label: str) -> tuple[
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s["name"] for s in SCRIPTS])
-async def test_conversation(app: AnyApplication, telegram: FakeTelegram,  # noqa: F811
+async def test_conversation(app: AnyApplication, telegram: FakeTelegram,
                             script: dict[str, Any]) -> None:
     chat = next(CHAT_IDS)
     for number, turn in enumerate(script["turns"], 1):

@@ -404,7 +404,7 @@ async def test_fail_next_429_is_retry_after(server: FakeTelegram, bot: Bot) -> N
 
 @pytest.mark.asyncio
 async def test_fail_next_502_is_network_error(server: FakeTelegram, bot: Bot) -> None:
-    server.fail_next("sendMessage", status=502, times=2)
+    server.fail_next("sendMessage", status=502, times=2, retry_after=5)  # ignored: 429 only
     for _ in range(2):
         with pytest.raises(NetworkError, match="Bad Gateway") as caught:
             await bot.send_message(CHAT, "hi")

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,12 +14,6 @@ from tests.conftest import ROOT
 from tests.fake_telegram import FakeTelegram
 
 SECRET_TEXT = "Ivan Petrovitch ne répond plus depuis mardi"
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
 
 
 def start_bot(telegram: FakeTelegram, log_level: str = "INFO") -> subprocess.Popen[str]:

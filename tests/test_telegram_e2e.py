@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.dialogue import Dialogue, Message, Reply
-from bot.telegram_bot import ALLOWED_UPDATES, AnyApplication, build_application, send_reply
+from bot.dialogue import Message, Reply
+from bot.telegram_bot import AnyApplication, send_reply
 from bot.telegram_html import MAX_MESSAGE_LENGTH, telegram_length, validate
 from tests.fake_telegram import FakeTelegram
 
 USER = 1001
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def app(telegram: FakeTelegram, dialogue: Dialogue) -> AsyncIterator[AnyApplication]:
-    settings = Settings(token=telegram.token, base_url=telegram.base_url,
-                        knowledge_dir=Path("knowledge"), log_level="INFO")
-    application = build_application(settings, dialogue, timeout=1.0)
-    async with application:
-        assert application.post_init is not None
-        await application.post_init(application)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1,
-                                                allowed_updates=ALLOWED_UPDATES)
-        yield application
-        await application.updater.stop()
-        await application.stop()
 
 
 async def sent(
