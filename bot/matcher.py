@@ -11,13 +11,14 @@ The confidence (0-100) mixes both; thresholds turn it into answer, clarify or fa
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.knowledge import Entry, Language
 from bot.normalize import Analysis, Analyzer, fold
@@ -25,7 +26,10 @@ from bot.normalize import Analysis, Analyzer, fold
 # BM25's usual constants: term-frequency saturation and length normalisation.
 _K1 = 1.2
 _B = 0.75
-_CANDIDATES = 8
+_CANDIDATES = 6
+_EXACT = 3  # candidates scored exactly: the answer, the runner-up and a third choice to offer
+_PROMISING = 16  # entries whose full BM25 score is computed
+_POSTINGS_WALKED = 64  # a word's best entries considered as candidates
 _BM25_SHARE = 10.0  # points of the 100 that go to BM25 relative to the best candidate
 
 
@@ -86,10 +90,13 @@ class _IndexedEntry:
     term_counts: Counter[str]
     length: int
     questions: list[tuple[frozenset[str], str]]  # (terms, terms joined) of each example
+    impacts: dict[str, float] = field(default_factory=dict)  # term -> its BM25 score here
+    question_weights: list[float] = field(default_factory=list)  # total weight of each example
+    question_texts: list[str] = field(default_factory=list)
 
 
 class Matcher:
-    """An index over the entries; `match` costs a few tens of microseconds on the shipped base."""
+    """An index over the entries; `match` costs about 0.1-0.2 ms, p99 under 0.3 ms at 10,000 questions."""
 
     def __init__(
         self,
@@ -108,22 +115,37 @@ class Matcher:
                                      if " " not in fold(w))
         self._found_phrases = tuple(fold(w) for w in language.found_cues if " " in fold(w))
         self._entries: list[_IndexedEntry] = []
-        self._postings: dict[str, list[tuple[int, int]]] = {}
         for entry in entries:
-            self._add(entry)
-        total = sum(e.length for e in self._entries)
-        self._average_length = total / max(len(self._entries), 1)
+            self._entries.append(self._index_entry(entry))
         count = len(self._entries)
+        document_frequency: Counter[str] = Counter()
+        for indexed in self._entries:
+            document_frequency.update(indexed.term_counts.keys())
         self._idf = {
-            term: math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
-            for term, postings in self._postings.items()
+            term: math.log(1 + (count - df + 0.5) / (df + 0.5))
+            for term, df in document_frequency.items()
         }
         # A word no entry knows is as telling as the rarest known word: it is what the message
         # is about, and nothing here explains it.
         rarest = math.log(1 + (count - 0.5) / 1.5) if count > 1 else 1.0
         self._unknown_idf = rarest * thresholds.unknown_weight
+        # BM25 impacts are computed once here, so ranking is additions only; postings are sorted
+        # by impact so that a very common word contributes its best entries first.
+        average = sum(e.length for e in self._entries) / max(count, 1)
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index, indexed in enumerate(self._entries):
+            norm = _K1 * (1 - _B + _B * indexed.length / average)
+            for term, tf in indexed.term_counts.items():
+                impact = self._idf[term] * tf * (_K1 + 1) / (tf + norm)
+                indexed.impacts[term] = impact
+                self._postings.setdefault(term, []).append((index, impact))
+            indexed.question_weights = [sum(self.weight(t) for t in terms)
+                                        for terms, _ in indexed.questions]
+            indexed.question_texts = [text for _, text in indexed.questions]
+        for postings in self._postings.values():
+            postings.sort(key=lambda posting: -posting[1])
 
-    def _add(self, entry: Entry) -> None:
+    def _index_entry(self, entry: Entry) -> _IndexedEntry:
         counts: Counter[str] = Counter()
         questions = []
         for text in (*entry.questions, entry.title):
@@ -132,10 +154,7 @@ class Matcher:
             if text != entry.title:
                 questions.append((frozenset(terms), " ".join(sorted(set(terms)))))
         counts.update(set(self.analyzer.terms_of(entry.keywords)))
-        index = len(self._entries)
-        self._entries.append(_IndexedEntry(entry.id, counts, sum(counts.values()), questions))
-        for term, count in counts.items():
-            self._postings.setdefault(term, []).append((index, count))
+        return _IndexedEntry(entry.id, counts, sum(counts.values()), questions)
 
     def weight(self, term: str) -> float:
         found = self._idf.get(term)
@@ -159,7 +178,11 @@ class Matcher:
     def _decide_for(
         self, analysis: Analysis, explosive_report: bool, remainder: Match | None = None
     ) -> Match:
-        candidates, outcome = choose(*self.rank(analysis), self.thresholds)
+        content = self._rank(analysis.content)
+        candidates, outcome = content, decide(content, self.thresholds)
+        if outcome is not Outcome.ANSWER and analysis.content != analysis.terms:
+            # Ranked with its politeness only when needed: same decision as `choose`.
+            candidates, outcome = choose(content, self._rank(analysis.terms), self.thresholds)
         return Match(outcome, candidates, analysis, explosive_report, remainder)
 
     def rank(self, analysis: Analysis) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]]:
@@ -184,35 +207,44 @@ class Matcher:
         query = list(dict.fromkeys(terms))
         if not query:
             return ()
-        bm25: dict[int, float] = {}
-        for term in query:
-            postings = self._postings.get(term)
-            if not postings:
-                continue
-            idf = self._idf[term]
-            for index, count in postings:
-                norm = _K1 * (1 - _B + _B * self._entries[index].length / self._average_length)
-                bm25[index] = bm25.get(index, 0.0) + idf * count * (_K1 + 1) / (count + norm)
-        if not bm25:
-            return ()
-        shortlist = sorted(bm25, key=bm25.__getitem__, reverse=True)[:_CANDIDATES]
-        top_bm25 = bm25[shortlist[0]]
         weights = {term: self.weight(term) for term in query}
         total_weight = sum(weights.values())
         if total_weight == 0 or all(term in self._weak for term in query):
             return ()  # nothing but neutral or weak words ("jsp", "pourquoi ?"): no evidence
+        # Candidates: each word's best entries (a bounded walk, whatever the base's size), then
+        # the full BM25 score of the most promising ones.
+        partial: dict[int, float] = {}
+        for term in query:
+            for index, impact in self._postings.get(term, ())[:_POSTINGS_WALKED]:
+                partial[index] = partial.get(index, 0.0) + impact
+        if not partial:
+            return ()
+        promising = heapq.nlargest(_PROMISING, partial, key=partial.__getitem__)
+        bm25 = {i: sum(self._entries[i].impacts.get(t, 0.0) for t in query) for i in promising}
+        shortlist = heapq.nlargest(_CANDIDATES, bm25, key=bm25.__getitem__)
+        top_bm25 = bm25[shortlist[0]]
         query_set = frozenset(query)
         query_text = " ".join(sorted(query_set))
-        scored = []
+        # Closeness costs most; coverage bounds the score, so it is computed only for the
+        # candidates that can still reach the first places.
+        bounded = []
         for i in shortlist:
             entry = self._entries[i]
-            judged = self._confidence(entry, query_set, query_text, weights, total_weight)
+            coverage = sum(weights[t] for t in query_set if t in entry.term_counts) / total_weight
             # Among entries that explain the message equally, prefer the one it is most about.
-            scored.append(Candidate(entry.entry_id, judged + _BM25_SHARE * bm25[i] / top_bm25))
-        scored.sort(key=lambda c: c.score, reverse=True)
+            preference = _BM25_SHARE * bm25[i] / top_bm25
+            bounded.append((_score(coverage, 1.0) + preference, coverage, preference, entry))
+        bounded.sort(key=lambda item: -item[0])
+        scored: list[Candidate] = []
+        for upper, coverage, preference, entry in bounded:
+            if len(scored) >= _EXACT and scored[_EXACT - 1].score >= upper:
+                break
+            closeness = self._closeness(entry, query_set, query_text, weights, total_weight)
+            scored.append(Candidate(entry.entry_id, _score(coverage, closeness) + preference))
+            scored.sort(key=lambda c: c.score, reverse=True)
         return tuple(scored)
 
-    def _confidence(
+    def _closeness(
         self,
         entry: _IndexedEntry,
         query: frozenset[str],
@@ -220,16 +252,24 @@ class Matcher:
         weights: dict[str, float],
         total_weight: float,
     ) -> float:
-        explained = sum(weights[t] for t in query if t in entry.term_counts)
-        coverage = explained / total_weight
+        """How near the message is to the entry's nearest example question (0-1)."""
         closeness = 0.0
-        for terms, text in entry.questions:
+        for (terms, _), question_weight in zip(entry.questions, entry.question_weights, strict=True):
             shared = sum(weights[t] for t in query & terms)
-            union = total_weight + sum(self.weight(t) for t in terms - query)
-            closeness = max(closeness, shared / union, fuzz.ratio(query_text, text) / 100 * 0.9)
-        return (100 - _BM25_SHARE) * (0.65 * coverage + 0.35 * closeness)
+            if shared:
+                # Weighted Jaccard: shared weight over the weight of both word sets together.
+                closeness = max(closeness, shared / (total_weight + question_weight - shared))
+        # Letter by letter, for what typo snapping missed; only if it can beat the word score.
+        nearest = process.extractOne(query_text, entry.question_texts, scorer=fuzz.ratio,
+                                     score_cutoff=min(closeness / 0.9 * 100, 100.0))
+        if nearest is not None:
+            closeness = max(closeness, nearest[1] / 100 * 0.9)
+        return closeness
 
 
+def _score(coverage: float, closeness: float) -> float:
+    """Confidence out of the points BM25's preference leaves: coverage first, then closeness."""
+    return (100 - _BM25_SHARE) * (0.65 * coverage + 0.35 * closeness)
 
 def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Outcome:
     if not candidates or candidates[0].score < thresholds.clarify:

@@ -66,12 +66,13 @@ class Analyzer:
                 if all(len(stem) >= _MIN_STEM_SYNONYM for stem in stems):
                     self._phrases.setdefault(stems, target)
         self._longest_phrase = max((len(p) for p in self._phrases), default=1)
-        self._unordered = sorted(
-            ((frozenset(w for w in phrase if w not in self._stopwords), target)
-             for phrase, target in self._phrases.items()
-             if sum(w not in self._stopwords for w in phrase) >= 2),
-            key=lambda item: -len(item[0]),
-        )
+        # Phrases by each of their content words, longest first, for the out-of-order lookup.
+        self._unordered: dict[str, list[tuple[frozenset[str], str]]] = {}
+        for phrase, target in sorted(self._phrases.items(), key=lambda item: -len(item[0])):
+            content_words = frozenset(w for w in phrase if w not in self._stopwords)
+            if len(content_words) >= 2:
+                for word in content_words:
+                    self._unordered.setdefault(word, []).append((content_words, target))
         # Words of a phrase seen without the rest ("rouge ... croix"): not unknown, just neutral.
         self.phrase_words = frozenset(
             self.stem(word) for phrase in self._phrases if len(phrase) > 1 for word in phrase
@@ -79,7 +80,8 @@ class Analyzer:
         self._courtesy: frozenset[str] = frozenset()
         self._courtesy = frozenset(self.terms_of(language.courtesy))
         self._known: set[str] = set()
-        self._by_length: dict[int, list[str]] = {}
+        # Snap candidates by (length, first letter).
+        self._by_shape: dict[tuple[int, str], list[str]] = {}
         self.learn(w for phrase in self._phrases for w in phrase)
         self.learn(fold(v) for variants in language.synonyms.values() for v in variants)
 
@@ -92,7 +94,7 @@ class Analyzer:
             for word in text.split():
                 if word not in self._known and len(word) >= _MIN_SNAP_LENGTH - 1:
                     self._known.add(word)
-                    self._by_length.setdefault(len(word), []).append(word)
+                    self._by_shape.setdefault((len(word), word[0]), []).append(word)
         self._snap.cache_clear()
 
     def terms_of(self, texts: Iterable[str]) -> list[str]:
@@ -131,10 +133,12 @@ class Analyzer:
                     loose[words[i]] = stems[i]
                 i += 1
         # A phrase whose words all stand in the message, out of order ("rouge ... croix").
-        for phrase_words, canonical in self._unordered:
-            if len(loose) >= len(phrase_words) and phrase_words <= loose.keys():
-                consumed = {loose.pop(word) for word in phrase_words}
-                terms = [t for t in terms if t not in consumed] + [canonical]
+        for word in list(loose):
+            for phrase_words, canonical in self._unordered.get(word, ()):
+                if phrase_words <= loose.keys():
+                    consumed = {loose.pop(w) for w in phrase_words}
+                    terms = [t for t in terms if t not in consumed] + [canonical]
+                    break
         # "qui es-tu ?" is all stop words: then the stop words are what it says.
         terms = terms or function_words
         content = [term for term in terms if term not in self._courtesy]
@@ -147,14 +151,15 @@ class Analyzer:
             return word
         allowed = 1 if len(word) < _LONG_WORD else 2
         best, best_distance = word, allowed + 1
+        # The first letter must match: "mine" is no typo of "vine", and typing rarely misses
+        # the first letter; it also keeps the search to a small part of the vocabulary.
         for length in range(len(word) - allowed, len(word) + allowed + 1):
-            candidates = self._by_length.get(length)
+            candidates = self._by_shape.get((length, word[0]))
             if not candidates:
                 continue
             found = process.extractOne(word, candidates, scorer=OSA.distance,
                                        score_cutoff=best_distance - 1)
-            # Short words must also share their first letter: "mine" is not a typo of "vine".
-            if found and found[1] < best_distance and (allowed == 2 or found[0][0] == word[0]):
+            if found and found[1] < best_distance:
                 best, best_distance = found[0], found[1]
         return best
 
