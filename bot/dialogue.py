@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from bot import telegram_html
@@ -183,7 +183,7 @@ class Dialogue:
         reply = self._answer_entries(chat_id, [entry], score=100)
         if kind == CLARIFIED:
             chosen = self.texts["chosen"].replace("{title}", escape(entry.title))
-            reply = Reply(**{**reply.__dict__, "edit_pressed": chosen})
+            reply = replace(reply, edit_pressed=chosen)
         return reply
 
     def non_text(self) -> Reply:

@@ -116,9 +116,6 @@ class KnowledgeBase:
     language: Language
     files: tuple[str, ...] = field(default=())
 
-    def entry(self, entry_id: str) -> Entry:
-        return self.entries[entry_id]
-
 
 # --- YAML with line numbers -------------------------------------------------------------------
 
@@ -389,11 +386,17 @@ INTERFACE_TEXTS = {
 }
 
 
-def _parse_interface(data: Any, where: str, problems: list[str]) -> Interface | None:
+def _top_level(data: Any, where: str, problems: list[str]) -> _Fields | None:
     if not isinstance(data, _Located):
-        problems.append(f"{where}:1: the file must be a mapping of texts")
+        problems.append(f"{where}:1: the file must be a mapping of named fields")
         return None
-    fields = _Fields(data, where, problems)
+    return _Fields(data, where, problems)
+
+
+def _parse_interface(data: Any, where: str, problems: list[str]) -> Interface | None:
+    fields = _top_level(data, where, problems)
+    if fields is None:
+        return None
     count_before = len(problems)
     fields.unknown(frozenset(INTERFACE_TEXTS) | {"menu", "commands"})
     texts = {key: fields.text(key, html=is_html) or "" for key, is_html in INTERFACE_TEXTS.items()}
@@ -435,10 +438,9 @@ def _records(
 
 
 def _parse_language(data: Any, where: str, problems: list[str]) -> Language | None:
-    if not isinstance(data, _Located):
-        problems.append(f"{where}:1: the file must be a mapping")
+    fields = _top_level(data, where, problems)
+    if fields is None:
         return None
-    fields = _Fields(data, where, problems)
     count_before = len(problems)
     word_lists = ("stopwords", "courtesy", "explosive_words", "found_cues", "contact_words",
                   "detail_words", "followup_starters", "followup_neutral", "weak_words")
