@@ -263,14 +263,13 @@ class Dialogue:
 
     def _details(self, chat_id: int, entry: Entry) -> Reply:
         self.store.set(chat_id, entry.id)
+        buttons = self._entry_messages(entry)[0].buttons
         if entry.details:
-            return Reply((Message(entry.details, self._entry_messages(entry)[0].buttons),),
-                         outcome="answer", entry_id=entry.id, entries=(entry.id,), score=100,
-                         suggestions=entry.next_steps)
-        rows = self._entry_messages(entry)[0].buttons or self._menu_buttons()
-        return Reply((Message(self.texts["more_details_none"], rows),), outcome="answer",
-                     entry_id=entry.id, entries=(entry.id,), score=100,
-                     suggestions=entry.next_steps)
+            message = Message(entry.details, buttons)
+        else:
+            message = Message(self.texts["more_details_none"], buttons or self._menu_buttons())
+        return Reply((message,), outcome="answer", entry_id=entry.id, entries=(entry.id,),
+                     score=100, suggestions=entry.next_steps)
 
     def _shareable(self, entry: Entry) -> InlineAnswer:
         parts = [entry.answer]

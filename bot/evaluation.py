@@ -169,7 +169,7 @@ def calibrate(
         ranked = []
         for example in examples:
             analysis = matcher.analyzer.analyze(example.text)
-            explosive = matcher.reports_explosive(example.text)
+            explosive = matcher.reports_explosive(analysis)
             ranked.append((example.expect, explosive, *matcher.rank(analysis)))
         for answer, clarify, margin in itertools.product(
             range(40, 86, 2), range(20, 66, 5), (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)

@@ -166,7 +166,7 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         analysis = self.analyzer.analyze(text)
-        explosive_report = self._reports_explosive(analysis)
+        explosive_report = self.reports_explosive(analysis)
         remainder = None
         if explosive_report:
             rest = tuple(t for t in analysis.content
@@ -191,10 +191,7 @@ class Matcher:
         polite = self._rank(analysis.terms) if analysis.content != analysis.terms else ()
         return content, polite
 
-    def reports_explosive(self, text: str) -> bool:
-        return self._reports_explosive(self.analyzer.analyze(text))
-
-    def _reports_explosive(self, analysis: Analysis) -> bool:
+    def reports_explosive(self, analysis: Analysis) -> bool:
         if not self._explosive.intersection(analysis.terms):
             return False
         stems = {self.analyzer.stem(word) for word in analysis.words}
