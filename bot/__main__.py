@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot import knowledge
-from bot.config import Settings, build_dialogue
+from bot import engine, knowledge
+from bot.config import ConfigurationError, Settings
 from bot.dialogue import Dialogue, Reply
 
 
@@ -43,6 +44,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("run", help="serve Telegram, or chat in the terminal without a token")
 
     args, extra = parser.parse_known_args(argv)
+    try:
+        code = _run(parser, args, extra)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop without a traceback. Python flushes stdout
+        # once more at exit, so point it at /dev/null first (the recipe of the `signal` docs).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except ConfigurationError as error:
+        print(f"python -m bot: {error}.", file=sys.stderr)
+        return 2
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> int:
     if args.command == "bench":
         from bot.bench import main as bench_main
 
@@ -56,13 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return _check(args.directory)
     try:
-        dialogue = build_dialogue(_knowledge_dir(getattr(args, "kb", None)))
+        dialogue = engine.build(_knowledge_dir(getattr(args, "kb", None)))
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
     if args.command == "ask":
-        return _ask(dialogue, args.messages or _stdin_lines(), as_json=args.json,
-                    conversation=args.conversation)
+        messages = [_as_utf8(m) for m in args.messages] if args.messages else _stdin_lines()
+        return _ask(dialogue, messages, as_json=args.json, conversation=args.conversation)
     if args.command == "eval":
         return _eval(dialogue, args.file, generated=not args.no_generated,
                      calibrate=args.calibrate, errors=args.errors)
@@ -78,15 +95,25 @@ def _knowledge_dir(given: str | None) -> Path:
 
 
 def _stdin_lines() -> Iterable[str]:
-    return (line.rstrip("\n") for line in sys.stdin if line.strip())
+    """Every line, blank ones included, so that output record n answers input line n. Read as
+    bytes: invalid UTF-8 becomes U+FFFD instead of reaching the JSON output."""
+    return (raw.decode("utf-8", errors="replace").rstrip("\r\n") for raw in sys.stdin.buffer)
+
+
+def _as_utf8(argument: str) -> str:
+    """A command-line argument with its invalid UTF-8 bytes (kept by Python as lone surrogates,
+    which no UTF-8 output can hold) replaced by U+FFFD."""
+    return os.fsencode(argument).decode("utf-8", errors="replace")
 
 
 def _check(directory: str | None) -> int:
     try:
-        kb = knowledge.load(_knowledge_dir(directory))
+        kb = engine.build(_knowledge_dir(directory)).kb
     except knowledge.KnowledgeError as error:
         print(error)
         return 1
+    for warning in kb.warnings:
+        print(warning)
     questions = sum(len(e.questions) for e in kb.entries.values())
     print(f"OK: {len(kb.entries)} entries, {questions} example questions, {len(kb.files)} files")
     return 0

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import errno
+import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ from typing import Any
 import yaml
 
 from bot import telegram_html
+from bot.telegram_html import MAX_ECHO, quoted, shorten
 
 ENTRY_KINDS = frozenset({"mission", "service", "contact", "safety", "smalltalk", "info"})
 COUNTRIES = frozenset({"belarus", "azerbaijan"})
@@ -22,6 +27,12 @@ DEFAULT_MIN_QUESTIONS = 5
 MAX_TITLE = 40
 INTERFACE_FILE = "interface.yaml"
 LANGUAGE_FILE = "langue.yaml"
+# Bounds that keep `check` and start-up fast whatever a file holds (PyYAML reads about 1 MB a
+# second): the shipped files are under 10 kB, 800 values and 6 levels each.
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 20_000
+MAX_DEPTH = 32
+MAX_PROBLEMS = 200  # printed; beyond, one line says how many more
 
 
 class KnowledgeError(Exception):
@@ -115,6 +126,8 @@ class KnowledgeBase:
     interface: Interface
     language: Language
     files: tuple[str, ...] = field(default=())
+    # `file:line: warning: ...`: worth a curator's look, not worth refusing to start.
+    warnings: tuple[str, ...] = ()
 
 
 # --- YAML with line numbers -------------------------------------------------------------------
@@ -132,28 +145,122 @@ class _LocatedList(list[Any]):
     item_lines: list[int]
 
 
+class _Unreadable:
+    """Stands for a value YAML could not construct, with the problem to report about it.
+
+    The check that finds a value of the wrong type reports this problem instead of its own, so
+    that a 30 February is explained once, and counts as a problem of the entry it is in.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        self.reported = False
+
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+    def report(self, problems: list[str]) -> None:
+        if not self.reported:  # a field may fail several checks: one line is enough
+            problems.append(self.problem)
+            self.reported = True
+
+
+def _complain(problems: list[str], value: Any, problem: str) -> None:
+    """Record `problem` about a value of the wrong type, or the value's own if YAML could not read it."""
+    if isinstance(value, _Unreadable):
+        value.report(problems)
+    else:
+        problems.append(problem)
+
+
+class _Refused(yaml.YAMLError):
+    """YAML the knowledge base does not accept (anchors, deep nesting...): the message says why."""
+
+    def __init__(self, event: yaml.Event, message: str) -> None:
+        super().__init__(message)
+        self.line = event.start_mark.line + 1 if event.start_mark else 0
+        self.message = message
+
+
 class _KnowledgeLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that records line numbers and rejects duplicate keys."""
+    """yaml.SafeLoader that records line numbers, rejects duplicate keys, and never raises
+    anything but a YAMLError: whatever a file holds, the curator reads `file:line: message`."""
 
     def __init__(self, stream: str, path: str) -> None:
         super().__init__(stream)
         self.path = path
         self.problems: list[str] = []
+        self._depth = 0
+        self._nodes = 0
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(self.located(node, message))
+
+    def located(self, node: yaml.Node, message: str) -> str:
+        return f"{self.path}:{node.start_mark.line + 1}: {message}"
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            # Curators never need them, and aliases nested in aliases make a few lines expand
+            # to gigabytes ("billion laughs"): refused before anything is built.
+            raise _Refused(event, "YAML anchors and aliases (&, *) are not allowed: write each value out")
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Refused(event, f"more than {MAX_NODES} values in one file: split it")
+        if self._depth >= MAX_DEPTH:
+            # Composing and constructing recurse once per level: thousands of levels would
+            # exhaust Python's stack long before any check could say where.
+            raise _Refused(event, f"nested more than {MAX_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Build one value; a value Python refuses (a 30 February, a 5,000-digit number...)
+        becomes an _Unreadable carrying its problem, and the rest of the file is still read."""
+        try:
+            # Always deep: the constructors that are generators (!!set, !!omap) then run now,
+            # inside this try, rather than later in construct_document.
+            return super().construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except Exception as error:
+            if node.tag == _TIMESTAMP:
+                message = (f"{quoted(node.value)} is not a valid date ({shorten(str(error))}): "
+                           "write YYYY-MM-DD")
+            else:
+                shown = quoted(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+                message = f"cannot read {shown}: {shorten(str(error) or type(error).__name__)}"
+            return _Unreadable(self.located(node, message))
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def _construct_mapping(loader: _KnowledgeLoader, node: yaml.MappingNode) -> _Located:
-    loader.flatten_mapping(node)
     mapping = _Located()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            loader.problem(key_node, "YAML merge keys (<<) are not allowed: write each field out")
+            continue
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, _Unreadable):  # no check will see it: the pair is dropped
+            key.report(loader.problems)
+            continue
+        try:
+            hash(key)
+        except TypeError:
+            loader.problem(key_node, "a key must be a word, not a list or a mapping")
+            continue
         line = key_node.start_mark.line + 1
         if key in mapping:
-            loader.problems.append(
-                f"{loader.path}:{line}: duplicate key {key!r} "
-                f"(first at line {mapping.key_lines[key]})"
-            )
+            loader.problem(key_node, f"duplicate key {quoted(key)} (first at line {mapping.key_lines[key]})")
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines.setdefault(key, line)
     return mapping
@@ -170,18 +277,88 @@ _KnowledgeLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _KnowledgeLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
+def _construct_text(loader: _KnowledgeLoader, node: yaml.ScalarNode) -> str:
+    text = loader.construct_scalar(node)
+    # The reader refuses these characters in the file, but escapes ("\0", "\ud800") bring them
+    # back in quoted text, where a lone surrogate cannot even be printed or sent as UTF-8.
+    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if found:
+        raise ValueError(f"character U+{ord(found.group()):04X} is not allowed in text: remove it")
+    return text
+
+
+_KnowledgeLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
+# YAML 1.1 reads a lone "=" as a "value key", which SafeLoader then cannot construct: it is text.
+_KnowledgeLoader.add_constructor("tag:yaml.org,2002:value", _construct_text)
+
+
+_FILE_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}
+
+
+def _read_text(path: Path, shown: str, problems: list[str]) -> str | None:
+    """The file's text, or None with its problem recorded: never opens what is not a regular
+    file (a FIFO would block forever), never reads more than MAX_FILE_BYTES."""
+    try:
+        status = os.stat(path)  # follows symbolic links: a link to a regular file is fine
+    except OSError as error:
+        reason = {errno.ENOENT: "a broken symbolic link", errno.ELOOP: "a symbolic link loop"}
+        problems.append(f"{shown}:0: not a regular file "
+                        f"({reason.get(error.errno or 0, error.strerror)}): remove it")
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        kind = _FILE_KINDS.get(stat.S_IFMT(status.st_mode), "a device or a socket")
+        problems.append(f"{shown}:0: not a regular file ({kind}): remove it or rename it")
+        return None
+    too_big = f"{shown}:0: larger than {MAX_FILE_BYTES // 1_000_000} MB: split it into several files"
+    if status.st_size > MAX_FILE_BYTES:
+        problems.append(too_big)
+        return None
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # + 1: a file that grew since the stat shows it
+    except OSError as error:
+        problems.append(f"{shown}:0: cannot read the file: {error.strerror}")
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(too_big)
+        return None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        problems.append(f"{shown}:1: not UTF-8 but UTF-16 (it starts with a UTF-16 byte order mark): "
+                        "save it as UTF-8")
+        return None
+    try:
+        return raw.decode("utf-8-sig")  # -sig: a UTF-8 byte order mark is harmless, and dropped
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        byte = raw[error.start]
+        problems.append(f"{shown}:{line}: not UTF-8: byte 0x{byte:02X} "
+                        f"({quoted(bytes([byte]).decode('cp1252', 'replace'))} in Latin-1/Windows-1252?): "
+                        "save the file as UTF-8")
+        return None
+
+
 def _read_yaml(path: Path, shown: str, problems: list[str]) -> tuple[bool, Any]:
     """Return (readable, data); an unreadable file's problem is already recorded."""
-    loader = _KnowledgeLoader(path.read_text(encoding="utf-8"), shown)
+    text = _read_text(path, shown, problems)
+    if text is None:
+        return False, None
+    try:
+        # Inside the try: the reader refuses control characters as soon as it is built.
+        loader = _KnowledgeLoader(text, shown)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        problems.append(f"{shown}:{line}: control character U+{error.character:04X} "
+                        "is not allowed: remove it")
+        return False, None
     try:
         data = loader.get_single_data()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line = mark.line + 1 if mark else 0
-        problems.append(f"{shown}:{line}: invalid YAML: {error.problem}")
+    except _Refused as error:
+        problems.append(f"{shown}:{error.line}: {error.message}")
         return False, None
-    except yaml.YAMLError as error:
-        problems.append(f"{shown}:1: invalid YAML: {error}")
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        problems.append(f"{shown}:{line}: invalid YAML: {shorten(error.problem or str(error), 2 * MAX_ECHO)}")
         return False, None
     finally:
         loader.dispose()
@@ -205,7 +382,8 @@ class _Fields:
 
     def problem(self, key: str | None, message: str) -> None:
         line = self.line_of(key) if key else self.mapping.line
-        self.problems.append(f"{self.where}:{line}: {message}")
+        value = self.mapping.get(key) if key else None
+        _complain(self.problems, value, f"{self.where}:{line}: {message}")
 
     def text(self, key: str, *, required: bool = True, html: bool = False) -> str | None:
         value = self.mapping.get(key)
@@ -240,14 +418,9 @@ class _Fields:
             self.problem(key, f"'{key}' must be a list of non-empty texts")
             return ()
         lines = getattr(value, "item_lines", [self.line_of(key)] * len(value))
-        bad = [(item, line) for item, line in zip(value, lines, strict=True)
-               if not isinstance(item, str) or not item.strip()]
-        for item, line in bad:
-            # YAML reads on/off/yes/no as true/false and 2023 as a number: quotes keep them text.
-            self.problems.append(
-                f"{self.where}:{line}: '{key}': {item!r} is not text: write it in quotes"
-            )
-        return () if bad else tuple(item.strip() for item in value)
+        if not _all_texts(value, lines, self.where, f"'{key}'", self.problems):
+            return ()
+        return tuple(item.strip() for item in value)
 
     def mapping_field(self, key: str) -> _Located | None:
         value = self.mapping.get(key)
@@ -261,7 +434,25 @@ class _Fields:
     def unknown(self, allowed: frozenset[str]) -> None:
         for key in self.mapping:
             if key not in allowed:
-                self.problem(key, f"unknown field {key!r} (known: {', '.join(sorted(allowed))})")
+                self.problem(key, f"unknown field {quoted(key)} (known: {', '.join(sorted(allowed))})")
+
+
+def _all_texts(
+    items: Sequence[Any], lines: Sequence[int], where: str, label: str, problems: list[str]
+) -> bool:
+    """Whether every item is non-empty text; every other item is a problem at its own line."""
+    valid = True
+    for item, line in zip(items, lines, strict=True):
+        if isinstance(item, str) and item.strip():
+            continue
+        valid = False
+        if isinstance(item, str):
+            problems.append(f"{where}:{line}: {label}: an empty item")
+        else:
+            # YAML reads on/off/yes/no as true/false and 2023 as a number: quotes keep them text.
+            _complain(problems, item,
+                      f"{where}:{line}: {label}: {quoted(item)} is not text: write it in quotes")
+    return valid
 
 
 _ENTRY_FIELDS = frozenset(
@@ -274,20 +465,20 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,}\Z")
 
 def _parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry | None:
     if not isinstance(raw, _Located):
-        problems.append(f"{where}:{line}: each entry must be a mapping of fields")
+        _complain(problems, raw, f"{where}:{line}: each entry must be a mapping of fields")
         return None
     fields = _Fields(raw, where, problems)
     count_before = len(problems)
     fields.unknown(_ENTRY_FIELDS)
     entry_id = fields.text("id")
     if entry_id and not ENTRY_ID.match(entry_id):
-        fields.problem("id", f"id {entry_id!r} must be 1-40 characters among a-z 0-9 _ -")
+        fields.problem("id", f"id {quoted(entry_id)} must be 1-40 characters among a-z 0-9 _ -")
     kind = fields.text("kind")
     if kind and kind not in ENTRY_KINDS:
-        fields.problem("kind", f"kind {kind!r} must be one of {', '.join(sorted(ENTRY_KINDS))}")
+        fields.problem("kind", f"kind {quoted(kind)} must be one of {', '.join(sorted(ENTRY_KINDS))}")
     country = fields.text("country", required=False)
     if country and country not in COUNTRIES:
-        fields.problem("country", f"country {country!r} must be one of {', '.join(sorted(COUNTRIES))}")
+        fields.problem("country", f"country {quoted(country)} must be one of {', '.join(sorted(COUNTRIES))}")
     title = fields.text("title")
     if title and len(title) > MAX_TITLE:
         fields.problem("title", f"title is longer than {MAX_TITLE} characters (it goes on a button)")
@@ -326,7 +517,7 @@ def _parse_contact(fields: _Fields) -> Contact | None:
     name = contact.text("name")
     phone = contact.text("phone")
     if phone and not _PHONE.match(phone):
-        contact.problem("phone", f"phone {phone!r} must be digits, spaces and an optional leading +")
+        contact.problem("phone", f"phone {quoted(phone)} must be digits, spaces and an optional leading +")
     address = contact.text("address", required=False) or ""
     hours = contact.text("hours", required=False) or ""
     if not (name and phone):
@@ -344,13 +535,14 @@ def _parse_links(fields: _Fields) -> tuple[Link, ...]:
     links = []
     for item in raw:
         if not isinstance(item, _Located):
-            fields.problem("links", "each link must have a 'label' and a 'url'")
+            _complain(fields.problems, item,
+                      f"{fields.where}:{fields.line_of('links')}: each link must have a 'label' and a 'url'")
             continue
         link = _Fields(item, fields.where, fields.problems)
         link.unknown(frozenset({"label", "url"}))
         label, url = link.text("label"), link.text("url")
         if url and not url.startswith("https://"):
-            link.problem("url", f"url {url!r} must start with https://")
+            link.problem("url", f"url {quoted(url)} must start with https://")
         elif label and url:
             links.append(Link(label=label, url=url))
     return tuple(links)
@@ -380,12 +572,13 @@ INTERFACE_TEXTS = {
     "terminal_intro": False,
     "terminal_telegram_hint": False,
     "no_terminal": False,
+    "flood_notice": True,
 }
 
 
 def _top_level(data: Any, where: str, problems: list[str]) -> _Fields | None:
     if not isinstance(data, _Located):
-        problems.append(f"{where}:1: the file must be a mapping of named fields")
+        _complain(problems, data, f"{where}:1: the file must be a mapping of named fields")
         return None
     return _Fields(data, where, problems)
 
@@ -408,7 +601,7 @@ def _parse_interface(data: Any, where: str, problems: list[str]) -> Interface | 
     commands = []
     for item, line in _records(fields, "commands", ("command", "description"), ("entry",)):
         if not re.fullmatch(r"[a-z0-9_]{1,32}", item["command"]):
-            fields.problem("commands", f"command {item['command']!r}: 1-32 of a-z 0-9 _")
+            fields.problem("commands", f"command {quoted(item['command'])}: 1-32 of a-z 0-9 _")
         commands.append(Command(item["command"], item["description"], item.get("entry"), line))
     if len(problems) > count_before:
         return None
@@ -424,7 +617,8 @@ def _records(
         return
     for item in raw:
         if not isinstance(item, _Located):
-            fields.problem(key, f"each item of '{key}' must be a mapping")
+            _complain(fields.problems, item,
+                      f"{fields.where}:{fields.line_of(key)}: each item of '{key}' must be a mapping")
             continue
         record = _Fields(item, fields.where, fields.problems)
         record.unknown(frozenset(required + optional))
@@ -444,17 +638,15 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
     fields.unknown(frozenset(word_lists) | {"sms", "synonyms", "countries"})
     lists = {name: frozenset(fields.texts(name)) for name in word_lists}
     sms = _word_map(fields, "sms")
-    synonyms = {canonical: tuple(variants)
-                for canonical, variants in _word_map(fields, "synonyms", lists=True).items()}
-    countries = {country: tuple(names)
-                 for country, names in _word_map(fields, "countries", lists=True).items()}
+    synonyms = _word_map(fields, "synonyms", lists=True)
+    countries = _word_map(fields, "countries", lists=True)
     for country in countries:
         if country not in COUNTRIES:
-            fields.problem("countries", f"country {country!r} must be one of {sorted(COUNTRIES)}")
+            fields.problem("countries", f"country {quoted(country)} must be one of {sorted(COUNTRIES)}")
     if len(problems) > count_before:
         return None
     return Language(
-        sms={key: str(value) for key, value in sms.items()}, synonyms=synonyms,
+        sms=sms, synonyms=synonyms,
         stopwords=lists["stopwords"], courtesy=lists["courtesy"],
         explosive_words=lists["explosive_words"], found_cues=lists["found_cues"],
         contact_words=lists["contact_words"], detail_words=lists["detail_words"],
@@ -464,26 +656,39 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
 
 
 def _word_map(fields: _Fields, key: str, *, lists: bool = False) -> dict[str, Any]:
+    """Words mapped to a word, or (lists) to a list of words or phrases: all non-empty text, since
+    the code that reads French takes them apart letter by letter."""
     raw = fields.mapping_field(key)
     if raw is None:
-        fields.problem(None, f"missing mapping '{key}'")
+        if fields.mapping.get(key) is None:
+            fields.problem(None, f"missing mapping '{key}'")
         return {}
-    expected = list if lists else str
+    found: dict[str, Any] = {}
     for word, value in raw.items():
-        if not isinstance(word, str) or not isinstance(value, expected):
-            line = raw.key_lines.get(word, raw.line)
+        where = f"{fields.where}:{raw.key_lines.get(word, raw.line)}"
+        label = f"'{key}': {quoted(word)}"
+        if not isinstance(word, str) or not word.strip():
+            fields.problems.append(f"{where}: {label} is not a word: write it in quotes")
+        elif lists and isinstance(value, _LocatedList):
+            if _all_texts(value, value.item_lines, fields.where, label, fields.problems):
+                found[word] = tuple(item.strip() for item in value)
+        elif not lists and isinstance(value, str) and value.strip():
+            found[word] = value.strip()
+        else:
             kind = "a list of words" if lists else "a word"
-            fields.problems.append(f"{fields.where}:{line}: '{key}': {word!r} must map to {kind}")
-    return {word: value for word, value in raw.items() if isinstance(value, expected)}
+            _complain(fields.problems, value, f"{where}: {label} must map to {kind}")
+    return found
 
 
 # --- The whole directory ----------------------------------------------------------------------
 
 
 def load(directory: str | Path) -> KnowledgeBase:
-    """Load a knowledge directory, or raise KnowledgeError listing every problem found."""
+    """Load a knowledge directory, or raise KnowledgeError listing the problems found (the
+    first MAX_PROBLEMS; references between entries once everything else is valid)."""
     root = Path(directory)
     problems: list[str] = []
+    warnings: list[str] = []
     if not root.is_dir():
         raise KnowledgeError([f"{root}:0: not a directory"])
     paths = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
@@ -503,10 +708,10 @@ def load(directory: str | Path) -> KnowledgeBase:
         elif path.name == LANGUAGE_FILE:
             language = _parse_language(data, shown, problems)
         else:
-            for entry in _parse_topic_file(data, shown, problems):
+            for entry in _parse_topic_file(data, shown, problems, warnings):
                 if entry.id in entries:
                     problems.append(
-                        f"{entry.location}: duplicate id {entry.id!r} "
+                        f"{entry.location}: duplicate id {quoted(entry.id)} "
                         f"(already used at {entries[entry.id].location})"
                     )
                 else:
@@ -516,25 +721,34 @@ def load(directory: str | Path) -> KnowledgeBase:
             problems.append(f"{root / name}:0: missing file")
     if not entries and not problems:
         problems.append(f"{root}:0: no entries found")
-    problems.extend(_check_references(entries, interface, str(root / INTERFACE_FILE)))
+    if not problems:
+        # Only now: with a file unread or an entry refused, its ids would all be "unknown".
+        problems.extend(_check_references(entries, interface, str(root / INTERFACE_FILE)))
     if problems or interface is None or language is None:
+        if len(problems) > MAX_PROBLEMS:
+            hidden = len(problems) - MAX_PROBLEMS
+            problems = [*problems[:MAX_PROBLEMS], f"{root}:0: {hidden} more problems not shown"]
         raise KnowledgeError(problems)
     return KnowledgeBase(
         entries=entries, interface=interface, language=language,
-        files=tuple(str(path) for path in paths),
+        files=tuple(str(path) for path in paths), warnings=tuple(warnings),
     )
 
 
-def _parse_topic_file(data: Any, where: str, problems: list[str]) -> Iterator[Entry]:
-    if data is None:
+def _parse_topic_file(
+    data: Any, where: str, problems: list[str], warnings: list[str]
+) -> Iterator[Entry]:
+    if data is None:  # nothing but comments, perhaps a topic being started
+        warnings.append(f"{where}:1: warning: empty topic file (no entries)")
         return
     if not isinstance(data, _Located) or not isinstance(data.get("entries"), _LocatedList):
         line = data.line if isinstance(data, _Located) else 1
-        problems.append(f"{where}:{line}: a topic file holds 'entries:', a list of entries")
+        _complain(problems, data, f"{where}:{line}: a topic file holds 'entries:', a list of entries")
         return
-    if isinstance(data, _Located):
-        _Fields(data, where, problems).unknown(frozenset({"entries"}))
+    _Fields(data, where, problems).unknown(frozenset({"entries"}))
     raw_entries = data["entries"]
+    if not raw_entries:  # `entries: []`
+        warnings.append(f"{where}:{raw_entries.line}: warning: empty topic file (no entries)")
     for raw, line in zip(raw_entries, raw_entries.item_lines, strict=True):
         entry = _parse_entry(raw, where, line, problems)
         if entry is not None:
@@ -548,18 +762,18 @@ def _check_references(
     for entry in entries.values():
         for step in entry.next_steps:
             if step not in entries:
-                problems.append(f"{entry.location}: next_steps names unknown entry {step!r}")
+                problems.append(f"{entry.location}: next_steps names unknown entry {quoted(step)}")
     if interface is not None and entries:
         for item in interface.menu:
             if item.entry not in entries:
                 problems.append(
-                    f"{interface_path}:{item.line}: menu item {item.label!r} "
-                    f"names unknown entry {item.entry!r}"
+                    f"{interface_path}:{item.line}: menu item {quoted(item.label)} "
+                    f"names unknown entry {quoted(item.entry)}"
                 )
         for command in interface.commands:
             if command.entry and command.entry not in entries:
                 problems.append(
-                    f"{interface_path}:{command.line}: command {command.name!r} "
-                    f"names unknown entry {command.entry!r}"
+                    f"{interface_path}:{command.line}: command {quoted(command.name)} "
+                    f"names unknown entry {quoted(command.entry)}"
                 )
     return problems

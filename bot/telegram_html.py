@@ -17,7 +17,25 @@ ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "a", "code", "blockquote"})
 _TOKEN = re.compile(r"<[^<>]*>|&[^\s&<>;]*;?|[^<&]+|[<&]")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*(/?)>\Z")
 _HREF = re.compile(r"""\s+href\s*=\s*"([^"<>]*)"\s*\Z""")
-_ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});\Z")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));\Z")
+_ATTRIBUTE_ENTITY = re.compile(r"&[^\s&<>;]*;?")
+# Where a link may lead: web pages over TLS, and Telegram itself (users, channels, stickers...).
+LINK_SCHEMES = ("https://", "tg://")
+MAX_ECHO = 80
+
+
+def shorten(text: str, limit: int = MAX_ECHO) -> str:
+    """`text` cut to `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = MAX_ECHO) -> str:
+    """A value echoed in a message to a curator: its repr, cut so that one line stays readable.
+
+    Values come from files anyone may have written; a 100,000-character value would otherwise
+    be printed whole, once per message that names it.
+    """
+    return shorten(repr(value), limit)
 
 
 def escape(text: str) -> str:
@@ -32,36 +50,63 @@ def validate(text: str) -> list[str]:
     for token in _TOKEN.findall(text):
         if token == "<":
             problems.append("a bare '<': write &lt;")
-        elif token == "&" or (token.startswith("&") and not _ENTITY.match(token)):
-            problems.append(f"a bare '&' in {token!r}: write &amp;")
-        elif token.startswith("<"):
-            problem = _check_tag(token, open_tags)
+        elif token.startswith("&"):
+            problem = _entity_problem(token)
             if problem:
                 problems.append(problem)
+        elif token.startswith("<"):
+            problems.extend(_check_tag(token, open_tags))
     problems.extend(f"<{tag}> is never closed" for tag in reversed(open_tags))
     return problems
 
 
-def _check_tag(token: str, open_tags: list[str]) -> str | None:
+def _entity_problem(token: str) -> str | None:
+    """What is wrong with a token starting with '&', if anything."""
+    match = _ENTITY.match(token)
+    if not match:
+        return f"a bare '&' in {quoted(token)}: write &amp;"
+    decimal, hexadecimal = match.groups()
+    if decimal is None and hexadecimal is None:
+        return None  # a named entity
+    code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+    # Only Unicode scalar values name a character: not 0, not a UTF-16 surrogate, not past U+10FFFF.
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return f"{quoted(token)} is not a Unicode character"
+    return None
+
+
+def _check_tag(token: str, open_tags: list[str]) -> list[str]:
     match = _TAG.match(token)
     if not match:
-        return f"malformed tag {token!r}: write &lt; for a literal '<'"
+        return [f"malformed tag {quoted(token)}: write &lt; for a literal '<'"]
     closing, name, attributes, _ = match.groups()
     name = name.lower()
     if name not in ALLOWED_TAGS:
-        return f"tag <{name}> is not allowed (allowed: {', '.join(sorted(ALLOWED_TAGS))})"
+        return [f"tag <{shorten(name)}> is not allowed (allowed: {', '.join(sorted(ALLOWED_TAGS))})"]
     if closing:
         if not open_tags or open_tags[-1] != name:
-            return f"</{name}> closes a tag that is not open"
+            return [f"</{name}> closes a tag that is not open"]
         open_tags.pop()
-        return None
+        return []
+    problems = []
     if name == "a":
-        if not _HREF.match(attributes):
-            return '<a> needs exactly one attribute, href="..."'
+        href = _HREF.match(attributes)
+        if not href:
+            return ['<a> needs exactly one attribute, href="..."']
+        problems = _link_problems(href.group(1))
     elif attributes.strip():
-        return f"<{name}> takes no attributes"
+        return [f"<{name}> takes no attributes"]
     open_tags.append(name)
-    return None
+    return problems
+
+
+def _link_problems(url: str) -> list[str]:
+    # Telegram refuses a message whose attribute holds a bare '&', as it does in the text.
+    problems = [problem for token in _ATTRIBUTE_ENTITY.findall(url)
+                if (problem := _entity_problem(token))]
+    if not url.startswith(LINK_SCHEMES):
+        problems.append(f"link target {quoted(url)} must start with {' or '.join(LINK_SCHEMES)}")
+    return problems
 
 
 _LINK = re.compile(r"""<a\s+href\s*=\s*"([^"]*)"\s*>(.*?)</a>""", re.DOTALL)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -34,6 +35,47 @@ def test_ask_reads_many_messages_from_stdin_in_one_process() -> None:
     assert len(records) == 300 and records[0]["entry"] == "hello"
 
 
+def test_ask_answers_every_line_blank_ones_included() -> None:
+    result = run("-m", "bot", "ask", "--json", stdin="bonjour\n\n   \nmerci\n")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["query"] for r in records] == ["bonjour", "", "   ", "merci"]
+    assert [r["outcome"] for r in records[1:3]] == ["fallback", "fallback"]
+
+
+def test_invalid_utf8_input_gives_valid_utf8_json() -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    ways: list[tuple[list[str | bytes], bytes]] = [
+        ([], b"caf\xe9 \xff\xfe minsk\nnum\xc3\xa9ro\n"),  # on stdin
+        ([b"caf\xe9 \xff\xfe minsk", "numéro"], b""),  # as arguments
+    ]
+    for arguments, stdin in ways:
+        result = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", *arguments],
+                                input=stdin, capture_output=True, cwd=ROOT, env=environment,
+                                timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        records = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+        assert [r["query"] for r in records] == ["caf\ufffd \ufffd\ufffd minsk", "numéro"]
+
+
+def test_output_cut_short_by_the_reader_is_no_error(tmp_path: Path) -> None:
+    """`python -m bot ask --json < questions.txt | head -1`."""
+    questions = tmp_path / "questions.txt"
+    # Far more output than a pipe holds: the bot is still writing when the reader leaves.
+    questions.write_text("numero cicr minsk\n" * 5000, encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    with questions.open("rb") as stdin, subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json"], cwd=ROOT, env=environment, stdin=stdin,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout and process.stderr
+        first = process.stdout.readline()
+        process.stdout.close()  # what `head -1` does after its line
+        code = process.wait(timeout=60)
+        errors = process.stderr.read()
+    assert json.loads(first)["entry"] == "belarus_contact"
+    assert code == 1 and errors == b""
+
+
 def test_ask_conversation_follows_up() -> None:
     result = run("-m", "bot", "ask", "--json", "--conversation",
                  stdin="que fait le CICR au Bélarus\net le téléphone ?\n")
@@ -53,11 +95,11 @@ def test_run_refuses_an_invalid_knowledge_base(tmp_path: object) -> None:
 
 
 def test_terminal_chat_uses_the_same_engine() -> None:
-    from bot.config import build_dialogue
+    from bot.engine import build
     from bot.terminal import chat
 
     shown: list[str] = []
-    chat(build_dialogue(ROOT / "knowledge"), ["numero du cicr a minsk", "1", "/aide"], shown.append)
+    chat(build(ROOT / "knowledge"), ["numero du cicr a minsk", "1", "/aide"], shown.append)
     transcript = "\n".join(shown)
     assert "+375 17 318 70 07" in transcript and "[1]" in transcript
     assert "TELEGRAM_BOT_TOKEN" in transcript
