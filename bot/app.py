@@ -2,55 +2,41 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
-from bot import knowledge
-from bot.config import Settings, build_dialogue
+from bot import knowledge, logs
+from bot.config import ConfigurationError, Settings, build_dialogue
 
 log = logging.getLogger("bot")
 
 
-class RedactToken(logging.Filter):
-    """Defence in depth: whatever a library logs, the token never reaches the log."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
-        return True
-
-
-def configure_logging(settings: Settings) -> None:
-    level = getattr(logging, settings.log_level, logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs request URLs, which contain the token, at INFO; python-telegram-bot logs
-    # update contents at DEBUG. Neither goes below these levels, whatever LOG_LEVEL says.
-    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
-    logging.getLogger("httpcore").setLevel(max(level, logging.WARNING))
-    logging.getLogger("telegram").setLevel(max(level, logging.INFO))
-    if settings.token:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactToken(settings.token))
-
-
 def main() -> int:
-    settings = Settings.from_environment()
-    configure_logging(settings)
+    try:
+        settings = Settings.from_environment()
+    except ConfigurationError as error:
+        print(f"The bot does not start: {error}.", file=sys.stderr)
+        return 2
+    token = settings.token or ""
+    # The token, and its secret half on its own (it is what authenticates).
+    logs.configure(settings.log_level, secrets=(token, token.partition(":")[2]))
     try:
         dialogue = build_dialogue(settings.knowledge_dir)
     except knowledge.KnowledgeError as error:
         print(f"The knowledge base is invalid; the bot does not start:\n{error}", file=sys.stderr)
         return 1
+    for warning in dialogue.kb.warnings:
+        log.warning("%s", warning)
+    # The index lives as long as the process: keep it out of the garbage collector's scans,
+    # which otherwise walk it all now and then and show up as latency spikes. Done here, by the
+    # process, not by the library that builds it (a reload builds a new one).
+    gc.collect()
+    gc.freeze()
     if settings.token:
         from bot.telegram_bot import run
 
-        run(settings, dialogue)
-        return 0
+        return run(settings, dialogue)
     if sys.stdin.isatty():
         from bot.terminal import chat, input_lines
 

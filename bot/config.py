@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import knowledge
+from bot import engine
 from bot.dialogue import Dialogue
-from bot.matcher import Matcher
 
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
+DEFAULT_UPDATE_JOURNAL = PROJECT_DIR / ".state" / "telegram-updates.json"
+
+
+class ConfigurationError(Exception):
+    """A setting is invalid: the message is one line saying which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -20,23 +24,42 @@ class Settings:
     base_url: str | None  # a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot
     knowledge_dir: Path
     log_level: str
+    # Where handled update ids are kept across restarts (None: in memory only, for tests).
+    update_journal: Path | None = DEFAULT_UPDATE_JOURNAL
+    stop_deadline: float = 8.0  # seconds to finish the updates in hand on SIGTERM
+    flood_messages: int = 5  # each chat's budget: this many messages...
+    flood_seconds: float = 10.0  # ...per this many seconds
 
     @classmethod
     def from_environment(cls) -> Settings:
+        """Read the environment; ConfigurationError names a malformed variable."""
+        environ = os.environ
+        journal = environ.get("UPDATE_JOURNAL", "").strip()
         return cls(
-            token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
-            base_url=os.environ.get("TELEGRAM_BASE_URL", "").strip() or None,
-            knowledge_dir=Path(os.environ.get("KNOWLEDGE_DIR", "") or DEFAULT_KNOWLEDGE_DIR),
-            log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+            token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+            base_url=environ.get("TELEGRAM_BASE_URL", "").strip() or None,
+            knowledge_dir=Path(environ.get("KNOWLEDGE_DIR", "") or DEFAULT_KNOWLEDGE_DIR),
+            log_level=environ.get("LOG_LEVEL", "INFO").upper(),
+            update_journal=Path(journal) if journal else DEFAULT_UPDATE_JOURNAL,
+            stop_deadline=_number("STOP_DEADLINE_SECONDS", 8.0, minimum=0.0),
+            flood_messages=int(_number("FLOOD_MESSAGES", 5, minimum=1)),
+            flood_seconds=_number("FLOOD_SECONDS", 10.0, minimum=0.1),
         )
 
 
+def _number(name: str, default: float, *, minimum: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw[:20]!r} is not a number") from None
+    if not value >= minimum:  # also refuses NaN
+        raise ConfigurationError(f"{name} must be at least {minimum:g}")
+    return value
+
+
 def build_dialogue(knowledge_dir: str | Path) -> Dialogue:
-    """Load and validate the knowledge base (KnowledgeError if invalid) and index it."""
-    kb = knowledge.load(knowledge_dir)
-    dialogue = Dialogue(kb, Matcher(list(kb.entries.values()), kb.language))
-    # The index lives as long as the process: keep it out of the garbage collector's scans,
-    # which otherwise walk it all now and then and show up as latency spikes.
-    gc.collect()
-    gc.freeze()
-    return dialogue
+    """Load, validate and index the knowledge base (KnowledgeError if it cannot be used)."""
+    return engine.build(knowledge_dir)

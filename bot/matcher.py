@@ -31,6 +31,17 @@ _EXACT = 3  # candidates scored exactly: the answer, the runner-up and a third c
 _PROMISING = 16  # entries whose full BM25 score is computed
 _POSTINGS_WALKED = 64  # a word's best entries considered as candidates
 _BM25_SHARE = 10.0  # points of the 100 that go to BM25 relative to the best candidate
+# A question fits in far fewer characters; the topic is taken from the first ones. (A danger is
+# looked for in the whole message: see `match`.)
+MAX_ANALYSED = 1000
+
+
+def _head(text: str, limit: int = MAX_ANALYSED) -> str:
+    """The first `limit` characters, cut at a space so that no word is cut in two."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > 0 else limit]
 
 
 @dataclass(frozen=True)
@@ -165,8 +176,13 @@ class Matcher:
         return self._unknown_idf
 
     def match(self, text: str) -> Match:
-        analysis = self.analyzer.analyze(text)
+        head = _head(text)
+        analysis = self.analyzer.analyze(head)
         explosive_report = self.reports_explosive(analysis)
+        if not explosive_report and len(head) < len(text):
+            # A danger mentioned late in a long message still comes first: the whole text is
+            # read for it, without typo snapping (typos of explosive words are synonyms).
+            explosive_report = self.reports_explosive(self.analyzer.analyze(text, snap=False))
         remainder = None
         if explosive_report:
             rest = tuple(t for t in analysis.content

@@ -26,9 +26,11 @@ _NON_WORD = re.compile(r"[^\w]+|_+")
 _MIN_SNAP_LENGTH = 5
 _LONG_WORD = 8
 _MIN_STEM_SYNONYM = 6
+# No French word is longer than this ("anticonstitutionnellement" has 25 letters): a longer
+# "word" is cut, so that caches keyed by words stay small whatever people send.
+MAX_WORD = 30
 
 
-@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, no accents, ligatures spelled out, punctuation and emoji turned into spaces."""
     text = text.lower().translate(_LIGATURES)
@@ -104,6 +106,7 @@ class Analyzer:
     def analyze(self, text: str, *, snap: bool = True) -> Analysis:
         words: list[str] = []
         for word in fold(text).split():
+            word = word[:MAX_WORD]
             expansion = self._sms.get(word)
             if expansion:
                 words.extend(expansion)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import signal
+import sys
 import warnings
-from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -21,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -40,14 +42,16 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.dialogue import Dialogue, Message, Reply
+from bot.flood import Admission, FloodBudget, MemoryFloodBudget
+from bot.journal import UpdateJournal
 from bot.knowledge import Contact
+from bot.polling import Poller
 from bot.telegram_html import split_message
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"]
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-SEEN_UPDATES = 10_000  # how many recent update ids are remembered to drop repeats
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -59,7 +63,7 @@ class PatientRateLimiter(AIORateLimiter):
     Bounded: a few attempts with growing pauses, then the error surfaces (and is logged).
     """
 
-    def __init__(self, attempts: int = 5, first_pause: float = 0.5, max_pause: float = 30.0):
+    def __init__(self, attempts: int = 5, first_pause: float = 0.5, max_pause: float = 30.0) -> None:
         super().__init__(max_retries=0)
         self.attempts = attempts
         self.first_pause = first_pause
@@ -153,13 +157,22 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
 # --- Handlers ---------------------------------------------------------------------------------
 
 
-async def drop_repeated_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stop an update already handled (Telegram may send one again after a restart)."""
-    seen: deque[int] = context.bot_data.setdefault("seen_updates", deque(maxlen=SEEN_UPDATES))
-    if update.update_id in seen:
-        log.info("update %d already handled: ignored", update.update_id)
-        raise ApplicationHandlerStop
-    seen.append(update.update_id)
+async def keep_to_budget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Over its chat's budget, a message gets one short notice, then silence until it refills."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE or not (update.message or update.callback_query):
+        return
+    budget: FloodBudget = context.bot_data["flood"]
+    admission = await budget.admit(chat.id)
+    if admission is Admission.ANSWER:
+        return
+    log.info("update %d: over the chat's budget (%s)", update.update_id, admission.value)
+    if update.callback_query is not None:
+        await update.callback_query.answer()  # stops the button's spinner; nothing else
+    if admission is Admission.NOTICE:
+        await context.bot.send_message(chat.id, _dialogue(context).texts["flood_notice"],
+                                       parse_mode=ParseMode.HTML)
+    raise ApplicationHandlerStop
 
 
 async def leave_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -216,7 +229,9 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     assert query is not None
     await query.answer()
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        return  # a button on a message in a group, or shared inline: the bot answers in private only
+    chat_id = query.message.chat.id
     reply = _dialogue(context).press(chat_id, query.data or "")
     if reply.edit_pressed and query.message is not None:
         try:
@@ -230,6 +245,9 @@ async def answer_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """`@bot words` in any chat: up to five answers to share, with contact and source."""
     query = update.inline_query
     assert query is not None
+    if query.chat_type not in (ChatType.SENDER, ChatType.PRIVATE):
+        await query.answer([], cache_time=300, is_personal=False)  # private chats only
+        return
     results = [
         InlineQueryResultArticle(
             id=found.entry_id, title=found.title, description=found.description,
@@ -274,15 +292,19 @@ async def publish_profile(application: AnyApplication) -> None:
 
 
 def build_application(
-    settings: Settings, dialogue: Dialogue, *, timeout: float = 10.0
+    settings: Settings,
+    dialogue: Dialogue,
+    *,
+    timeout: float = 10.0,
+    rate_limiter: PatientRateLimiter | None = None,
 ) -> AnyApplication:
     """The python-telegram-bot application, handlers registered, not yet running."""
     assert settings.token
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .rate_limiter(PatientRateLimiter())
-        .post_init(publish_profile)
+        .rate_limiter(rate_limiter or PatientRateLimiter())
+        .updater(None)  # polling is done by bot.polling.Poller: see why there
         .read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
         .pool_timeout(timeout)
     )
@@ -290,7 +312,9 @@ def build_application(
         builder = builder.base_url(settings.base_url)
     application: AnyApplication = builder.build()
     application.bot_data["dialogue"] = dialogue
-    application.add_handler(TypeHandler(Update, drop_repeated_update), group=-2)
+    application.bot_data["flood"] = MemoryFloodBudget(settings.flood_messages, settings.flood_seconds)
+    # First the budget: a flood is dropped before any work is done for it.
+    application.add_handler(TypeHandler(Update, keep_to_budget), group=-2)
     application.add_handler(ChatMemberHandler(leave_group, ChatMemberHandler.MY_CHAT_MEMBER),
                             group=-1)
     application.add_handler(MessageHandler(filters.ChatType.GROUPS | filters.ChatType.CHANNEL,
@@ -306,8 +330,96 @@ def build_application(
     return application
 
 
-def run(settings: Settings, dialogue: Dialogue) -> None:
-    """Serve by long polling until SIGINT or SIGTERM; pending updates are answered first."""
-    application = build_application(settings, dialogue)
-    log.info("serving Telegram by long polling")
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+class StartupError(Exception):
+    """The bot cannot start: the message is one line for the operator, token-free."""
+
+
+class TelegramService:
+    """The application, its poller and their lifecycle: start, serve until told, stop in time."""
+
+    def __init__(
+        self, settings: Settings, application: AnyApplication, *, poll_backoff: float = 1.0
+    ) -> None:
+        self.settings = settings
+        self.application = application
+        self.poll_backoff = poll_backoff  # first pause after a failed getUpdates; it doubles
+        self.poller: Poller | None = None
+        self._polling: asyncio.Task[None] | None = None
+        self._stop_polling = asyncio.Event()
+
+    async def start(self) -> None:
+        """Check the token, publish the profile, start polling; StartupError if that fails."""
+        where = self.settings.base_url or "Telegram"
+        try:
+            await self.application.initialize()  # getMe: the token is checked here
+        except InvalidToken:
+            raise StartupError(
+                "Telegram rejected the token (TELEGRAM_BOT_TOKEN): check it with @BotFather, "
+                "then start again") from None
+        except (NetworkError, OSError) as error:
+            raise StartupError(
+                f"cannot reach the Bot API at {where} ({type(error).__name__}): check the network "
+                "or TELEGRAM_BASE_URL, then start again") from None
+        await publish_profile(self.application)
+        await self.application.start()
+        journal = UpdateJournal(self.settings.update_journal, self.application.bot.id)
+        self.poller = Poller(self.application.bot, journal, self.application.process_update,
+                             ALLOWED_UPDATES, first_backoff=self.poll_backoff)
+        self._polling = asyncio.create_task(self.poller.run(self._stop_polling), name="poller")
+        log.info("serving Telegram by long polling")
+
+    async def wait(self, stop: asyncio.Event) -> int:
+        """Serve until `stop` is set (0) or Telegram rejects the token (2)."""
+        assert self._polling is not None
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopping, self._polling], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if self._polling.done() and not self._polling.cancelled():
+            error = self._polling.exception()
+            if isinstance(error, InvalidToken):
+                log.error("Telegram rejected the token while serving: stopping")
+                return 2
+            if error is not None:
+                log.error("polling stopped: %s", type(error).__name__, exc_info=error)
+                return 1
+        return 0
+
+    async def stop(self, deadline: float | None = None) -> int:
+        """Stop fetching at once, finish what is in hand within the deadline; abandoned count."""
+        abandoned = 0
+        self._stop_polling.set()
+        if self._polling is not None:
+            self._polling.cancel()  # a long poll in progress is dropped: what it held comes again
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._polling
+        if self.poller is not None:
+            wait = self.settings.stop_deadline if deadline is None else deadline
+            abandoned = await self.poller.close(wait)
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        return abandoned
+
+
+async def serve(settings: Settings, dialogue: Dialogue) -> int:
+    """Run until SIGTERM or SIGINT; the exit code: 0 after a clean stop, 2 if the token is refused."""
+    service = TelegramService(settings, build_application(settings, dialogue))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await service.start()
+    except StartupError as error:
+        print(f"The bot does not start: {error}.", file=sys.stderr)
+        return 2
+    code = await service.wait(stop)
+    log.info("stopping: finishing the updates in hand (at most %.0f s)", settings.stop_deadline)
+    await service.stop()
+    log.info("stopped")
+    return code
+
+
+def run(settings: Settings, dialogue: Dialogue) -> int:
+    """Serve by long polling; returns the process exit code."""
+    return asyncio.run(serve(settings, dialogue))

@@ -1,17 +1,21 @@
-"""Shared fixtures: the shipped knowledge base, loaded once."""
+"""Shared fixtures: the shipped knowledge base, loaded once; the bot served over the stand-in."""
 
 from __future__ import annotations
 
+import io
+import logging
+import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from bot import knowledge
+from bot import knowledge, logs
 from bot.config import Settings
 from bot.dialogue import Dialogue, MemoryContextStore
 from bot.matcher import Matcher
-from bot.telegram_bot import ALLOWED_UPDATES, AnyApplication, build_application
+from bot.telegram_bot import AnyApplication, PatientRateLimiter, TelegramService, build_application
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,18 +43,45 @@ def telegram() -> Iterator[FakeTelegram]:
         yield server
 
 
+def stand_in_settings(telegram: FakeTelegram, journal: Path | None = None) -> Settings:
+    """Settings for a bot served against the stand-in; the update journal in memory by default."""
+    return Settings(token=telegram.token, base_url=telegram.base_url, knowledge_dir=KNOWLEDGE_DIR,
+                    log_level="INFO", update_journal=journal)
+
+
 @pytest.fixture
-async def app(telegram: FakeTelegram, dialogue: Dialogue) -> AsyncIterator[AnyApplication]:
-    settings = Settings(token=telegram.token, base_url=telegram.base_url,
-                        knowledge_dir=Path("knowledge"), log_level="INFO")
-    application = build_application(settings, dialogue, timeout=1.0)
-    async with application:
-        assert application.post_init is not None
-        await application.post_init(application)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1,
-                                                allowed_updates=ALLOWED_UPDATES)
-        yield application
-        await application.updater.stop()
-        await application.stop()
+async def service(telegram: FakeTelegram, dialogue: Dialogue) -> AsyncIterator[TelegramService]:
+    """The real Application and poller over real HTTP against the stand-in, started."""
+    settings = stand_in_settings(telegram)
+    application = build_application(settings, dialogue, timeout=1.0,
+                                    rate_limiter=PatientRateLimiter(first_pause=0.05))
+    served = TelegramService(settings, application, poll_backoff=0.05)
+    await served.start()
+    yield served
+    await served.stop(deadline=2.0)
+
+
+@pytest.fixture
+def app(service: TelegramService) -> AnyApplication:
+    return service.application
+
+
+@pytest.fixture
+def product_log(telegram: FakeTelegram) -> Iterator[io.StringIO]:
+    """The log as `make run` writes it, at DEBUG, captured: what an operator would read."""
+    root = logging.getLogger()
+    watched = ("httpx", "httpcore", "telegram")
+    saved = (root.level, list(root.handlers), {n: logging.getLogger(n).level for n in watched},
+             sys.excepthook, threading.excepthook)
+    stream = io.StringIO()
+    logs.configure("DEBUG", secrets=(telegram.token, telegram.token.partition(":")[2]),
+                   stream=stream)
+    yield stream
+    level, handlers, levels, sys.excepthook, threading.excepthook = saved
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)

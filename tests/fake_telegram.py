@@ -523,6 +523,9 @@ class FakeTelegram:
         self._open_queries: set[str] = set()
         self._commands: dict[str, list[JSONDict]] = {}
         self._descriptions: dict[str, str] = {}
+        self._held: set[str] = set()
+        self._corrupt: dict[str, int] = {}
+        self._revoked = False
 
         handlers: dict[str, Callable[[JSONDict], Any]] = {
             "getMe": self._get_me,
@@ -720,6 +723,36 @@ class FakeTelegram:
         """Sleep ``seconds`` before answering the next ``times`` calls (normally)."""
         self._add_fault(method, _Fault(seconds, times))
 
+    def hold(self, method: str) -> None:
+        """Keep calls to ``method`` waiting, undelivered, until ``release``.
+
+        A call whose client disconnects while held is never delivered (as if the bot died
+        before its request reached Telegram) and shows in ``failed_calls`` with status 499.
+        """
+        with self._cond:
+            self._held.add(method.lower())
+
+    def release(self, method: str) -> None:
+        with self._cond:
+            self._held.discard(method.lower())
+            self._cond.notify_all()
+
+    def held_calls(self, method: str) -> int:
+        """Calls to ``method`` waiting in ``hold`` right now."""
+        wanted = method.lower()
+        with self._cond:
+            return sum(1 for r in self._records if r.method.lower() == wanted and not r.answered)
+
+    def corrupt_next(self, method: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls with ``ok: true`` and a result no client can parse."""
+        with self._cond:
+            self._corrupt[method.lower()] = self._corrupt.get(method.lower(), 0) + times
+
+    def revoke_token(self) -> None:
+        """From now on every call is refused with 401, as after /revoke at @BotFather."""
+        with self._cond:
+            self._revoked = True
+
     def _add_fault(self, method: str, fault: _Fault) -> None:
         if fault.times < 1:
             raise ValueError("times must be >= 1")
@@ -873,14 +906,17 @@ class FakeTelegram:
             }
         return self.push_update({"callback_query": query})
 
-    def push_inline_query(self, user_id: int, query: str, *, offset: str = "") -> JSONDict:
+    def push_inline_query(
+        self, user_id: int, query: str, *, offset: str = "", chat_type: str = "sender"
+    ) -> JSONDict:
+        """``@bot query`` typed by ``user_id`` in a chat of ``chat_type`` (sender: their own)."""
         with self._cond:
             inline_query = {
                 "id": str(next(self._query_ids)),
                 "from": self._user(user_id),
                 "query": query,
                 "offset": offset,
-                "chat_type": "sender",
+                "chat_type": chat_type,
             }
         return self.push_update({"inline_query": inline_query})
 
@@ -1027,7 +1063,7 @@ class FakeTelegram:
             self._records.append(record)
             self._cond.notify_all()
         try:
-            if token != self.token:
+            if token != self.token or self._revoked:
                 raise _ApiError(401, "Unauthorized")
             handler = self._handlers.get(method)
             if handler is None:
@@ -1039,6 +1075,10 @@ class FakeTelegram:
                 self._stopping.wait(fault.delay)
                 if fault.status is not None:
                     raise _ApiError(fault.status, fault.description, fault.retry_after)
+            self._wait_while_held(method, client_gone)
+            if self._take_corrupt(method):
+                self._finish(record, None)
+                return 200, {"ok": True, "result": "not what the Bot API answers"}
             with self._cond:
                 if method == "getUpdates":
                     result: Any = self._get_updates(params, client_gone)
@@ -1053,6 +1093,23 @@ class FakeTelegram:
             return 500, error.payload()
         self._finish(record, None)
         return 200, {"ok": True, "result": result}
+
+    def _wait_while_held(self, method: str, client_gone: Callable[[], bool]) -> None:
+        with self._cond:
+            held = False
+            while method.lower() in self._held and not self._stopping.is_set():
+                held = True
+                self._cond.wait(0.02)
+            if held and client_gone():
+                # The client died before the request got through: never delivered.
+                raise _ApiError(499, "client closed the connection before delivery")
+
+    def _take_corrupt(self, method: str) -> bool:
+        with self._cond:
+            left = self._corrupt.get(method.lower(), 0)
+            if left:
+                self._corrupt[method.lower()] = left - 1
+            return left > 0
 
     def _finish(self, record: _Record, error: _ApiError | None) -> None:
         with self._cond:

@@ -153,15 +153,3 @@ async def test_inline_query_lists_shareable_answers(app: AnyApplication, telegra
     shared = searched["results"][0]["input_message_content"]["message_text"]
     assert "+375 17 318 70 07" in shared and "Source" in shared
     assert len(empty["results"]) == 4
-
-
-async def test_an_update_delivered_twice_is_answered_once(
-    app: AnyApplication, telegram: FakeTelegram
-) -> None:
-    from telegram import Update
-
-    raw = telegram.push_text(USER, "bonjour")
-    await sent(telegram, USER, 1)
-    await app.process_update(Update.de_json(raw, app.bot))  # the same update_id again
-    await telegram.wait_for_async(lambda _: len(telegram.sent_to(USER)) > 1, timeout=1.0)
-    assert len(telegram.sent_to(USER)) == 1

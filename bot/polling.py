@@ -1,0 +1,177 @@
+"""Long polling that loses nothing: fetch, parse one update at a time, confirm only what was handled.
+
+python-telegram-bot's own updater confirms updates when it fetches them (a crash loses what was
+fetched but not answered), parses a whole batch at once (one update it cannot read stops every
+other one, forever, and the batch, message texts included, is logged hundreds of times a
+second). This poller:
+- asks Telegram for updates from the oldest one still in hand (`UpdateJournal`), so an update is
+  forgotten by Telegram only once it was handled; updates handled above it are skipped when
+  they come again;
+- parses each update on its own: one it cannot read is skipped, its id alone is logged;
+- backs off on repeated errors, and stops the bot on a rejected token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import InvalidToken, TelegramError
+
+from bot.dispatch import ChatDispatcher
+from bot.journal import UpdateJournal
+
+log = logging.getLogger(__name__)
+
+LONG_POLL_SECONDS = 10
+BATCH = 100  # Telegram's maximum; also the most updates in hand at once
+# While updates are in hand Telegram answers at once (with those), so the poller waits for one
+# of them to finish, or this long, before it asks again for new ones.
+BUSY_WAIT_SECONDS = 0.25
+MAX_BACKOFF_SECONDS = 30.0
+
+
+def chat_key(update: Update) -> Hashable:
+    """What orders updates: the chat, else the user (inline queries), else the update itself."""
+    if update.effective_chat is not None:
+        return ("chat", update.effective_chat.id)
+    if update.effective_user is not None:
+        return ("user", update.effective_user.id)
+    return ("update", update.update_id)
+
+
+class Poller:
+    """Fetches updates into a `ChatDispatcher` until stopped."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        journal: UpdateJournal,
+        handle: Callable[[Update], Any],
+        allowed_updates: Sequence[str],
+        *,
+        max_running: int = 32,
+        long_poll: float = LONG_POLL_SECONDS,
+        first_backoff: float = 1.0,
+    ) -> None:
+        self.bot = bot
+        self.journal = journal
+        self.allowed_updates = list(allowed_updates)
+        self.long_poll = long_poll
+        self.first_backoff = first_backoff
+        self.dispatcher: ChatDispatcher[Update] = ChatDispatcher(handle, self._done, max_running)
+        self._progress = asyncio.Event()
+        self._highest_seen = journal.offset - 1
+
+    def next_offset(self) -> int:
+        """The oldest update still in hand, else the one after the newest seen."""
+        in_hand = self.dispatcher.in_hand
+        if in_hand:
+            return min(in_hand)
+        return max(self._highest_seen + 1, self.journal.offset)
+
+    def _done(self, update_id: int) -> None:
+        self.journal.mark_handled(update_id)
+        self.journal.advance(self.next_offset())
+        self._progress.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set; raises InvalidToken when Telegram rejects the token."""
+        backoff = 0.0
+        while not stop.is_set():
+            busy = bool(self.dispatcher.in_hand)
+            try:
+                raw = await self._fetch(timeout=0 if busy else self.long_poll)
+            except InvalidToken:
+                raise
+            except (TelegramError, OSError) as error:
+                backoff = min(max(self.first_backoff, backoff * 2), MAX_BACKOFF_SECONDS)
+                log.warning("getUpdates failed (%s): next try in %.0f s",
+                            type(error).__name__, backoff)
+                await _wait(stop, backoff)
+                continue
+            backoff = 0.0
+            accepted = self._accept(raw)
+            if busy and not accepted:
+                self._progress.clear()
+                await _wait_any(stop, self._progress, BUSY_WAIT_SECONDS)
+
+    async def _fetch(self, timeout: float) -> list[Any]:
+        # Raw JSON through the request object (Bot.get_updates would parse the whole batch):
+        # parsing is done update by update in `_accept`.
+        parameters = {"offset": self.next_offset(), "limit": BATCH, "timeout": int(timeout),
+                      "allowed_updates": self.allowed_updates}
+        return await self._call(parameters, read_timeout=timeout + 10)
+
+    async def _call(self, parameters: dict[str, Any], read_timeout: float) -> list[Any]:
+        # Bot.get_updates parses the whole batch (and logs it whole when one update fails);
+        # do_api_request turns a rejected token into EndPointNotFound. `_post` is the step both
+        # share: the raw result, through the bot's own getUpdates connection pool.
+        result = await self.bot._post(
+            "getUpdates",
+            api_kwargs=parameters,
+            read_timeout=read_timeout,
+            connect_timeout=min(read_timeout, 10.0),
+            write_timeout=min(read_timeout, 10.0),
+            pool_timeout=min(read_timeout, 10.0),
+        )
+        return result if isinstance(result, list) else []
+
+    def _accept(self, raw: list[Any]) -> int:
+        """Dispatch what is new in a fetched batch; returns how many updates were new."""
+        accepted = 0
+        in_hand = self.dispatcher.in_hand
+        for item in raw:
+            update_id = item.get("update_id") if isinstance(item, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                log.warning("an update without an id was skipped")
+                continue
+            self._highest_seen = max(self._highest_seen, update_id)
+            if update_id in in_hand or self.journal.is_handled(update_id):
+                continue
+            accepted += 1
+            try:
+                update = Update.de_json(item, self.bot)
+            except Exception as error:  # whatever the library chokes on, only this update is lost
+                log.error("update %d could not be read (%s): skipped", update_id,
+                          type(error).__name__)
+                self.journal.mark_handled(update_id)
+                continue
+            self.dispatcher.submit(chat_key(update), update_id, update)
+        self.journal.advance(self.next_offset())
+        return accepted
+
+    async def close(self, deadline: float) -> int:
+        """Let updates in hand finish within `deadline` seconds; confirm the handled ones to Telegram."""
+        abandoned = await self.dispatcher.close(deadline)
+        self.journal.advance(self.next_offset())
+        if abandoned:
+            log.warning("%d updates in hand at shutdown: they will be handled after the restart",
+                        abandoned)
+        if self.journal.offset <= 0:
+            return abandoned
+        try:  # confirm what was handled, so that Telegram does not send it again
+            await self._call({"offset": self.journal.offset, "limit": 1, "timeout": 0}, 2.0)
+        except (TelegramError, OSError) as error:
+            log.info("could not confirm the last updates (%s): the journal covers them",
+                     type(error).__name__)
+        return abandoned
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _wait_any(stop: asyncio.Event, progress: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(progress.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
