@@ -67,20 +67,28 @@ class UpdateJournal:
     def is_handled(self, update_id: int) -> bool:
         return update_id < self.offset or update_id in self._handled
 
-    def mark_handled(self, update_id: int) -> None:
+    def mark_handled(self, update_id: int, offset: int = 0) -> None:
+        """Record one handled update, and the new offset if it moved: one write for both."""
         self._handled.add(update_id)
         if len(self._handled) > _MAX_HANDLED:
             # Should not happen (the offset follows the oldest update in hand); if it does,
             # forget the oldest: at worst an old update repeats after a crash.
             self._handled = set(sorted(self._handled)[-_MAX_HANDLED:])
-        self.save()
+        if not self._move(offset):
+            self.save()
 
     def advance(self, offset: int) -> None:
         """Every update below `offset` is handled: Telegram may forget them."""
-        if offset > self.offset:
-            self.offset = offset
-            self._handled = {i for i in self._handled if i >= offset}
-            self.save()
+        self._move(offset)
+
+    def _move(self, offset: int) -> bool:
+        """Move the offset forward and save; False (nothing saved) if it does not move."""
+        if offset <= self.offset:
+            return False
+        self.offset = offset
+        self._handled = {i for i in self._handled if i >= offset}
+        self.save()
+        return True
 
     def save(self) -> None:
         if self.path is None:

@@ -75,8 +75,7 @@ class Poller:
         return max(self._highest_seen + 1, self.journal.offset)
 
     def _done(self, update_id: int) -> None:
-        self.journal.mark_handled(update_id)
-        self.journal.advance(self.next_offset())
+        self.journal.mark_handled(update_id, offset=self.next_offset())
         self._progress.set()
 
     async def run(self, stop: asyncio.Event) -> None:
