@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import engine, knowledge
 from bot.config import ConfigurationError, Settings
 from bot.dialogue import Dialogue, Reply
+
+if TYPE_CHECKING:
+    from bot.evaluation import Peer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,6 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     check = commands.add_parser("check", help="validate a knowledge directory")
     check.add_argument("directory", nargs="?", help="default: KNOWLEDGE_DIR or knowledge/")
+    check.add_argument("--review-days", type=int, metavar="DAYS",
+                       help="warn about entries reviewed longer ago than this "
+                            "(default: REVIEW_MAX_AGE_DAYS or 365)")
 
     ask = commands.add_parser("ask", help="answer messages as the bot would")
     ask.add_argument("messages", nargs="*", help="default: one message per line on stdin")
@@ -28,13 +36,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ask.add_argument("--conversation", action="store_true",
                      help="the messages are the turns of one conversation (follow-ups)")
 
-    evaluate = commands.add_parser("eval", help="measure answer quality on a labelled set")
-    evaluate.add_argument("file", help="YAML list of {text, expect}")
+    evaluate = commands.add_parser(
+        "eval", help="measure answer quality, each set on its own",
+        description="Without FILE: the blind test and tuning halves, leave-one-out, the real "
+                    "off-topic utterances, the development set and the generated variants.")
+    evaluate.add_argument("files", nargs="*", metavar="FILE", help="YAML list of {text, expect}")
     evaluate.add_argument("--kb", help="knowledge directory")
-    evaluate.add_argument("--no-generated", action="store_true",
-                          help="leave out the variants generated from the example questions")
+    evaluate.add_argument("--holdout", action="store_true",
+                          help="leave-one-out: each example question asked of a bot built "
+                               "without it")
+    evaluate.add_argument("--peers", action="store_true",
+                          help="score rapidfuzz WRatio and difflib on the same messages")
     evaluate.add_argument("--calibrate", action="store_true",
-                          help="search the thresholds that fit the whole set best")
+                          help="search the thresholds that fit the blind tuning half best")
     evaluate.add_argument("--errors", action="store_true", help="list every miss")
 
     chat = commands.add_parser("chat", help="chat in the terminal")
@@ -71,7 +85,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
 
         return run_main()
     if args.command == "check":
-        return _check(args.directory)
+        return _check(args.directory, args.review_days)
     try:
         dialogue = engine.build(_knowledge_dir(getattr(args, "kb", None)))
     except knowledge.KnowledgeError as error:
@@ -81,7 +95,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
         messages = [_as_utf8(m) for m in args.messages] if args.messages else _stdin_lines()
         return _ask(dialogue, messages, as_json=args.json, conversation=args.conversation)
     if args.command == "eval":
-        return _eval(dialogue, args.file, generated=not args.no_generated,
+        return _eval(dialogue, args.files, holdout=args.holdout, peers=args.peers,
                      calibrate=args.calibrate, errors=args.errors)
     from bot.terminal import chat as terminal_chat
     from bot.terminal import input_lines
@@ -106,13 +120,14 @@ def _as_utf8(argument: str) -> str:
     return os.fsencode(argument).decode("utf-8", errors="replace")
 
 
-def _check(directory: str | None) -> int:
+def _check(directory: str | None, review_days: int | None) -> int:
     try:
         kb = engine.build(_knowledge_dir(directory)).kb
     except knowledge.KnowledgeError as error:
         print(error)
         return 1
-    for warning in kb.warnings:
+    max_age = review_days or Settings.from_environment().review_max_age_days
+    for warning in (*kb.warnings, *knowledge.stale_entries(kb, dt.date.today(), max_age)):
         print(warning)
     questions = sum(len(e.questions) for e in kb.entries.values())
     print(f"OK: {len(kb.entries)} entries, {questions} example questions, {len(kb.files)} files")
@@ -144,33 +159,70 @@ def _as_record(message: str, reply: Reply, text: str) -> dict[str, object]:
     }
 
 
-def _eval(dialogue: Dialogue, path: str, *, generated: bool, calibrate: bool, errors: bool) -> int:
-    from bot import evaluation
+def _eval(
+    dialogue: Dialogue, files: list[str], *, holdout: bool, peers: bool, calibrate: bool,
+    errors: bool,
+) -> int:
+    from bot import evaluation as ev
 
-    examples = evaluation.load_examples(path)
-    sets = {"labelled": examples}
-    if generated:
-        sets["generated"] = evaluation.generated_examples(dialogue.kb)
-        sets["all"] = examples + sets["generated"]
-    for name, chosen in sets.items():
-        report = evaluation.evaluate(dialogue, chosen)
-        print(f"== {name} ==\n{report.summary()}")
+    kb = dialogue.kb
+    # Each set: its messages, and whether they are each held out of the index that answers them.
+    sets: dict[str, tuple[list[ev.Example], bool]] = {}
+    for path in files:
+        sets[Path(path).name] = (ev.load_examples(path), False)
+    if not files and not holdout:
+        sets["blind test half (never tuned on)"] = (ev.load_examples(ev.BLIND_TEST), False)
+        sets["blind tuning half"] = (ev.load_examples(ev.BLIND_TUNING), False)
+    if holdout or not files:
+        sets["leave-one-out"] = (ev.held_out_examples(kb), True)
+    if not files and not holdout:
+        sets["real off-topic French"] = (ev.off_topic_examples(), False)
+        sets["hand-written development set (tuned on)"] = (ev.load_examples(ev.DEV_SET), False)
+        sets["generated variants (no gate uses them)"] = (ev.generated_examples(kb), False)
+    cutoffs: dict[str, float] = {}
+    if peers:
+        tuning = ev.load_examples(ev.BLIND_TUNING)
+        for peer in _peers(kb):
+            cutoffs[peer.name] = ev.best_cutoff(ev.run_peer(peer, tuning))
+        print("peers answer when their score reaches the cut-off fairest to them on the blind "
+              "tuning half: " + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items()))
+    for name, (examples, held) in sets.items():
+        report = ev.leave_one_out(kb) if held else ev.evaluate(dialogue, examples)
+        columns = {"bot": report.figures()}
+        for peer in _peers(kb) if peers else ():
+            run = ev.run_peer(peer, examples, held_out_questions=held)
+            columns[peer.name] = run.report(cutoffs[peer.name]).figures()
+        print(f"== {name} ==")
+        print(_figures_table(columns))
         print("worst confusions (expected -> got):")
         for (expected, got), count in report.confusions(8):
-            print(f"  {count:3d}  {expected} -> {got}")
-        safety = [e.id for e in dialogue.kb.entries.values() if e.kind == "safety"]
-        misses = report.safety_misses(safety[0]) if safety else []
-        print(f"explosive reports without the safety answer first: {len(misses)}\n")
-        if errors and name != "all":
-            for r in report.results:
-                if r.entry != r.example.expect:
-                    print(f"  [{r.example.expect} -> {r.entry or r.outcome}] {r.example.text}")
+            print(f"  {count:4d}  {expected} -> {got}")
+        if errors:
+            for r in report.misses():
+                print(f"  [{r.example.expect} -> {r.entry or r.outcome}] {r.example.text}")
+        print()
     if calibrate:
-        found = evaluation.calibrate(dialogue.kb, sets.get("all", examples))
-        print(f"calibrated on {len(sets.get('all', examples))} messages: {found.thresholds} "
-              f"-> accuracy {found.accuracy:.1%}, confident wrong {found.confident_wrong:.1%}, "
-              f"utility {found.utility:.3f}")
+        tuning = ev.load_examples(ev.BLIND_TUNING)
+        found = ev.calibrate(kb, tuning)
+        print(f"calibrated on the {len(tuning)} messages of the blind tuning half: "
+              f"{found.thresholds} -> accuracy {found.accuracy:.1%}, confident wrong "
+              f"{found.confident_wrong:.1%}, utility {found.utility:.3f}")
     return 0
+
+
+def _peers(kb: knowledge.KnowledgeBase) -> list[Peer]:
+    from bot import evaluation as ev
+
+    return [ev.WRatioPeer(kb), ev.DifflibPeer(kb)]
+
+
+def _figures_table(columns: dict[str, dict[str, str]]) -> str:
+    names = list(next(iter(columns.values())))
+    width = max(len(n) for n in names) + 2
+    header = "".ljust(width) + "".join(c.rjust(18) for c in columns)
+    rows = [name.ljust(width) + "".join(figures[name].rjust(18) for figures in columns.values())
+            for name in names]
+    return "\n".join([header, *rows])
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import logging
 import sys
@@ -26,7 +27,8 @@ def main() -> int:
     except knowledge.KnowledgeError as error:
         print(f"The knowledge base is invalid; the bot does not start:\n{error}", file=sys.stderr)
         return 1
-    for warning in dialogue.kb.warnings:
+    stale = knowledge.stale_entries(dialogue.kb, dt.date.today(), settings.review_max_age_days)
+    for warning in (*dialogue.kb.warnings, *stale):
         log.warning("%s", warning)
     # The index lives as long as the process: keep it out of the garbage collector's scans,
     # which otherwise walk it all now and then and show up as latency spikes. Done here, by the

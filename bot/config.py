@@ -29,6 +29,8 @@ class Settings:
     stop_deadline: float = 8.0  # seconds to finish the updates in hand on SIGTERM
     flood_messages: int = 5  # each chat's budget: this many messages...
     flood_seconds: float = 10.0  # ...per this many seconds
+    # Entries not reviewed for longer are reported by `check` and at start-up.
+    review_max_age_days: int = 365
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -44,6 +46,7 @@ class Settings:
             stop_deadline=_number("STOP_DEADLINE_SECONDS", 8.0, minimum=0.0),
             flood_messages=int(_number("FLOOD_MESSAGES", 5, minimum=1)),
             flood_seconds=_number("FLOOD_SECONDS", 10.0, minimum=0.1),
+            review_max_age_days=int(_number("REVIEW_MAX_AGE_DAYS", 365, minimum=1)),
         )
 
 

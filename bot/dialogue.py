@@ -11,8 +11,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from bot import telegram_html
+from bot import languages, telegram_html
 from bot.knowledge import Contact, Entry, KnowledgeBase
 from bot.matcher import Match, Matcher, Outcome
 from bot.normalize import fold
@@ -21,6 +22,7 @@ from bot.telegram_html import escape
 MAX_MESSAGES_PER_REPLY = 3  # never more than three messages for one question
 CONTEXT_SECONDS = 30 * 60
 SAFETY_ENTRY_KIND = "safety"
+NOTICE_ENTRY_KIND = "notice"  # "this service answers in French", in the person's language
 
 # Button actions travel as Telegram callback_data: "<prefix>:<entry id>" fits in 64 bytes.
 OPEN_ENTRY = "e"
@@ -60,11 +62,25 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Foreign:
+    """A message in another language: the notice to answer with, and whether it names a danger."""
+
+    notice: Entry
+    explosive: bool
+
+
+@dataclass(frozen=True)
 class InlineAnswer:
     entry_id: str
     title: str
     description: str
     html: str
+
+
+def _site(url: str) -> str:
+    """"icrc.org" for https://www.icrc.org/fr/...: short enough for a button."""
+    host = urlsplit(url).netloc
+    return host.removeprefix("www.")
 
 
 def contact_lines(contact: Contact, labels: dict[str, str], *, html: bool) -> list[str]:
@@ -123,6 +139,8 @@ class Dialogue:
         self.store: ContextStore = store if store is not None else MemoryContextStore()
         self.texts = kb.interface.texts
         self._safety = next((e for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
+        self._notices = {e.language: e for e in kb.entries.values()
+                         if e.kind == NOTICE_ENTRY_KIND and e.language}
         language = kb.language
         terms_of = matcher.analyzer.terms_of
         self._contact_words = {fold(w) for w in language.contact_words}
@@ -159,16 +177,17 @@ class Dialogue:
     def text(self, chat_id: int, text: str) -> Reply:
         """A written message in a private chat."""
         match = self.matcher.match(text)
+        foreign = self.foreign(text)
         last_topic = self.store.get(chat_id)
-        if last_topic and not match.explosive_report:
+        if last_topic and not match.explosive_report and foreign is None:
             followup = self._follow_up(chat_id, match, self.kb.entries.get(last_topic))
             if followup is not None:
                 return followup
-        return self._reply_to_match(chat_id, match)
+        return self._reply_to_match(chat_id, match, foreign)
 
     def ask(self, text: str) -> Reply:
         """Answer as in a fresh conversation: the curators' test pane and the evaluation."""
-        return self._reply_to_match(None, self.matcher.match(text))
+        return self._reply_to_match(None, self.matcher.match(text), self.foreign(text))
 
     def press(self, chat_id: int, action: str) -> Reply:
         """A button was pressed."""
@@ -205,12 +224,30 @@ class Dialogue:
 
     # --- Replies ---------------------------------------------------------------------------
 
-    def _reply_to_match(self, chat_id: int | None, match: Match) -> Reply:
+    def foreign(self, text: str) -> Foreign | None:
+        """For a message not in French: the notice in its language, and whether it names an
+        explosive object (the French matcher cannot tell). None for French messages."""
+        language = languages.detect(text)
+        notice = None if language is None else self._notices.get(language) or self._notices.get("en")
+        if notice is None:
+            return None
+        return Foreign(notice, languages.names_explosive(text))
+
+    def _reply_to_match(
+        self, chat_id: int | None, match: Match, foreign: Foreign | None = None
+    ) -> Reply:
         first: list[Entry] = []
-        if match.explosive_report and self._safety is not None:
+        danger = match.explosive_report or (foreign is not None and foreign.explosive)
+        if danger and self._safety is not None:
             first.append(self._safety)
-            if match.remainder is not None and match.remainder.outcome is Outcome.ANSWER:
-                match = match.remainder
+        if foreign is not None:
+            # The knowledge base is French: the notice says so in the person's language and
+            # gives the contacts, after the safety advice if an explosive object is named.
+            return self._answer_entries(chat_id, [*first, foreign.notice], score=100)
+        if match.explosive_report and match.remainder is not None and (
+            match.remainder.outcome is Outcome.ANSWER
+        ):
+            match = match.remainder
         best = match.best
         if match.outcome is Outcome.ANSWER and best is not None:
             return self._answer_entries(chat_id, [*first, self.kb.entries[best.entry_id]],
@@ -239,10 +276,23 @@ class Dialogue:
         rows = [(Button(self.kb.entries[step].title, f"{OPEN_ENTRY}:{step}"),)
                 for step in entry.next_steps]
         rows += [(Button(link.label, url=link.url),) for link in entry.links]
+        source = self._source_of(entry)
+        if source is not None:
+            rows.append((Button(f"{self.texts['source_label']} : {_site(source)}", url=source),))
         messages = [Message(entry.answer, tuple(rows))]
         if entry.contact is not None:
             messages.append(Message(contact=entry.contact))
         return messages
+
+    @staticmethod
+    def _source_of(entry: Entry) -> str | None:
+        """The public page an answer's facts come from, offered as a button so that anyone can
+        check them; none for small talk and notices, nor when a link button already opens it."""
+        if entry.kind in {"smalltalk", NOTICE_ENTRY_KIND}:
+            return None
+        linked = {link.url for link in entry.links}
+        return next((s for s in entry.sources if s.startswith("https://") and s not in linked),
+                    None)
 
     def _clarify(self, match: Match) -> Reply:
         floor = self.matcher.thresholds.clarify

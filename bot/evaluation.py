@@ -1,27 +1,45 @@
-"""Measure answer quality on a labelled set, and choose the matcher's thresholds on it.
+"""Measure answer quality honestly, and choose the matcher's thresholds.
 
-A labelled set is a YAML list of `{text: ..., expect: entry id or null}`; null means out of
-scope: the bot must not answer from the knowledge base. The knowledge base's own example
-questions, disfigured the way people type (accents stripped, a letter dropped or swapped, words
-reordered), are added as a second, generated set.
+The sets, each reported on its own (see `tests/data/README.md`):
+- blind test half: messages written by people who saw neither the knowledge base nor the
+  matcher, labelled afterwards. Only ever scored: nothing is tuned on it;
+- blind tuning half: the other half of the same set, which calibration and changes may look at;
+- leave-one-out: each example question of the knowledge base, asked of a matcher built without it
+  (how well each topic's vocabulary carries to words it was not given);
+- off-topic: real French utterances from a public assistant data set, none of them for this bot;
+- hand-written development set: older, and tuned on;
+- generated variants: the example questions disfigured as people type. They mostly measure
+  whether the bot recognises its own sentences, so no gate relies on them.
+
+A labelled set is a YAML list of `{text, expect}` with optional `also` (other entries that are as
+right as a first reply), `safety` (an explosive object is present: the safety answer must come
+first) and `language`. `expect: null` (or no `expect`) means out of scope.
 """
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
+from rapidfuzz import fuzz, process, utils
 
-from bot.dialogue import Dialogue
+from bot.dialogue import SAFETY_ENTRY_KIND, Dialogue
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher, Outcome, Thresholds, choose
 from bot.normalize import fold
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+BLIND_TEST = DATA / "blind" / "test.yaml"
+BLIND_TUNING = DATA / "blind" / "tuning.yaml"
+DEV_SET = DATA / "dev.yaml"
+OFF_TOPIC_DIR = DATA / "offtopic"
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,11 @@ class Example:
     text: str
     expect: str | None
     origin: str = "labelled"
+    also: frozenset[str] = frozenset()
+    safety: bool = False  # an explosive object is reported: the safety answer must come first
+
+    def accepts(self, entry: str | None) -> bool:
+        return entry == self.expect or (entry is not None and entry in self.also)
 
 
 @dataclass(frozen=True)
@@ -36,28 +59,45 @@ class Result:
     example: Example
     entry: str | None  # the entry answered first, None when the bot did not answer
     outcome: str
-    suggestions: tuple[str, ...]
+    suggestions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Report:
     results: tuple[Result, ...]
+    safety_id: str | None = "mines_safety"
 
-    def _share(self, hits: int, total: int) -> float:
+    @staticmethod
+    def _share(hits: int, total: int) -> float:
         return hits / total if total else 1.0
 
     @property
     def accuracy(self) -> float:
-        return self._share(sum(r.entry == r.example.expect for r in self.results), len(self.results))
+        right = sum(r.example.accepts(r.entry) for r in self.results)
+        return self._share(right, len(self.results))
 
     @property
     def confident_wrong(self) -> float:
-        wrong = sum(r.entry is not None and r.entry != r.example.expect for r in self.results)
+        """Share of messages answered with an entry that is not right: worse than no answer."""
+        wrong = sum(r.entry is not None and not r.example.accepts(r.entry) for r in self.results)
         return self._share(wrong, len(self.results))
 
     @property
+    def in_scope(self) -> list[Result]:
+        return [r for r in self.results if r.example.expect is not None]
+
+    @property
+    def out_of_scope(self) -> list[Result]:
+        return [r for r in self.results if r.example.expect is None]
+
+    @property
+    def in_scope_accuracy(self) -> float:
+        inside = self.in_scope
+        return self._share(sum(r.example.accepts(r.entry) for r in inside), len(inside))
+
+    @property
     def out_of_scope_rejection(self) -> float:
-        out = [r for r in self.results if r.example.expect is None]
+        out = self.out_of_scope
         return self._share(sum(r.entry is None for r in out), len(out))
 
     @property
@@ -68,36 +108,85 @@ class Report:
     def clarified_right(self) -> float:
         """Of the clarifications asked on in-scope messages, the share that offered the right one."""
         asked = [r for r in self.results if r.outcome == "clarify" and r.example.expect]
-        return self._share(sum(r.example.expect in r.suggestions for r in asked), len(asked))
+        offered = sum(any(r.example.accepts(s) for s in r.suggestions) for r in asked)
+        return self._share(offered, len(asked))
 
-    def safety_misses(self, safety_id: str) -> list[Result]:
-        return [r for r in self.results if r.example.expect == safety_id and r.entry != safety_id]
+    def _reports_danger(self, example: Example) -> bool:
+        return example.safety or (self.safety_id is not None and example.expect == self.safety_id)
+
+    @property
+    def safety_cases(self) -> list[Result]:
+        return [r for r in self.results if self._reports_danger(r.example)]
+
+    def safety_misses(self, safety_id: str | None = None) -> list[Result]:
+        """Explosive reports whose first reply is not the safety answer."""
+        wanted = safety_id or self.safety_id
+        return [r for r in self.safety_cases if r.entry != wanted]
+
+    @property
+    def safety_recall(self) -> float:
+        cases = self.safety_cases
+        return self._share(len(cases) - len(self.safety_misses()), len(cases))
 
     def confusions(self, most: int = 10) -> list[tuple[tuple[str, str], int]]:
         pairs: Counter[tuple[str, str]] = Counter()
         for r in self.results:
-            if r.entry != r.example.expect:
+            if not r.example.accepts(r.entry):
                 got = r.entry or (f"clarify({'|'.join(r.suggestions)})" if r.outcome == "clarify"
                                   else "fallback")
                 pairs[(str(r.example.expect), got)] += 1
         return pairs.most_common(most)
 
+    def misses(self) -> list[Result]:
+        return [r for r in self.results if not r.example.accepts(r.entry)]
+
+    def figures(self) -> dict[str, str]:
+        """The figures every set is reported with, in order."""
+        safety = self.safety_cases
+        return {
+            "messages": str(len(self.results)),
+            "accuracy": f"{self.accuracy:.1%}",
+            "in-scope accuracy": f"{self.in_scope_accuracy:.1%}" if self.in_scope else "-",
+            "confident wrong": f"{self.confident_wrong:.1%}",
+            "out-of-scope rejection": (f"{self.out_of_scope_rejection:.1%}"
+                                       if self.out_of_scope else "-"),
+            "safety first": (f"{len(safety) - len(self.safety_misses())}/{len(safety)}"
+                             if safety else "-"),
+            "clarification rate": f"{self.clarification_rate:.1%}",
+        }
+
     def summary(self) -> str:
-        return "\n".join([
-            f"messages: {len(self.results)}",
-            f"accuracy: {self.accuracy:.1%}",
-            f"confident wrong answers: {self.confident_wrong:.1%}",
-            f"out-of-scope rejection: {self.out_of_scope_rejection:.1%}",
-            f"clarification rate: {self.clarification_rate:.1%} "
-            f"(right topic offered in {self.clarified_right:.0%} of in-scope ones)",
-        ])
+        lines = [f"{name}: {value}" for name, value in self.figures().items()]
+        lines.append(f"(right topic offered in {self.clarified_right:.0%} of in-scope clarifications)")
+        return "\n".join(lines)
 
 
-def load_examples(path: str | Path) -> list[Example]:
+# --- Sets ---------------------------------------------------------------------------------------
+
+
+def load_examples(path: str | Path, origin: str = "labelled") -> list[Example]:
     data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a list of {{text, expect}} items")
-    return [Example(str(item["text"]), item.get("expect")) for item in data]
+    examples = []
+    for item in data:
+        also = item.get("also") or ()
+        examples.append(Example(
+            str(item["text"]), item.get("expect"), origin=origin,
+            also=frozenset([also] if isinstance(also, str) else also),
+            safety=bool(item.get("safety", False)),
+        ))
+    return examples
+
+
+def off_topic_examples(directory: Path = OFF_TOPIC_DIR) -> list[Example]:
+    """Every utterance of the off-topic files; none of them is for this bot (a greeting may be
+    greeted back: such items list `also: [hello]`)."""
+    examples: list[Example] = []
+    for path in sorted(directory.glob("*.yaml")):
+        examples.extend(replace(e, expect=None)
+                        for e in load_examples(path, origin=f"off-topic: {path.name}"))
+    return examples
 
 
 def generated_examples(kb: KnowledgeBase, seed: int = 2026) -> list[Example]:
@@ -130,12 +219,158 @@ def _disfigure(text: str, rng: random.Random) -> Iterable[tuple[str, str]]:
         yield "words reordered", " ".join(shuffled)
 
 
+# --- Scoring the bot ----------------------------------------------------------------------------
+
+
+def _safety_id(kb: KnowledgeBase) -> str | None:
+    return next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
+
+
 def evaluate(dialogue: Dialogue, examples: Sequence[Example]) -> Report:
     results = []
     for example in examples:
         reply = dialogue.ask(example.text)
         results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions))
-    return Report(tuple(results))
+    return Report(tuple(results), _safety_id(dialogue.kb))
+
+
+def held_out(kb: KnowledgeBase) -> Iterator[tuple[list[Example], KnowledgeBase]]:
+    """Rounds of held-out questions, each with the knowledge base they are all left out of.
+
+    Round r leaves out the r-th example question of every entry at once: each question is still
+    asked of an index built without it (and without one question of each other topic, which can
+    only make it harder), for a few dozen index builds instead of one per question.
+    """
+    rounds = max((len(e.questions) for e in kb.entries.values()), default=0)
+    for r in range(rounds):
+        examples = []
+        entries = {}
+        for key, entry in kb.entries.items():
+            if r < len(entry.questions):
+                examples.append(Example(entry.questions[r], entry.id, origin="leave-one-out"))
+                entry = replace(entry, questions=entry.questions[:r] + entry.questions[r + 1:])
+            entries[key] = entry
+        yield examples, replace(kb, entries=entries)
+
+
+def held_out_examples(kb: KnowledgeBase) -> list[Example]:
+    return [example for examples, _ in held_out(kb) for example in examples]
+
+
+def leave_one_out(
+    kb: KnowledgeBase, build: Callable[[KnowledgeBase], Dialogue] | None = None
+) -> Report:
+    """Ask each example question of a bot whose index was built without it.
+
+    The whole matcher is rebuilt for each round (vocabulary and typo snapping included), so
+    nothing of a question leaks into the index that answers it.
+    """
+    def default_build(base: KnowledgeBase) -> Dialogue:
+        return Dialogue(base, Matcher(list(base.entries.values()), base.language))
+
+    make = build or default_build
+    results = []
+    for examples, base in held_out(kb):
+        dialogue = make(base)
+        for example in examples:
+            reply = dialogue.ask(example.text)
+            results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions))
+    return Report(tuple(results), _safety_id(kb))
+
+
+# --- Naive peers ------------------------------------------------------------------------------
+
+
+class Peer(Protocol):
+    """A naive way to answer: the entry of the nearest example question, if near enough."""
+
+    name: str
+
+    def nearest(self, text: str, leave_out: str | None = None) -> tuple[str | None, float]: ...
+
+
+@dataclass
+class _QuestionPeer:
+    kb: KnowledgeBase
+    questions: list[str] = field(init=False)
+    owners: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        pairs = [(q, e.id) for e in self.kb.entries.values() for q in e.questions]
+        self.questions = [q for q, _ in pairs]
+        self.owners = [owner for _, owner in pairs]
+
+
+@dataclass
+class WRatioPeer(_QuestionPeer):
+    """rapidfuzz's WRatio against every example question (its default processor)."""
+
+    name: str = "rapidfuzz WRatio"
+
+    def nearest(self, text: str, leave_out: str | None = None) -> tuple[str | None, float]:
+        for _, score, index in process.extract(text, self.questions, scorer=fuzz.WRatio,
+                                               processor=utils.default_process, limit=2):
+            if self.questions[index] != leave_out:
+                return self.owners[index], score
+        return None, 0.0
+
+
+@dataclass
+class DifflibPeer(_QuestionPeer):
+    """The standard library's SequenceMatcher ratio against every example question."""
+
+    name: str = "difflib"
+    _folded: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._folded = [fold(q) for q in self.questions]
+
+    def nearest(self, text: str, leave_out: str | None = None) -> tuple[str | None, float]:
+        matcher = difflib.SequenceMatcher(autojunk=False)
+        matcher.set_seq2(fold(text))
+        best: tuple[str | None, float] = (None, 0.0)
+        for question, folded, owner in zip(self.questions, self._folded, self.owners, strict=True):
+            if question == leave_out:
+                continue
+            matcher.set_seq1(folded)
+            if matcher.real_quick_ratio() * 100 <= best[1] or matcher.quick_ratio() * 100 <= best[1]:
+                continue
+            score = matcher.ratio() * 100
+            if score > best[1]:
+                best = (owner, score)
+        return best
+
+
+@dataclass(frozen=True)
+class PeerRun:
+    """A peer's nearest entry and score for each message, before any cut-off is chosen."""
+
+    examples: tuple[Example, ...]
+    picks: tuple[tuple[str | None, float], ...]
+
+    def report(self, cutoff: float) -> Report:
+        return Report(tuple(
+            Result(example, entry if score >= cutoff else None,
+                   "answer" if score >= cutoff else "fallback")
+            for example, (entry, score) in zip(self.examples, self.picks, strict=True)
+        ))
+
+
+def run_peer(peer: Peer, examples: Sequence[Example], *, held_out_questions: bool = False) -> PeerRun:
+    picks = tuple(peer.nearest(e.text, e.text if held_out_questions else None) for e in examples)
+    return PeerRun(tuple(examples), picks)
+
+
+def best_cutoff(run: PeerRun) -> float:
+    """The peer's cut-off that is fairest to it: most right replies minus wrong ones."""
+    best, best_utility = 100.0, -1e9
+    for cutoff in range(0, 101, 2):
+        report = run.report(cutoff)
+        utility = report.accuracy - report.confident_wrong
+        if utility > best_utility:
+            best, best_utility = float(cutoff), utility
+    return best
 
 
 # --- Calibration ------------------------------------------------------------------------------
@@ -161,16 +396,20 @@ def calibrate(
     once per unknown-word weight; the thresholds only change the decision, so thousands of
     combinations cost seconds.
     """
-    safety = next((e.id for e in kb.entries.values() if e.kind == "safety"), None)
+    safety = _safety_id(kb)
     best: Calibration | None = None
     for unknown_weight in (1.0, 1.25, 1.5, 1.75, 2.0, 2.5):
         matcher = Matcher(list(kb.entries.values()), kb.language,
                           Thresholds(unknown_weight=unknown_weight))
+        dialogue = Dialogue(kb, matcher)
         ranked = []
         for example in examples:
             analysis = matcher.analyzer.analyze(example.text)
             explosive = matcher.reports_explosive(analysis)
-            ranked.append((example.expect, explosive, *matcher.rank(analysis)))
+            foreign = dialogue.foreign(example.text)
+            explosive = explosive or (foreign is not None and foreign.explosive)
+            ranked.append((example, explosive, foreign.notice.id if foreign else None,
+                           *matcher.rank(analysis)))
         for answer, clarify, margin in itertools.product(
             range(40, 86, 2), range(20, 66, 5), (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
         ):
@@ -179,19 +418,22 @@ def calibrate(
             thresholds = Thresholds(answer, clarify, margin, unknown_weight)
             right = wrong = 0
             utility = 0.0
-            for expect, explosive, content, polite in ranked:
+            for example, explosive, notice, content, polite in ranked:
                 candidates, outcome = choose(content, polite, thresholds)
                 entry = candidates[0].entry_id if outcome is Outcome.ANSWER else None
+                if notice:
+                    entry, outcome = notice, Outcome.ANSWER
                 if explosive and safety:
                     entry = safety
-                right += entry == expect
-                if entry is not None and entry != expect:
+                right += example.accepts(entry)
+                if entry is not None and not example.accepts(entry):
                     wrong += 1
                     utility -= 1
-                elif entry == expect and outcome is not Outcome.CLARIFY:
+                elif example.accepts(entry) and outcome is not Outcome.CLARIFY:
                     utility += 1
                 elif outcome is Outcome.CLARIFY and entry is None and (
-                    expect is None or expect in {c.entry_id for c in candidates[:3]}
+                    example.expect is None
+                    or any(example.accepts(c.entry_id) for c in candidates[:3])
                 ):
                     utility += 0.5
             found = Calibration(thresholds, right / len(ranked), wrong / len(ranked),
@@ -203,4 +445,3 @@ def calibrate(
     if best is None:
         raise ValueError("no thresholds keep confident wrong answers under the limit")
     return best
-

@@ -18,11 +18,14 @@ import yaml
 from bot import telegram_html
 from bot.telegram_html import MAX_ECHO, quoted, shorten
 
-ENTRY_KINDS = frozenset({"mission", "service", "contact", "safety", "smalltalk", "info"})
+ENTRY_KINDS = frozenset({"mission", "service", "contact", "safety", "smalltalk", "info", "notice"})
+# Languages a `notice` entry can be written in: the bot answers in French, and tells people who
+# write in one of these, in their language, where to turn.
+NOTICE_LANGUAGES = frozenset({"en", "ru", "be", "uk", "az"})
 COUNTRIES = frozenset({"belarus", "azerbaijan"})
 # Ids travel in callback_data (64 bytes with a prefix) and deep links (letters, digits, _ and -).
 ENTRY_ID = re.compile(r"[a-z0-9_-]{1,40}\Z")
-MIN_QUESTIONS = {"smalltalk": 3}
+MIN_QUESTIONS = {"smalltalk": 3, "notice": 3}
 DEFAULT_MIN_QUESTIONS = 5
 MAX_TITLE = 40
 INTERFACE_FILE = "interface.yaml"
@@ -73,6 +76,7 @@ class Entry:
     next_steps: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
     location: str = ""  # file:line, for messages about this entry
+    language: str | None = None  # notices only: the language the answer is written in
 
 
 @dataclass(frozen=True)
@@ -457,7 +461,7 @@ def _all_texts(
 
 _ENTRY_FIELDS = frozenset(
     {"id", "kind", "title", "questions", "keywords", "answer", "details", "contact", "source",
-     "reviewed", "country", "next_steps", "links"}
+     "reviewed", "country", "next_steps", "links", "language"}
 )
 _CONTACT_FIELDS = frozenset({"name", "address", "phone", "hours"})
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,}\Z")
@@ -479,6 +483,10 @@ def _parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry 
     country = fields.text("country", required=False)
     if country and country not in COUNTRIES:
         fields.problem("country", f"country {quoted(country)} must be one of {', '.join(sorted(COUNTRIES))}")
+    language = fields.text("language", required=(kind == "notice"))
+    if language and (kind != "notice" or language not in NOTICE_LANGUAGES):
+        fields.problem("language", "only a notice has a language, one of "
+                       + ", ".join(sorted(NOTICE_LANGUAGES)))
     title = fields.text("title")
     if title and len(title) > MAX_TITLE:
         fields.problem("title", f"title is longer than {MAX_TITLE} characters (it goes on a button)")
@@ -505,6 +513,7 @@ def _parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry 
         id=entry_id, kind=kind, title=title, questions=questions, keywords=keywords,
         answer=answer, sources=sources, reviewed=reviewed, country=country, details=details,
         contact=contact, next_steps=next_steps, links=links, location=f"{where}:{raw.line}",
+        language=language,
     )
 
 
@@ -548,6 +557,23 @@ def _parse_links(fields: _Fields) -> tuple[Link, ...]:
     return tuple(links)
 
 
+DEFAULT_REVIEW_MAX_AGE_DAYS = 365
+
+
+def stale_entries(kb: KnowledgeBase, today: dt.date, max_age_days: int) -> list[str]:
+    """Warnings for entries whose facts nobody has checked against their sources for too long."""
+    warnings = []
+    for entry in kb.entries.values():
+        age = (today - entry.reviewed).days
+        if age > max_age_days:
+            warnings.append(
+                f"{entry.location}: warning: entry {quoted(entry.id)} was last reviewed on "
+                f"{entry.reviewed.isoformat()}, {age} days ago (limit {max_age_days}): check it "
+                f"against its sources, then update 'reviewed'"
+            )
+    return warnings
+
+
 # --- Interface and language files -------------------------------------------------------------
 
 # Texts the code needs, with whether they are Telegram HTML (sent as a message) or plain.
@@ -571,6 +597,7 @@ INTERFACE_TEXTS = {
     "short_description": False,
     "terminal_intro": False,
     "terminal_telegram_hint": False,
+    "terminal_link": False,
     "no_terminal": False,
     "flood_notice": True,
 }

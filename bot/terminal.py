@@ -42,8 +42,14 @@ def chat(
         line = line.strip()
         if not line:
             continue
-        if line.isdigit() and 1 <= int(line) <= len(buttons) and buttons[int(line) - 1].action:
-            reply = dialogue.press(TERMINAL_CHAT_ID, buttons[int(line) - 1].action)
+        chosen = buttons[int(line) - 1] if line.isdigit() and 1 <= int(line) <= len(buttons) else None
+        if chosen is not None and chosen.url:
+            # A link button opens a web page: a terminal can only show the address. The buttons
+            # stay as they were, so the person can still choose another one.
+            write(texts["terminal_link"].replace("{url}", chosen.url))
+            continue
+        if chosen is not None:
+            reply = dialogue.press(TERMINAL_CHAT_ID, chosen.action)
         elif line in {"/start", "/menu"}:
             reply = dialogue.start(TERMINAL_CHAT_ID)
         elif line.startswith("/") and (found := dialogue.command(TERMINAL_CHAT_ID, line[1:])):

@@ -160,8 +160,8 @@ CASES = [
          replaced("fraude.yaml", r"^    keywords: \[", "    keywords: [" + "1" * 5000 + ", "),
          (r"{dir}/fraude\.yaml:{line}: cannot read '1{78}…: Exceeds the limit .{20,80}",)),
     Case("long value echoed", replaced("fraude.yaml", r"^    kind: info$", "    kind: " + "x" * 100_000),
-         (r"{dir}/fraude\.yaml:{line}: kind 'x{78}… must be one of contact, info, mission, safety, "
-          r"service, smalltalk",)),
+         (r"{dir}/fraude\.yaml:{line}: kind 'x{78}… must be one of contact, info, mission, notice, "
+          r"safety, service, smalltalk",)),
     Case("javascript link", answer('<a href="javascript:alert(1)">x</a>'),
          (HTML + r"link target 'javascript:alert\(1\)' must start with https:// or tg://",)),
     Case("bare & in a link", answer('<a href="https://x.org/?a=1&b=2">x</a>'),

@@ -103,3 +103,23 @@ def test_terminal_chat_uses_the_same_engine() -> None:
     transcript = "\n".join(shown)
     assert "+375 17 318 70 07" in transcript and "[1]" in transcript
     assert "TELEGRAM_BOT_TOKEN" in transcript
+
+
+def test_terminal_chat_opens_a_link_button_by_its_number() -> None:
+    """A number on a link button shows its address; it is not read as a question."""
+    from bot.engine import build
+    from bot.terminal import chat
+
+    dialogue = build(ROOT / "knowledge")
+    shown: list[str] = []
+    chat(dialogue, ["comment retrouver mon frere disparu"], shown.append)
+    listed = [line for line in shown[-1].splitlines()
+              if line.startswith("  [") and "(https://familylinks.icrc.org" in line]
+    assert listed, shown[-1]
+    number = listed[0].split("[", 1)[1].split("]", 1)[0]
+    shown.clear()
+    chat(dialogue, ["comment retrouver mon frere disparu", number, "1"], shown.append)
+    assert "navigateur : https://familylinks.icrc.org" in shown[-2]
+    assert "pas compris" not in shown[-2]
+    # The buttons are still there: "1" afterwards presses the first button of the same reply.
+    assert "pas compris" not in shown[-1]

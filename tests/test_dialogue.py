@@ -124,3 +124,45 @@ def test_every_button_fits_telegram_limits(dialogue: Dialogue, kb: KnowledgeBase
                 for button in row:
                     assert button.url or 1 <= len(button.action.encode()) <= 64
                     assert button.label
+
+
+def test_a_message_in_another_language_gets_the_notice_in_that_language(
+    dialogue: Dialogue,
+) -> None:
+    for text, notice in [
+        ("Hello, I am looking for my brother, he is missing since 2022", "notice_en"),
+        ("Здравствуйте, ищу сына, он пропал в Харькове", "notice_ru"),
+        ("Доброго дня, шукаю сина, зник у Маріуполі", "notice_uk"),
+        ("Добры дзень, шукаю брата, ён знік у 2023 годзе", "notice_be"),
+        ("Salam, mənim qardaşım itkin düşüb, kömək edin", "notice_az"),
+        ("Բարեւ, ես փնտրում եմ եղբորս", "notice_en"),  # no notice in Armenian: English
+    ]:
+        reply = dialogue.ask(text)
+        assert reply.entries == (notice,), text
+        assert "+375 17 318 70 07" in reply.messages[0].html  # the notice gives the contact
+
+
+def test_a_danger_named_in_another_language_gets_the_safety_advice_first(
+    dialogue: Dialogue,
+) -> None:
+    for text, notice in [
+        ("I found an unexploded shell in my backyard, what should I do?", "notice_en"),
+        ("Нашли в огороде снаряд, ржавый. Что делать??", "notice_ru"),
+        ("Знайшли міну на городі, що робити?", "notice_uk"),
+        ("Bağımızda mina tapdıq, nə edək?", "notice_az"),
+    ]:
+        assert dialogue.ask(text).entries == ("mines_safety", notice), text
+    # The notice alone when nothing dangerous is named; a town is not a danger.
+    assert dialogue.ask("where is the ICRC office in Minsk").entries == ("notice_en",)
+
+
+def test_an_answer_stating_facts_offers_its_source_as_a_button(dialogue: Dialogue) -> None:
+    reply = dialogue.ask("que fait le cicr au belarus")
+    buttons = [b for row in reply.messages[0].buttons for b in row]
+    sources = [b for b in buttons if b.label.startswith("Source")]
+    assert [b.url for b in sources] == ["https://www.icrc.org/fr/ou-intervenons-nous/belarus"]
+    assert sources[0].label == "Source : icrc.org"
+    # Small talk has none.
+    hello = dialogue.ask("bonjour")
+    assert not [b for m in hello.messages for row in m.buttons for b in row
+                if b.label.startswith("Source")]

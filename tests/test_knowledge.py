@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -44,7 +45,7 @@ def test_every_source_is_a_seed_or_a_public_url(kb: KnowledgeBase) -> None:
     seeds = {path.name for path in SEEDS.glob("*.txt")}  # empty where ../shared is not beside us
     for entry in kb.entries.values():
         for source in entry.sources:
-            if source.startswith("https://"):
+            if source.startswith(("https://", "http://")):  # a page's address, as published
                 continue
             if re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", source):
                 assert not seeds or source in seeds, (entry.id, source)
@@ -139,3 +140,33 @@ def test_check_command_prints_file_line_messages(tmp_path: Path,
     assert main(["check", str(directory)]) == 1
     assert re.search(r"\.yaml:\d+: duplicate id .family_links.", capsys.readouterr().out)
     assert main(["check", str(KNOWLEDGE_DIR)]) == 0
+
+
+def test_entries_not_reviewed_for_too_long_are_reported(kb: KnowledgeBase) -> None:
+    from bot.knowledge import stale_entries
+
+    newest = max(e.reviewed for e in kb.entries.values())
+    assert stale_entries(kb, newest, 365) == []
+    late = stale_entries(kb, newest + dt.timedelta(days=400), 365)
+    assert len(late) == len(kb.entries)
+    assert all(": warning: entry " in w and "days ago (limit 365)" in w for w in late)
+    assert late[0].split(":")[0].endswith(".yaml")  # file:line first, like every other problem
+
+
+def test_check_warns_about_stale_entries_with_a_configurable_limit(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.__main__ import main
+
+    assert main(["check", "--review-days", "100000"]) == 0
+    assert "last reviewed" not in capsys.readouterr().out
+    monkeypatch.setenv("REVIEW_MAX_AGE_DAYS", "1")
+    monkeypatch.setattr("bot.__main__.dt.date", _FarFuture)
+    assert main(["check"]) == 0  # a warning, not a failure: the bot still starts
+    assert "last reviewed" in capsys.readouterr().out
+
+
+class _FarFuture(dt.date):
+    @classmethod
+    def today(cls) -> _FarFuture:
+        return cls(2100, 1, 1)

@@ -1,58 +1,147 @@
-"""The quality gate of issue 3, on the whole development set (labelled + generated variants)."""
+"""The quality gate: the blind test half, leave-one-out and real off-topic French (issue 8).
+
+Never the generated variants (they mostly measure whether the bot recognises its own example
+questions), never the tuning half (changes are made looking at it). Each floor is the figure
+measured when it was set, so that it can only go up: raise it when the bot gets better, and
+never lower it to let a change through.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import random
 
 import pytest
+import yaml
 
-from bot.dialogue import Dialogue
-from bot.evaluation import Example, Report, evaluate, generated_examples, load_examples
+from bot.dialogue import Dialogue, MemoryContextStore
+from bot.evaluation import (
+    BLIND_TEST,
+    BLIND_TUNING,
+    Example,
+    Report,
+    evaluate,
+    leave_one_out,
+    load_examples,
+    off_topic_examples,
+)
 from bot.knowledge import KnowledgeBase
+from bot.matcher import Matcher
 
-DEV_SET = Path(__file__).parent / "data" / "dev.yaml"
+# Measured on 2026-11-22 when issue 8 closed (see the README, "Measuring quality").
+BLIND_TEST_ACCURACY = 0.594
+BLIND_TEST_CONFIDENT_WRONG = 0.097
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.873
+BLIND_TEST_SAFETY_MISSES = 8
+LEAVE_ONE_OUT_ACCURACY = 0.545
+LEAVE_ONE_OUT_CONFIDENT_WRONG = 0.100
+OFF_TOPIC_ANSWERED = 0.031
 
 
 @pytest.fixture(scope="module")
-def labelled() -> list[Example]:
-    return load_examples(DEV_SET)
+def blind_test() -> list[Example]:
+    return load_examples(BLIND_TEST)
 
 
 @pytest.fixture(scope="module")
-def report(kb: KnowledgeBase, labelled: list[Example]) -> Report:
-    from bot.dialogue import MemoryContextStore
-    from bot.matcher import Matcher
-
-    dialogue = Dialogue(kb, Matcher(list(kb.entries.values()), kb.language), MemoryContextStore())
-    return evaluate(dialogue, labelled + generated_examples(kb))
+def shipped(kb: KnowledgeBase, matcher: Matcher) -> Dialogue:
+    """The bot as shipped, in a fresh conversation for each message."""
+    return Dialogue(kb, matcher, MemoryContextStore())
 
 
-def test_development_set_is_rich_enough(kb: KnowledgeBase, labelled: list[Example]) -> None:
-    assert len(labelled) >= 300
-    assert sum(e.expect is None for e in labelled) >= len(labelled) / 4
-    covered = {e.expect for e in labelled}
-    assert set(kb.entries) <= covered, set(kb.entries) - covered
-    assert {e.expect for e in labelled} - {None} <= set(kb.entries)
+@pytest.fixture(scope="module")
+def blind_report(shipped: Dialogue, blind_test: list[Example]) -> Report:
+    return evaluate(shipped, blind_test)
 
 
-def test_accuracy_at_least_97_percent(report: Report) -> None:
-    assert report.accuracy >= 0.97, report.summary()
+@pytest.fixture(scope="module")
+def loo_report(kb: KnowledgeBase) -> Report:
+    return leave_one_out(kb)
 
 
-def test_confident_wrong_answers_at_most_1_percent(report: Report) -> None:
-    assert report.confident_wrong <= 0.01, report.summary()
+@pytest.fixture(scope="module")
+def off_topic_report(shipped: Dialogue) -> Report:
+    return evaluate(shipped, off_topic_examples())
 
 
-def test_every_explosive_report_gets_the_safety_answer_first(report: Report) -> None:
-    misses = report.safety_misses("mines_safety")
-    assert not misses, [m.example.text for m in misses]
+def test_the_blind_set_is_big_varied_and_split_in_two_disjoint_halves(
+    kb: KnowledgeBase, blind_test: list[Example]
+) -> None:
+    tuning = load_examples(BLIND_TUNING)
+    both = tuning + blind_test
+    assert len(both) >= 600 and abs(len(tuning) - len(blind_test)) <= 1
+    assert not {e.text for e in tuning} & {e.text for e in blind_test}
+    assert sum(e.expect is None for e in both) >= 0.25 * len(both)
+    labels = {e.expect for e in both} | {a for e in both for a in e.also}
+    assert labels - {None} <= set(kb.entries), labels - {None} - set(kb.entries)
+    raw = yaml.safe_load(BLIND_TEST.read_text(encoding="utf-8"))
+    assert sum("language" in item for item in raw) >= 0.1 * len(raw)  # not all French
 
 
-def test_eval_command_prints_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_blind_test_half_is_never_in_the_knowledge_base(
+    kb: KnowledgeBase, blind_test: list[Example]
+) -> None:
+    """Nobody copies a test message into the example questions (that would be tuning on it)."""
+    from bot.normalize import fold
+
+    questions = {fold(q).strip() for e in kb.entries.values() for q in e.questions}
+    # Short messages ("merci", "aide", "Bonjour madame") coincide by nature; longer ones cannot.
+    copied = [e.text for e in blind_test
+              if len(e.text.split()) >= 4 and fold(e.text).strip() in questions]
+    assert not copied, copied
+
+
+def test_blind_test_half(blind_report: Report) -> None:
+    assert blind_report.accuracy >= BLIND_TEST_ACCURACY, blind_report.summary()
+    assert blind_report.confident_wrong <= BLIND_TEST_CONFIDENT_WRONG, blind_report.summary()
+    assert blind_report.out_of_scope_rejection >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, (
+        blind_report.summary())
+
+
+def test_explosive_reports_in_the_blind_test_half_get_the_safety_answer_first(
+    blind_report: Report,
+) -> None:
+    misses = blind_report.safety_misses()
+    assert len(misses) <= BLIND_TEST_SAFETY_MISSES, [m.example.text for m in misses]
+
+
+def test_leave_one_out(loo_report: Report, kb: KnowledgeBase) -> None:
+    assert len(loo_report.results) == sum(len(e.questions) for e in kb.entries.values())
+    assert loo_report.accuracy >= LEAVE_ONE_OUT_ACCURACY, loo_report.summary()
+    assert loo_report.confident_wrong <= LEAVE_ONE_OUT_CONFIDENT_WRONG, loo_report.summary()
+
+
+def test_real_off_topic_french_is_almost_never_answered(off_topic_report: Report) -> None:
+    assert len(off_topic_report.results) >= 2000
+    answered = 1 - off_topic_report.accuracy  # right = not answered (or a greeting greeted back)
+    assert answered <= OFF_TOPIC_ANSWERED, off_topic_report.confusions(10)
+
+
+def test_every_entry_has_25_example_questions(kb: KnowledgeBase) -> None:
+    thin = {e.id: len(e.questions) for e in kb.entries.values()
+            if e.kind != "notice" and len(e.questions) < 25}
+    assert not thin, thin
+
+
+def test_peers_are_scored_on_the_same_messages(kb: KnowledgeBase) -> None:
+    from bot.evaluation import DifflibPeer, WRatioPeer, best_cutoff, run_peer
+
+    sample = random.Random(8).sample(load_examples(BLIND_TUNING), 40)
+    for peer in (WRatioPeer(kb), DifflibPeer(kb)):
+        run = run_peer(peer, sample)
+        cutoff = best_cutoff(run)
+        assert 0 <= cutoff <= 100 and len(run.report(cutoff).results) == 40
+        # Leaving a question out means the peer cannot find that very question.
+        question = kb.entries["family_links"].questions[0]
+        assert peer.nearest(question)[1] == 100
+        assert peer.nearest(question, leave_out=question)[1] < 100
+
+
+def test_eval_command_reports_each_set_on_its_own(capsys: pytest.CaptureFixture[str]) -> None:
     from bot.__main__ import main
 
-    assert main(["eval", str(DEV_SET), "--no-generated"]) == 0
+    assert main(["eval", "--holdout"]) == 0
     out = capsys.readouterr().out
-    for figure in ("accuracy", "confident wrong", "out-of-scope rejection", "clarification rate",
+    assert "== leave-one-out ==" in out and "blind" not in out
+    for figure in ("accuracy", "confident wrong", "out-of-scope rejection", "safety first",
                    "worst confusions"):
         assert figure in out

@@ -1,0 +1,135 @@
+"""Which language a message is written in, when it is not French.
+
+The bot answers in French. Someone who writes in English, Russian, Belarusian, Ukrainian or
+Azerbaijani gets a short notice in their language (the knowledge base's `notice` entries) rather
+than a French "je n'ai pas compris". Pure and cheap: letters first (a script or a letter only one
+language uses), then common function words for English; anything unsure is French, so a French
+message naming a town in Cyrillic or an English organisation ("ICRC Belarus") stays French.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+OTHER = "other"  # a language the bot has no notice for: it gets the English one
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+# Letters only one of the Cyrillic languages uses.
+_UKRAINIAN_ONLY = frozenset("їєґЇЄҐ")
+_BELARUSIAN_ONLY = frozenset("ўЎ")
+_NOT_UKRAINIAN = frozenset("ыэёъЫЭЁЪ")  # Russian or Belarusian letters Ukrainian lacks
+_UKRAINIAN_OR_BELARUSIAN = frozenset("іІ")
+_AZERBAIJANI_ONLY = frozenset("əƏ")
+_TURKIC = frozenset("ğışĞİŞ")
+
+# Common English words that French does not share (so not "a", "on", "me", "pour"...).
+_ENGLISH = _words("""
+    the is are was were be been my your our their his her its i you we they he she it this that
+    these those what where when who why how which can could would should will do does did don't
+    doesn't have has had not no yes please help find looking missing lost with from about
+    and or of to for in at by after since there here need want know any anyone someone speak
+    english hello hi thanks thank office number phone address red cross family brother
+    sister mother father daughter husband wife still news found near home
+""")
+_FRENCH = _words("""
+    le la les un une des du de est sont je tu il elle nous vous ils elles mon ma mes ton ta tes
+    son sa ses notre votre leur et ou où qui que quoi comment pourquoi quand avec sans pour dans
+    sur chez pas ne plus mais aussi bonjour merci svp stp cherche aide aider peux pouvez faire
+    fils fille mari femme frère soeur mère père famille disparu nouvelles croix rouge numéro
+    adresse contacter bjr slt jai c koi jsuis cest
+""")
+_AZERBAIJANI = _words("""
+    və mən sən bu üçün necə harada haradadır kömək qırmızı aypara xaç salam zəhmət edin olar
+    mənim atam anam qardaşım bacım oğlum qızım itkin var yox nə
+""")
+
+
+def _letters(text: str) -> list[str]:
+    return [c for c in text if c.isalpha()]
+
+
+def _script(letter: str) -> str:
+    name = unicodedata.name(letter, "")
+    return name.split(" ", 1)[0]  # LATIN, CYRILLIC, ARMENIAN, GEORGIAN, ARABIC...
+
+
+def detect(text: str) -> str | None:
+    """"en", "ru", "be", "uk", "az", OTHER, or None for French (and anything unsure)."""
+    letters = _letters(text)
+    if not letters:
+        return None
+    scripts: dict[str, int] = {}
+    for letter in letters:
+        script = _script(letter)
+        scripts[script] = scripts.get(script, 0) + 1
+    main, count = max(scripts.items(), key=lambda item: item[1])
+    if count < len(letters) * 0.6:
+        return None  # mixed: French with a name in another script, most often
+    words = [w.lower() for w in _WORD.findall(text)]
+    if main == "CYRILLIC":
+        return _cyrillic(set(letters), words)
+    if main != "LATIN":
+        return OTHER
+    present = set(letters)
+    if present & _AZERBAIJANI_ONLY or (
+        present & _TURKIC and sum(w in _AZERBAIJANI for w in words) >= 1
+    ):
+        return "az"
+    english = sum(w in _ENGLISH for w in words)
+    french = sum(w in _FRENCH for w in words)
+    if english >= 2 and english > 2 * french:
+        return "en"
+    return None
+
+
+# Without a telling letter, a few common words tell Ukrainian from Russian.
+_UKRAINIAN_WORDS = _words("""
+    шукаю сина мій моя моє мого моєї будь ласка дякую де що чи як вже зник зникла знайти батька
+    мати чоловіка доньку дружину допоможіть добрий доброго день вечір привіт хочу дізнатися
+""")
+_RUSSIAN_WORDS = _words("""
+    ищу сына мой моя моё моего моей пожалуйста спасибо где что как уже пропал пропала найти отца
+    мать мужа дочь жену помогите добрый здравствуйте привет хочу узнать
+""")
+
+
+def _cyrillic(letters: set[str], words: list[str]) -> str:
+    if letters & _BELARUSIAN_ONLY:
+        return "be"
+    if letters & _UKRAINIAN_ONLY:
+        return "uk"
+    if letters & _UKRAINIAN_OR_BELARUSIAN:
+        return "be" if letters & _NOT_UKRAINIAN else "uk"
+    ukrainian = sum(w in _UKRAINIAN_WORDS for w in words)
+    return "uk" if ukrainian > sum(w in _RUSSIAN_WORDS for w in words) else "ru"
+
+
+# Explosive objects named in the other languages the bot recognises. In a message that is not
+# French, naming one is enough: the person writes to a humanitarian line about something that
+# can kill, and the safety advice costs little where it was not needed. (English "mine" alone is
+# also a pronoun, so it counts only after "a", "the", "land"...)
+_EXPLOSIVE = re.compile(
+    r"\b(?:"
+    r"land ?mines?|(?:a|the|anti[- ]?personnel|anti[- ]?tank) mines?|mines|minefields?|"
+    r"unexploded|uxo|shells?|grenades?|mortars?|ordnance|rockets?|missiles?|bombs?|bomblets?|"
+    r"explosives?|detonators?|drones?|submunitions?|cluster munitions?|"
+    r"мин[аыуе]|миной|снаряд\w*|гранат[аыуе]|гранатой|дрон\w*|ракет[аыуе]|ракетой|"
+    r"\w*боеприпас\w*|неразорва\w*|взрывчат\w*|взрывн\w*|бомб[аыуе]|растяжк\w*|мин\w*мет\w*|"
+    r"мін[аиуі]|міною|боєприпас\w*|нерозірван\w*|вибухов\w*|міномет\w*|"
+    r"мін[аыуе]|снарад\w*|гранат[ыі]|ракет[ыі]|боепрыпас\w*|выбухов\w*|бомб[ыі]|"
+    r"mina(?:ya|lar\w*|nı|dan|da)?|mərmi\w*|partlamamış\w*|partlayıcı\w*|qumbara\w*|raket\w*|"
+    r"dron\w*|bomba\w*"
+    r")\b",
+    re.IGNORECASE,
+)
+
+
+def names_explosive(text: str) -> bool:
+    """Whether a message in another language names an explosive object."""
+    return _EXPLOSIVE.search(text) is not None

@@ -1,0 +1,42 @@
+"""Which messages get a notice in another language, and which stay French."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.languages import OTHER, detect
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hello, I am looking for my brother, he is missing since 2022", "en"),
+        ("where is your office in Minsk please", "en"),
+        ("Здравствуйте, ищу сына, он пропал в Харькове", "ru"),
+        ("Добры дзень, шукаю брата, ён знік у 2023 годзе", "be"),
+        ("Доброго дня, шукаю сина, зник у Маріуполі", "uk"),
+        ("Доброго дня, шукаю сина", "uk"),
+        ("Salam, mənim qardaşım itkin düşüb, kömək edin", "az"),
+        ("Բարեւ, ես փնտրում եմ եղբորս", OTHER),
+    ],
+)
+def test_a_message_in_another_language_is_recognised(text: str, language: str) -> None:
+    assert detect(text) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bonjour je cherche mon fils disparu",
+        "bjr c koi le numero du cicr a minsk",
+        "ICRC Belarus",  # an organisation's English name in a French message
+        "hello",  # one word says too little
+        "depuis quand le cicr est a Минск",  # a town in Cyrillic
+        "mon pere a disparu a Київ en 2022, que faire ?",
+        "Oleksandr Petrenko, né le 3 mars 1989, disparu près de Bakhmout",
+        "",
+        "123 456",
+    ],
+)
+def test_french_and_unsure_messages_stay_french(text: str) -> None:
+    assert detect(text) is None
