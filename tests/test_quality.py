@@ -34,7 +34,7 @@ BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.873
 BLIND_TEST_SAFETY_MISSES = 8
 LEAVE_ONE_OUT_ACCURACY = 0.545
 LEAVE_ONE_OUT_CONFIDENT_WRONG = 0.100
-OFF_TOPIC_ANSWERED = 0.031
+OFF_TOPIC_ANSWERED = 93  # of the 3,000 utterances
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,8 @@ def test_leave_one_out(loo_report: Report, kb: KnowledgeBase) -> None:
 
 def test_real_off_topic_french_is_almost_never_answered(off_topic_report: Report) -> None:
     assert len(off_topic_report.results) >= 2000
-    answered = 1 - off_topic_report.accuracy  # right = not answered (or a greeting greeted back)
+    # Right = not answered (or a greeting greeted back).
+    answered = len(off_topic_report.misses())
     assert answered <= OFF_TOPIC_ANSWERED, off_topic_report.confusions(10)
 
 
