@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 OTHER = "other"  # a language the bot has no notice for: it gets the English one
+_READ = 1000  # the first characters tell the language; a long message is not read to the end
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -55,12 +56,17 @@ def _letters(text: str) -> list[str]:
 
 
 def _script(letter: str) -> str:
-    name = unicodedata.name(letter, "")
-    return name.split(" ", 1)[0]  # LATIN, CYRILLIC, ARMENIAN, GEORGIAN, ARABIC...
+    code = ord(letter)
+    if code < 0x250 or 0x1E00 <= code < 0x1F00:
+        return "LATIN"
+    if 0x400 <= code < 0x530:
+        return "CYRILLIC"
+    return unicodedata.name(letter, "?").split(" ", 1)[0]  # ARMENIAN, GEORGIAN, ARABIC...
 
 
 def detect(text: str) -> str | None:
     """"en", "ru", "be", "uk", "az", OTHER, or None for French (and anything unsure)."""
+    text = text[:_READ]
     letters = _letters(text)
     if not letters:
         return None
@@ -112,24 +118,31 @@ def _cyrillic(letters: set[str], words: list[str]) -> str:
 
 # Explosive objects named in the other languages the bot recognises. In a message that is not
 # French, naming one is enough: the person writes to a humanitarian line about something that
-# can kill, and the safety advice costs little where it was not needed. (English "mine" alone is
-# also a pronoun, so it counts only after "a", "the", "land"...)
-_EXPLOSIVE = re.compile(
-    r"\b(?:"
-    r"land ?mines?|(?:a|the|anti[- ]?personnel|anti[- ]?tank) mines?|mines|minefields?|"
-    r"unexploded|uxo|shells?|grenades?|mortars?|ordnance|rockets?|missiles?|bombs?|bomblets?|"
-    r"explosives?|detonators?|drones?|submunitions?|cluster munitions?|"
-    r"мин[аыуе]|миной|снаряд\w*|гранат[аыуе]|гранатой|дрон\w*|ракет[аыуе]|ракетой|"
-    r"\w*боеприпас\w*|неразорва\w*|взрывчат\w*|взрывн\w*|бомб[аыуе]|растяжк\w*|мин\w*мет\w*|"
-    r"мін[аиуі]|міною|боєприпас\w*|нерозірван\w*|вибухов\w*|міномет\w*|"
-    r"мін[аыуе]|снарад\w*|гранат[ыі]|ракет[ыі]|боепрыпас\w*|выбухов\w*|бомб[ыі]|"
-    r"mina(?:ya|lar\w*|nı|dan|da)?|mərmi\w*|partlamamış\w*|partlayıcı\w*|qumbara\w*|raket\w*|"
-    r"dron\w*|bomba\w*"
-    r")\b",
-    re.IGNORECASE,
-)
+# can kill, and the safety advice costs little where it was not needed. English "mine" alone is
+# also a pronoun, so it counts only after "a", "the", "land"...
+_EXPLOSIVE_WORDS = _words("""
+    landmine landmines mines minefield minefields unexploded uxo shell shells grenade grenades
+    mortar mortars ordnance rocket rockets missile missiles bomb bombs bomblet bomblets explosive
+    explosives detonator detonators drone drones submunition submunitions munition munitions
+    ammunition
+    мина мину мины мине миной міна міну міни міні міною міны граната гранату гранаты гранате
+    гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
+    mina minaya minalar minaları minanı minadan minada
+""")
+_EXPLOSIVE_STARTS = tuple(_words("""
+    снаряд снарад дрон боеприпас суббоеприпас боєприпас боепрыпас неразорва нерозірван взрывчат
+    взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
+    dron bomba
+"""))
+_BEFORE_MINE = _words("a the land anti antipersonnel anti-personnel antitank anti-tank")
 
 
 def names_explosive(text: str) -> bool:
     """Whether a message in another language names an explosive object."""
-    return _EXPLOSIVE.search(text) is not None
+    words = [w.lower() for w in _WORD.findall(text)]
+    for previous, word in zip(["", *words], words, strict=False):
+        if word in _EXPLOSIVE_WORDS or word.startswith(_EXPLOSIVE_STARTS):
+            return True
+        if word == "mine" and previous in _BEFORE_MINE:
+            return True
+    return False

@@ -40,3 +40,23 @@ def test_a_message_in_another_language_is_recognised(text: str, language: str) -
 )
 def test_french_and_unsure_messages_stay_french(text: str) -> None:
     assert detect(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("I found an unexploded shell in the garden", True),
+        ("there is a mine near the road", True),
+        ("this phone is mine", False),  # the pronoun
+        ("what is the weather in Minsk", False),
+        ("Нашли в огороде снаряд", True),
+        ("кассетные суббоеприпасы в саду у соседа", True),
+        ("Знайшли міну на городі", True),
+        ("Bağımızda mina tapdıq", True),
+        ("рецепт борщу з пампушками", False),
+    ],
+)
+def test_dangers_named_in_other_languages(text: str, named: bool) -> None:
+    from bot.languages import names_explosive
+
+    assert names_explosive(text) is named
