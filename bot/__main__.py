@@ -48,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluate.add_argument("--peers", action="store_true",
                           help="score rapidfuzz WRatio and difflib on the same messages")
     evaluate.add_argument("--calibrate", action="store_true",
-                          help="search the thresholds that fit the blind tuning half best")
+                          help="search the thresholds that fit the blind tuning half and "
+                               "leave-one-out best")
     evaluate.add_argument("--errors", action="store_true", help="list every miss")
 
     chat = commands.add_parser("chat", help="chat in the terminal")
@@ -203,8 +204,9 @@ def _eval(
         print()
     if calibrate:
         tuning = ev.load_examples(ev.BLIND_TUNING)
-        found = ev.calibrate(kb, tuning)
-        print(f"calibrated on the {len(tuning)} messages of the blind tuning half: "
+        found = ev.calibrate(kb, tuning, max_confident_wrong=1.0, holdout=True)
+        print(f"calibrated on the {len(tuning)} messages of the blind tuning half and on "
+              f"leave-one-out (equal weight): "
               f"{found.thresholds} -> accuracy {found.accuracy:.1%}, confident wrong "
               f"{found.confident_wrong:.1%}, utility {found.utility:.3f}")
     return 0

@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.dialogue import SAFETY_ENTRY_KIND, Dialogue
 from bot.knowledge import KnowledgeBase
-from bot.matcher import Matcher, Outcome, Thresholds, choose
+from bot.matcher import Candidate, Matcher, Outcome, Thresholds, choose
 from bot.normalize import fold
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
@@ -123,6 +123,17 @@ class Report:
         wanted = safety_id or self.safety_id
         return [r for r in self.safety_cases if r.entry != wanted]
 
+    def safety_false_alarms(self) -> list[Result]:
+        """Messages given the safety answer first although they report no explosive object: a
+        cost accepted for never missing one, counted apart from wrong topics."""
+        return [r for r in self.results
+                if r.entry == self.safety_id and not r.example.accepts(r.entry)]
+
+    def wrong_topics(self) -> list[Result]:
+        """Confident wrong answers other than the safety answer."""
+        return [r for r in self.results if r.entry is not None and r.entry != self.safety_id
+                and not r.example.accepts(r.entry)]
+
     @property
     def safety_recall(self) -> float:
         cases = self.safety_cases
@@ -152,6 +163,7 @@ class Report:
                                        if self.out_of_scope else "-"),
             "safety first": (f"{len(safety) - len(self.safety_misses())}/{len(safety)}"
                              if safety else "-"),
+            "safety false alarms": str(len(self.safety_false_alarms())),
             "clarification rate": f"{self.clarification_rate:.1%}",
         }
 
@@ -384,60 +396,80 @@ class Calibration:
     utility: float
 
 
+_Ranked = tuple[Example, bool, "str | None", tuple[Candidate, ...], tuple[Candidate, ...]]
+
+
+def _ranked(kb: KnowledgeBase, examples: Sequence[Example], unknown_weight: float) -> list[_Ranked]:
+    """Each message ranked once: the thresholds then only change the decision."""
+    matcher = Matcher(list(kb.entries.values()), kb.language,
+                      Thresholds(unknown_weight=unknown_weight))
+    dialogue = Dialogue(kb, matcher)
+    ranked: list[_Ranked] = []
+    for example in examples:
+        analysis = matcher.analyzer.analyze(example.text)
+        explosive = matcher.reports_explosive(analysis, example.text)
+        foreign = dialogue.foreign(example.text)
+        explosive = explosive or (foreign is not None and foreign.explosive)
+        ranked.append((example, explosive, foreign.notice.id if foreign else None,
+                       *matcher.rank(analysis, example.text)))
+    return ranked
+
+
+def _judge(ranked: Sequence[_Ranked], thresholds: Thresholds, safety: str | None
+           ) -> tuple[float, float, float]:
+    """Accuracy, confident wrong and utility of one setting on ranked messages."""
+    right = wrong = 0
+    utility = 0.0
+    for example, explosive, notice, content, polite in ranked:
+        candidates, outcome = choose(content, polite, thresholds)
+        entry = candidates[0].entry_id if outcome is Outcome.ANSWER else None
+        if notice:
+            entry, outcome = notice, Outcome.ANSWER
+        if explosive and safety:
+            entry = safety
+        right += example.accepts(entry)
+        if entry is not None and not example.accepts(entry):
+            wrong += 1
+            utility -= 1
+        elif example.accepts(entry) and outcome is not Outcome.CLARIFY:
+            utility += 1
+        elif outcome is Outcome.CLARIFY and entry is None and (
+            example.expect is None or any(example.accepts(c.entry_id) for c in candidates[:3])
+        ):
+            utility += 0.5
+    count = max(len(ranked), 1)
+    return right / count, wrong / count, utility / count
+
+
 def calibrate(
-    kb: KnowledgeBase, examples: Sequence[Example], max_confident_wrong: float = 0.01
+    kb: KnowledgeBase, examples: Sequence[Example], max_confident_wrong: float = 0.01,
+    *, holdout: bool = False,
 ) -> Calibration:
-    """Grid-search the thresholds on the whole set, never on single messages.
+    """Grid-search the thresholds on whole sets, never on single messages.
 
     Utility of one reply: 1 for the right answer or an honest fallback out of scope; 0.5 for a
     clarification that offers the right topic, or any clarification out of scope (not wrong, but
     a detour); -1 for a confident wrong answer (worse than none); 0 otherwise. Combinations with
-    more than `max_confident_wrong` confident wrong answers are excluded. Each message is ranked
-    once per unknown-word weight; the thresholds only change the decision, so thousands of
-    combinations cost seconds.
+    more than `max_confident_wrong` confident wrong answers are excluded. With `holdout`, the
+    leave-one-out questions count as much as `examples` (each set's figures are averaged), so
+    that the thresholds fit both the messages people write and words the base was not given.
     """
     safety = _safety_id(kb)
     best: Calibration | None = None
     for unknown_weight in (1.0, 1.25, 1.5, 1.75, 2.0, 2.5):
-        matcher = Matcher(list(kb.entries.values()), kb.language,
-                          Thresholds(unknown_weight=unknown_weight))
-        dialogue = Dialogue(kb, matcher)
-        ranked = []
-        for example in examples:
-            analysis = matcher.analyzer.analyze(example.text)
-            explosive = matcher.reports_explosive(analysis)
-            foreign = dialogue.foreign(example.text)
-            explosive = explosive or (foreign is not None and foreign.explosive)
-            ranked.append((example, explosive, foreign.notice.id if foreign else None,
-                           *matcher.rank(analysis)))
+        sets = [_ranked(kb, examples, unknown_weight)]
+        if holdout:
+            sets.append([item for held, base in held_out(kb)
+                         for item in _ranked(base, held, unknown_weight)])
         for answer, clarify, margin in itertools.product(
             range(40, 86, 2), range(20, 66, 5), (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
         ):
             if clarify > answer:
                 continue
             thresholds = Thresholds(answer, clarify, margin, unknown_weight)
-            right = wrong = 0
-            utility = 0.0
-            for example, explosive, notice, content, polite in ranked:
-                candidates, outcome = choose(content, polite, thresholds)
-                entry = candidates[0].entry_id if outcome is Outcome.ANSWER else None
-                if notice:
-                    entry, outcome = notice, Outcome.ANSWER
-                if explosive and safety:
-                    entry = safety
-                right += example.accepts(entry)
-                if entry is not None and not example.accepts(entry):
-                    wrong += 1
-                    utility -= 1
-                elif example.accepts(entry) and outcome is not Outcome.CLARIFY:
-                    utility += 1
-                elif outcome is Outcome.CLARIFY and entry is None and (
-                    example.expect is None
-                    or any(example.accepts(c.entry_id) for c in candidates[:3])
-                ):
-                    utility += 0.5
-            found = Calibration(thresholds, right / len(ranked), wrong / len(ranked),
-                                utility / len(ranked))
+            figures = [_judge(ranked, thresholds, safety) for ranked in sets]
+            found = Calibration(thresholds, *(sum(f[i] for f in figures) / len(figures)
+                                              for i in range(3)))
             if found.confident_wrong <= max_confident_wrong and (
                 best is None or found.utility > best.utility
             ):

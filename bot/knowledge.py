@@ -116,6 +116,13 @@ class Language:
     synonyms: dict[str, tuple[str, ...]]  # canonical word -> variants (words or phrases)
     explosive_words: frozenset[str]
     found_cues: frozenset[str]
+    explosive_if_present: frozenset[str]
+    not_dangers: frozenset[str]
+    general_cues: frozenset[str]
+    place_cues: frozenset[str]
+    other_topics: frozenset[str]
+    neutral_words: frozenset[str]
+    always_against: frozenset[str]
     contact_words: frozenset[str]
     detail_words: frozenset[str]
     followup_starters: frozenset[str]
@@ -661,7 +668,9 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
         return None
     count_before = len(problems)
     word_lists = ("stopwords", "courtesy", "explosive_words", "found_cues", "contact_words",
-                  "detail_words", "followup_starters", "followup_neutral", "weak_words")
+                  "detail_words", "followup_starters", "followup_neutral", "weak_words",
+                  "explosive_if_present", "not_dangers", "general_cues", "place_cues",
+                  "other_topics", "neutral_words", "always_against")
     fields.unknown(frozenset(word_lists) | {"sms", "synonyms", "countries"})
     lists = {name: frozenset(fields.texts(name)) for name in word_lists}
     sms = _word_map(fields, "sms")
@@ -676,6 +685,10 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
         sms=sms, synonyms=synonyms,
         stopwords=lists["stopwords"], courtesy=lists["courtesy"],
         explosive_words=lists["explosive_words"], found_cues=lists["found_cues"],
+        explosive_if_present=lists["explosive_if_present"], not_dangers=lists["not_dangers"],
+        general_cues=lists["general_cues"], place_cues=lists["place_cues"],
+        other_topics=lists["other_topics"], neutral_words=lists["neutral_words"],
+        always_against=lists["always_against"],
         contact_words=lists["contact_words"], detail_words=lists["detail_words"],
         followup_starters=lists["followup_starters"], followup_neutral=lists["followup_neutral"],
         weak_words=lists["weak_words"], countries=countries,

@@ -17,11 +17,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Entry, Language
 from bot.normalize import Analysis, Analyzer, fold
+from bot.safety import SafetyDetector
 
 # BM25's usual constants: term-frequency saturation and length normalisation.
 _K1 = 1.2
@@ -116,15 +119,14 @@ class Matcher:
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         self.thresholds = thresholds
-        self.analyzer = Analyzer(language)
+        self.analyzer = Analyzer(language, common_french_words())
         for entry in entries:
             texts = (*entry.questions, *entry.keywords, entry.title)
             self.analyzer.learn(fold(text) for text in texts)
-        self._explosive = frozenset(self.analyzer.terms_of(language.explosive_words))
+        self.safety = SafetyDetector(language, self.analyzer)
+        self._neutral_words = frozenset(fold(w) for w in language.neutral_words)
+        self._against = frozenset(self.analyzer.stem(fold(w)) for w in language.always_against)
         self._weak = frozenset(self.analyzer.terms_of(language.weak_words))
-        self._found_cues = frozenset(self.analyzer.stem(fold(w)) for w in language.found_cues
-                                     if " " not in fold(w))
-        self._found_phrases = tuple(fold(w) for w in language.found_cues if " " in fold(w))
         self._entries: list[_IndexedEntry] = []
         for entry in entries:
             self._entries.append(self._index_entry(entry))
@@ -178,46 +180,66 @@ class Matcher:
     def match(self, text: str) -> Match:
         head = _head(text)
         analysis = self.analyzer.analyze(head)
-        explosive_report = self.reports_explosive(analysis)
+        neutral = self.neutral_terms(head, analysis)
+        explosive_report = self.safety.reports(analysis, head)
         if not explosive_report and len(head) < len(text):
             # A danger mentioned late in a long message still comes first: the whole text is
             # read for it, without typo snapping (typos of explosive words are synonyms).
-            explosive_report = self.reports_explosive(self.analyzer.analyze(text, snap=False))
+            explosive_report = self.safety.reports(self.analyzer.analyze(text, snap=False), text)
         remainder = None
         if explosive_report:
-            rest = tuple(t for t in analysis.content
-                         if t not in self._explosive and t not in self._found_cues)
+            rest = tuple(t for t in analysis.content if t not in self.safety.explosive_terms
+                         and t not in self.safety.cue_stems)
             if rest:
-                remainder = self._decide_for(Analysis(analysis.words, rest, rest), False)
-        return self._decide_for(analysis, explosive_report, remainder)
+                remainder = self._decide_for(Analysis(analysis.words, rest, rest), False,
+                                             neutral=neutral)
+        return self._decide_for(analysis, explosive_report, remainder, neutral)
 
     def _decide_for(
-        self, analysis: Analysis, explosive_report: bool, remainder: Match | None = None
+        self, analysis: Analysis, explosive_report: bool, remainder: Match | None = None,
+        neutral: frozenset[str] = frozenset(),
     ) -> Match:
-        content = self._rank(analysis.content)
+        content = self._rank(analysis.content, neutral)
         candidates, outcome = content, decide(content, self.thresholds)
         if outcome is not Outcome.ANSWER and analysis.content != analysis.terms:
             # Ranked with its politeness only when needed: same decision as `choose`.
-            candidates, outcome = choose(content, self._rank(analysis.terms), self.thresholds)
+            candidates, outcome = choose(content, self._rank(analysis.terms, neutral),
+                                         self.thresholds)
         return Match(outcome, candidates, analysis, explosive_report, remainder)
 
-    def rank(self, analysis: Analysis) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]]:
+    def rank(
+        self, analysis: Analysis, text: str
+    ) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]]:
         """Candidates for the message without its politeness, and with it when it had some."""
-        content = self._rank(analysis.content)
-        polite = self._rank(analysis.terms) if analysis.content != analysis.terms else ()
+        neutral = self.neutral_terms(text, analysis)
+        content = self._rank(analysis.content, neutral)
+        polite = (self._rank(analysis.terms, neutral) if analysis.content != analysis.terms
+                  else ())
         return content, polite
 
-    def reports_explosive(self, analysis: Analysis) -> bool:
-        if not self._explosive.intersection(analysis.terms):
-            return False
-        stems = {self.analyzer.stem(word) for word in analysis.words}
-        if stems & self._found_cues:
-            return True
-        joined = f" {' '.join(analysis.words)} "
-        return any(f" {phrase} " in joined for phrase in self._found_phrases)
+    def neutral_terms(self, text: str, analysis: Analysis) -> frozenset[str]:
+        """The words no entry knows that say nothing against a topic: a person's name or a town
+        (written with a capital inside a sentence), a date, an age, a number. A common French
+        word no entry knows ("chat", "gare", "visa") is not among them: it says the message is
+        about something else."""
+        capitalised = _capitalised(text)
+        neutral = set()
+        for word in analysis.words:
+            stem = self.analyzer.stem(word)
+            if stem in self._idf or stem in self.analyzer.phrase_words:
+                continue  # known: evidence for the entries that use it ("ouverte en 2018")
+            if (any(c.isdigit() for c in word) or word in self._neutral_words
+                    or word in capitalised):
+                neutral.add(stem)
+        return frozenset(neutral - self._against)
 
-    def _rank(self, terms: Sequence[str]) -> tuple[Candidate, ...]:
-        query = list(dict.fromkeys(terms))
+    def reports_explosive(self, analysis: Analysis, text: str) -> bool:
+        return self.safety.reports(analysis, text)
+
+    def _rank(
+        self, terms: Sequence[str], neutral: frozenset[str] = frozenset()
+    ) -> tuple[Candidate, ...]:
+        query = list(dict.fromkeys(t for t in terms if t not in neutral))
         if not query:
             return ()
         weights = {term: self.weight(term) for term in query}
@@ -278,6 +300,33 @@ class Matcher:
         if nearest is not None:
             closeness = max(closeness, nearest[1] / 100 * 0.9)
         return closeness
+
+
+_SENTENCE_END = (".", "!", "?", ":", ";", "\n")
+
+
+def _capitalised(text: str) -> frozenset[str]:
+    """Words written with a capital inside a sentence: names and places, most often. Nothing
+    when most words are capitalised (a message in capitals says nothing by its case)."""
+    tokens = text.split()
+    found = set()
+    capitals = 0
+    for previous, token in zip([".", *tokens], tokens, strict=False):
+        if token[:1].isupper():
+            capitals += 1
+            if not previous.endswith(_SENTENCE_END):
+                found.update(fold(token).split())
+    if capitals > len(tokens) / 2:
+        return frozenset()
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def common_french_words() -> frozenset[str]:
+    """The 20,000 most frequent French words, folded (bot/data/README.md says where from)."""
+    path = Path(__file__).parent / "data" / "french_common_words.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _score(coverage: float, closeness: float) -> float:

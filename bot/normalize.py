@@ -52,8 +52,11 @@ class Analysis:
 class Analyzer:
     """Turns text into terms; `learn` tells it the knowledge base's words, for typo snapping."""
 
-    def __init__(self, language: Language) -> None:
+    def __init__(self, language: Language, common: frozenset[str] = frozenset()) -> None:
         self._stemmer = snowballstemmer.stemmer("french")
+        # Real French words are not typos: "grandes" must not become "granades", nor "forêts"
+        # "forts". Only words outside this list are corrected towards the knowledge base's.
+        self._common = common
         self._sms = {fold(short): fold(full).split() for short, full in language.sms.items()}
         self._stopwords = frozenset(fold(word) for word in language.stopwords)
         # Synonyms are looked up by exact folded words, and by stems only when the stems are
@@ -110,7 +113,8 @@ class Analyzer:
             expansion = self._sms.get(word)
             if expansion:
                 words.extend(expansion)
-            elif snap and word not in self._stopwords and word not in self._known:
+            elif (snap and word not in self._stopwords and word not in self._known
+                  and word not in self._common):
                 words.append(self._snap(word))
             else:
                 words.append(word)

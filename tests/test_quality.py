@@ -27,14 +27,18 @@ from bot.evaluation import (
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 
-# Measured on 2026-11-22 when issue 8 closed (see the README, "Measuring quality").
-BLIND_TEST_ACCURACY = 0.599
-BLIND_TEST_CONFIDENT_WRONG = 0.100
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.873
-BLIND_TEST_SAFETY_MISSES = 8
-LEAVE_ONE_OUT_ACCURACY = 0.545
-LEAVE_ONE_OUT_CONFIDENT_WRONG = 0.098
-OFF_TOPIC_ANSWERED = 94  # of the 3,000 utterances
+# Measured on 2026-11-22. Re-based once the same day, when safety became its own step (issue 9):
+# safety misses on the test half 8 -> 3, at the cost of 4 more false alarms; confident wrong
+# answers are therefore held in two parts, wrong topics and safety false alarms.
+BLIND_TEST_ACCURACY = 0.610
+BLIND_TEST_WRONG_TOPICS = 23  # of 444
+BLIND_TEST_SAFETY_FALSE_ALARMS = 27  # of 444
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.852
+BLIND_TEST_SAFETY_MISSES = 3
+LEAVE_ONE_OUT_ACCURACY = 0.552
+LEAVE_ONE_OUT_WRONG_TOPICS = 83  # of 929
+LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 11
+OFF_TOPIC_ANSWERED = 84  # of the 3,000 utterances
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +96,9 @@ def test_the_blind_test_half_is_never_in_the_knowledge_base(
 
 def test_blind_test_half(blind_report: Report) -> None:
     assert blind_report.accuracy >= BLIND_TEST_ACCURACY, blind_report.summary()
-    assert blind_report.confident_wrong <= BLIND_TEST_CONFIDENT_WRONG, blind_report.summary()
+    assert len(blind_report.wrong_topics()) <= BLIND_TEST_WRONG_TOPICS, blind_report.summary()
+    assert len(blind_report.safety_false_alarms()) <= BLIND_TEST_SAFETY_FALSE_ALARMS, (
+        blind_report.summary())
     assert blind_report.out_of_scope_rejection >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, (
         blind_report.summary())
 
@@ -107,7 +113,8 @@ def test_explosive_reports_in_the_blind_test_half_get_the_safety_answer_first(
 def test_leave_one_out(loo_report: Report, kb: KnowledgeBase) -> None:
     assert len(loo_report.results) == sum(len(e.questions) for e in kb.entries.values())
     assert loo_report.accuracy >= LEAVE_ONE_OUT_ACCURACY, loo_report.summary()
-    assert loo_report.confident_wrong <= LEAVE_ONE_OUT_CONFIDENT_WRONG, loo_report.summary()
+    assert len(loo_report.wrong_topics()) <= LEAVE_ONE_OUT_WRONG_TOPICS, loo_report.summary()
+    assert len(loo_report.safety_false_alarms()) <= LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS
 
 
 def test_real_off_topic_french_is_almost_never_answered(off_topic_report: Report) -> None:

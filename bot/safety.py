@@ -1,0 +1,98 @@
+"""Does a message report an explosive object? Its own step, decided before any matching.
+
+A wrong safety message costs a few seconds of reading; a missed one can cost a life. So the rule
+is wide: naming an explosive object is enough ("obus", "une grenade dans le puits", "mon voisin a
+marché sur une mine"), with or without a "j'ai trouvé". Three narrow exceptions, all listed in
+`langue.yaml` so that curators can read and extend them:
+- `not_dangers`: the same words meaning something else ("mine de sel", "bombe à eau",
+  "grenadine", "Minecraft"), unless the message also says an object is there;
+- `general_cues`: a question about mines in general ("que fait le CICR contre les mines",
+  "combien de mines dans le monde"), unless the message also says an object is there;
+- `explosive_if_present` words ("drone", "engin", "douille") count only when the message says
+  the thing is there: a drone that fell, an odd device in the garden.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.knowledge import Language
+from bot.normalize import Analysis, Analyzer, fold
+
+_MINE_OF = re.compile(r" mines? (?:de|d) (?!la |l |le |les |\d)\w+")
+
+
+def _phrases(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(f" {fold(w).strip()} " for w in words if fold(w).strip())
+
+
+class SafetyDetector:
+    def __init__(self, language: Language, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
+        self._explosive = frozenset(analyzer.terms_of(language.explosive_words))
+        self._conditional = frozenset(analyzer.stem(fold(w)) for w in language.explosive_if_present)
+        self._found, self._found_phrases = self._cues(language.found_cues)
+        self._places, self._place_phrases = self._cues(language.place_cues)
+        self._not_dangers = _phrases(language.not_dangers)
+        self._other_topics = _phrases(language.other_topics)
+        self._general, self._general_phrases = self._cues(language.general_cues)
+
+    def _cues(self, words: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Single words as stems (any form counts), phrases as folded text."""
+        folded = [fold(w).strip() for w in words]
+        stems = frozenset(self._analyzer.stem(w) for w in folded if w and " " not in w)
+        return stems, _phrases(w for w in folded if " " in w)
+
+    def reports(self, analysis: Analysis, text: str) -> bool:
+        """Whether the message reports an explosive object (safety first). `analysis` is read
+        with typos corrected ("granade"); `text` as written, for the other senses ("grenadine")."""
+        written = f" {' '.join(fold(text).split())} "
+        # "mine d'or", "mines de sel", "mine de crayon": a mine followed by what it holds is a
+        # place or a lead, not a weapon ("une mine de la guerre" still is one).
+        written = _MINE_OF.sub(" ", written)
+        if any(p in written for p in self._not_dangers):
+            # The other sense is set aside, and the rest is read again: "mine de sel" is not a
+            # danger, "j'ai trouvé un obus près de la mine de sel" still is.
+            for phrase in self._not_dangers:
+                written = written.replace(phrase, " ")
+            analysis = self._analyzer.analyze(written)
+        # Named as written (the usual misspellings are listed as synonyms), or only once typos
+        # are corrected: "mises" and "miles" are one letter from "mines", so a corrected word
+        # counts only if the message also says an object is there.
+        snapped = bool(self._explosive.intersection(analysis.terms))
+        conditional_snapped = bool({self._analyzer.stem(w) for w in analysis.words}
+                                   & self._conditional)
+        if not (snapped or conditional_snapped):
+            return False
+        analysis = self._analyzer.analyze(written, snap=False)
+        # Named by a word that is a danger on its own ("obus", "mine"), not only by one that may
+        # be something else ("bombe", "missile", "roquette": those need to be said to be there).
+        strong = " ".join(w for w in analysis.words
+                          if self._analyzer.stem(w) not in self._conditional)
+        named = bool(self._explosive.intersection(self._analyzer.analyze(strong, snap=False).terms))
+        stems = {self._analyzer.stem(word) for word in analysis.words}
+        joined = f" {' '.join(analysis.words)} "
+        found = bool(stems & self._found) or any(p in joined for p in self._found_phrases)
+        if found:
+            return True  # found, touched, hurt someone: whatever else the message is about
+        if any(p in written for p in self._other_topics):
+            return False
+        there = bool(stems & self._places) or any(p in joined for p in self._place_phrases)
+        if there:
+            return True  # said to be somewhere: a garden, a road, "il y a"
+        if not named:
+            return False  # a typo's guess, or a drone or a device not said to be there
+        # Named, nowhere in particular: a danger, unless the message asks about mines in
+        # general ("le CICR aide les victimes de mines ?", "que faites-vous contre les mines").
+        general = bool(stems & self._general) or any(
+            p in written or p in joined for p in self._general_phrases)
+        return not general
+
+    @property
+    def explosive_terms(self) -> frozenset[str]:
+        return self._explosive
+
+    @property
+    def cue_stems(self) -> frozenset[str]:
+        return self._found | self._places | self._conditional
