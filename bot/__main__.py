@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ask.add_argument("messages", nargs="*", help="default: one message per line on stdin")
     ask.add_argument("--kb", help="knowledge directory")
     ask.add_argument("--json", action="store_true", help="one JSON object per message")
+    ask.add_argument("--explain", action="store_true",
+                     help="show how each message is read: terms, their kind and weight, "
+                          "safety, candidates, decision")
     ask.add_argument("--conversation", action="store_true",
                      help="the messages are the turns of one conversation (follow-ups)")
 
@@ -94,6 +97,15 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
         return 1
     if args.command == "ask":
         messages = [_as_utf8(m) for m in args.messages] if args.messages else _stdin_lines()
+        if args.explain:
+            for message in messages:
+                foreign = dialogue.foreign(message)
+                print(f"> {message}")
+                if foreign is not None:
+                    print(f"not French: notice {foreign.notice.id}"
+                          + (", danger named: safety first" if foreign.explosive else ""))
+                print("\n".join(dialogue.matcher.explain(message)) + "\n")
+            return 0
         return _ask(dialogue, messages, as_json=args.json, conversation=args.conversation)
     if args.command == "eval":
         return _eval(dialogue, args.files, holdout=args.holdout, peers=args.peers,

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -123,3 +125,15 @@ def test_terminal_chat_opens_a_link_button_by_its_number() -> None:
     assert "pas compris" not in shown[-2]
     # The buttons are still there: "1" afterwards presses the first button of the same reply.
     assert "pas compris" not in shown[-1]
+
+
+def test_ask_explain_shows_why(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.__main__ import main
+
+    assert main(["ask", "--explain", "je cherche mon frère Ivan disparu, j'ai trouvé un obus"]) == 0
+    out = capsys.readouterr().out
+    assert "ivan: neutral (name, place, date or number)" in out
+    assert "explosive object reported: yes, safety first" in out
+    assert "candidates: " in out and "decision: " in out
+    assert main(["ask", "--explain", "Нашли снаряд во дворе"]) == 0
+    assert "not French: notice notice_ru, danger named: safety first" in capsys.readouterr().out
