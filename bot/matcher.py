@@ -107,6 +107,7 @@ class _IndexedEntry:
     impacts: dict[str, float] = field(default_factory=dict)  # term -> its BM25 score here
     question_weights: list[float] = field(default_factory=list)  # total weight of each example
     question_texts: list[str] = field(default_factory=list)
+    term_questions: dict[str, list[int]] = field(default_factory=dict)  # term -> its examples
 
 
 class Matcher:
@@ -155,6 +156,9 @@ class Matcher:
             indexed.question_weights = [sum(self.weight(t) for t in terms)
                                         for terms, _ in indexed.questions]
             indexed.question_texts = [text for _, text in indexed.questions]
+            for number, (terms, _) in enumerate(indexed.questions):
+                for term in terms:
+                    indexed.term_questions.setdefault(term, []).append(number)
         for postings in self._postings.values():
             postings.sort(key=lambda posting: -posting[1])
 
@@ -325,12 +329,17 @@ class Matcher:
         total_weight: float,
     ) -> float:
         """How near the message is to the entry's nearest example question (0-1)."""
+        # Only the examples that share a word with the message are visited, through the
+        # entry's own word -> examples map: a long message costs its words, not every example.
+        shared: dict[int, float] = {}
+        for term in query:
+            for number in entry.term_questions.get(term, ()):
+                shared[number] = shared.get(number, 0.0) + weights[term]
         closeness = 0.0
-        for (terms, _), question_weight in zip(entry.questions, entry.question_weights, strict=True):
-            shared = sum(weights[t] for t in query & terms)
-            if shared:
-                # Weighted Jaccard: shared weight over the weight of both word sets together.
-                closeness = max(closeness, shared / (total_weight + question_weight - shared))
+        question_weights = entry.question_weights
+        for number, weight in shared.items():
+            # Weighted Jaccard: shared weight over the weight of both word sets together.
+            closeness = max(closeness, weight / (total_weight + question_weights[number] - weight))
         # Letter by letter, for what typo snapping missed; only if it can beat the word score.
         nearest = process.extractOne(query_text, entry.question_texts, scorer=fuzz.ratio,
                                      score_cutoff=min(closeness / 0.9 * 100, 100.0))
