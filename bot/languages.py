@@ -135,10 +135,19 @@ _EXPLOSIVE_STARTS = tuple(_words("""
     dron bomba
 """))
 _BEFORE_MINE = _words("a the land anti antipersonnel anti-personnel antitank anti-tank")
+# "A strange object": how people who do not know what they found describe it, in each language.
+_ODD_OBJECT = re.compile(
+    r"\b(?:suspicious|strange|weird|unknown|metal) (?:object|thing|device)"
+    r"|подозрительн\w* предмет|странн\w* предмет|підозріл\w* предмет|дивн\w* предмет"
+    r"|падазрон\w* прадмет|дзіўн\w* прадмет|(?:şübhəli|qəribə|metal) əşya",
+    re.IGNORECASE,
+)
 
 
 def names_explosive(text: str) -> bool:
     """Whether a message in another language names an explosive object."""
+    if _ODD_OBJECT.search(text):
+        return True
     words = [w.lower() for w in _WORD.findall(text)]
     for previous, word in zip(["", *words], words, strict=False):
         if word in _EXPLOSIVE_WORDS or word.startswith(_EXPLOSIVE_STARTS):

@@ -82,7 +82,9 @@ class SafetyDetector:
         if there:
             return True  # said to be somewhere: a garden, a road, "il y a"
         if not named:
-            return False  # a typo's guess, or a drone or a device not said to be there
+            # A typo's guess, or a drone or a device not said to be there; but a message that
+            # is nothing else ("drone", "bombe ?") is a person with one in front of them.
+            return conditional_snapped and len(analysis.terms) == 1
         # Named, nowhere in particular: a danger, unless the message asks about mines in
         # general ("le CICR aide les victimes de mines ?", "que faites-vous contre les mines").
         general = bool(stems & self._general) or any(

@@ -54,6 +54,9 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("Знайшли міну на городі", True),
         ("Bağımızda mina tapdıq", True),
         ("рецепт борщу з пампушками", False),
+        ("we found a strange metal object near the school", True),
+        ("нашли подозрительный предмет у дороги", True),
+        ("həyətdə şübhəli əşya tapdıq", True),
     ],
 )
 def test_dangers_named_in_other_languages(text: str, named: bool) -> None:

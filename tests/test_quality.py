@@ -28,14 +28,14 @@ from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 
 # Measured on 2026-11-22. Re-based once the same day, when safety became its own step (issue 9):
-# safety misses on the test half 8 -> 3, at the cost of 4 more false alarms; confident wrong
+# safety misses on the test half 8 -> 2, at the cost of 4 more false alarms; confident wrong
 # answers are therefore held in two parts, wrong topics and safety false alarms.
-BLIND_TEST_ACCURACY = 0.610
+BLIND_TEST_ACCURACY = 0.612
 BLIND_TEST_WRONG_TOPICS = 23  # of 444
 BLIND_TEST_SAFETY_FALSE_ALARMS = 27  # of 444
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.852
-BLIND_TEST_SAFETY_MISSES = 3
-LEAVE_ONE_OUT_ACCURACY = 0.552
+BLIND_TEST_SAFETY_MISSES = 2
+LEAVE_ONE_OUT_ACCURACY = 0.554
 LEAVE_ONE_OUT_WRONG_TOPICS = 83  # of 929
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 11
 OFF_TOPIC_ANSWERED = 84  # of the 3,000 utterances

@@ -21,6 +21,8 @@ from bot.matcher import Matcher
         "sensibilisation aux mines svp, il y a encore des obus dans nos forêts",
         "g trouvé un obu rouiller",  # typos
         "est-ce que je peux déplacer un petit obus avec une pelle ?",
+        "drone",  # nothing else said: someone has one in front of them
+        "un objet métallique bizarre à moitié enterré près du puits",
     ],
 )
 def test_explosive_objects_that_are_there_get_safety_first(matcher: Matcher, text: str) -> None:
