@@ -47,15 +47,15 @@ class SafetyDetector:
     def reports(self, analysis: Analysis, text: str) -> bool:
         """Whether the message reports an explosive object (safety first). `analysis` is read
         with typos corrected ("granade"); `text` as written, for the other senses ("grenadine")."""
-        written = f" {' '.join(fold(text).split())} "
+        original = f" {' '.join(fold(text).split())} "
         # "mine d'or", "mines de sel", "mine de crayon": a mine followed by what it holds is a
-        # place or a lead, not a weapon ("une mine de la guerre" still is one).
-        written = _MINE_OF.sub(" ", written)
-        if any(p in written for p in self._not_dangers):
-            # The other sense is set aside, and the rest is read again: "mine de sel" is not a
-            # danger, "j'ai trouvé un obus près de la mine de sel" still is.
-            for phrase in self._not_dangers:
-                written = written.replace(phrase, " ")
+        # place or a lead, not a weapon ("une mine de la guerre" still is one). Such phrases,
+        # and the other senses listed in `not_dangers`, are set aside and the rest is read
+        # again: "j'ai trouvé un obus près de la mine de sel" is still a report.
+        written = _MINE_OF.sub(" ", original)
+        for phrase in self._not_dangers:
+            written = written.replace(phrase, " ")
+        if written != original:
             analysis = self._analyzer.analyze(written)
         # Named as written (the usual misspellings are listed as synonyms), or only once typos
         # are corrected: "mises" and "miles" are one letter from "mines", so a corrected word

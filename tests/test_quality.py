@@ -28,14 +28,14 @@ from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 
 # Measured on 2026-11-22. Re-based once the same day, when safety became its own step (issue 9):
-# safety misses on the test half 8 -> 2, at the cost of 4 more false alarms; confident wrong
+# safety misses on the test half 8 -> 2, at the cost of 2 more false alarms; confident wrong
 # answers are therefore held in two parts, wrong topics and safety false alarms.
-BLIND_TEST_ACCURACY = 0.612
+BLIND_TEST_ACCURACY = 0.617
 BLIND_TEST_WRONG_TOPICS = 23  # of 444
-BLIND_TEST_SAFETY_FALSE_ALARMS = 27  # of 444
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.852
+BLIND_TEST_SAFETY_FALSE_ALARMS = 25  # of 444
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.866
 BLIND_TEST_SAFETY_MISSES = 2
-LEAVE_ONE_OUT_ACCURACY = 0.554
+LEAVE_ONE_OUT_ACCURACY = 0.559
 LEAVE_ONE_OUT_WRONG_TOPICS = 83  # of 929
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 11
 OFF_TOPIC_ANSWERED = 84  # of the 3,000 utterances
@@ -115,6 +115,8 @@ def test_leave_one_out(loo_report: Report, kb: KnowledgeBase) -> None:
     assert loo_report.accuracy >= LEAVE_ONE_OUT_ACCURACY, loo_report.summary()
     assert len(loo_report.wrong_topics()) <= LEAVE_ONE_OUT_WRONG_TOPICS, loo_report.summary()
     assert len(loo_report.safety_false_alarms()) <= LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS
+    misses = loo_report.safety_misses()
+    assert not misses, [m.example.text for m in misses]  # every safety example, held out
 
 
 def test_real_off_topic_french_is_almost_never_answered(off_topic_report: Report) -> None:
