@@ -118,13 +118,11 @@ def _cyrillic(letters: set[str], words: list[str]) -> str:
 
 # Explosive objects named in the other languages the bot recognises. In a message that is not
 # French, naming one is enough: the person writes to a humanitarian line about something that
-# can kill, and the safety advice costs little where it was not needed. English "mine" alone is
-# also a pronoun, so it counts only after "a", "the", "land"...
+# can kill, and the safety advice costs little where it was not needed. English words that have
+# everyday senses count only when the object is said to be somewhere (below).
 _EXPLOSIVE_WORDS = _words("""
-    landmine landmines mines minefield minefields unexploded uxo shell shells grenade grenades
-    mortar mortars ordnance rocket rockets missile missiles bomb bombs bomblet bomblets explosive
-    explosives detonator detonators drone drones submunition submunitions munition munitions
-    ammunition
+    landmine landmines minefield minefields unexploded uxo grenade grenades ordnance bomblet
+    bomblets detonator detonators submunition submunitions
     мина мину мины мине миной міна міну міни міні міною міны граната гранату гранаты гранате
     гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
     mina minaya minalar minaları minanı minadan minada
@@ -134,7 +132,20 @@ _EXPLOSIVE_STARTS = tuple(_words("""
     взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
     dron bomba
 """))
-_BEFORE_MINE = _words("a the land anti antipersonnel anti-personnel antitank anti-tank")
+# English words with everyday senses too ("a bomb of a song", "gold mines", "shell company",
+# "the rocket launch"): a danger only when said to be somewhere, found, or to have hurt someone.
+_ENGLISH_IF_PRESENT = _words("""
+    mine mines shell shells mortar mortars rocket rockets missile missiles bomb bombs explosive
+    explosives drone drones munition munitions ammunition
+""")
+_ENGLISH_PRESENT = re.compile(
+    r"\b(?:found|find|finding|picked|pick|touched|touch|lying|stuck|buried|near|nearby|next to"
+    r"|in (?:my|our|the) (?:garden|yard|backyard|field|house|home|street|school|village|river"
+    r"|basement|roof)|garden|yard|backyard|field|there is|there's|there are|stepped|injured|hurt"
+    r"|killed|wounded|exploded|didn't explode|did not explode|fell|landed|what should i do"
+    r"|what do i do|who do i call|dangerous)\b",
+    re.IGNORECASE,
+)
 # "A strange object": how people who do not know what they found describe it, in each language.
 _ODD_OBJECT = re.compile(
     r"\b(?:suspicious|strange|weird|unknown|metal) (?:object|thing|device)"
@@ -149,9 +160,13 @@ def names_explosive(text: str) -> bool:
     if _ODD_OBJECT.search(text):
         return True
     words = [w.lower() for w in _WORD.findall(text)]
-    for previous, word in zip(["", *words], words, strict=False):
+    present: bool | None = None
+    for word in words:
         if word in _EXPLOSIVE_WORDS or word.startswith(_EXPLOSIVE_STARTS):
             return True
-        if word == "mine" and previous in _BEFORE_MINE:
-            return True
+        if word in _ENGLISH_IF_PRESENT:
+            if present is None:
+                present = _ENGLISH_PRESENT.search(text) is not None
+            if present:
+                return True
     return False

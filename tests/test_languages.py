@@ -55,6 +55,11 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("Bağımızda mina tapdıq", True),
         ("рецепт борщу з пампушками", False),
         ("we found a strange metal object near the school", True),
+        ("there is a bomb in our garden", True),
+        ("my neighbour stepped on a mine last year", True),
+        ("this new song is a bomb", False),  # everyday senses need the object to be somewhere
+        ("when is the next rocket launch", False),
+        ("how many gold mines are in Siberia", False),
         ("нашли подозрительный предмет у дороги", True),
         ("həyətdə şübhəli əşya tapdıq", True),
     ],
