@@ -153,6 +153,9 @@ class Dialogue:
             term: country for country, names in language.countries.items()
             for term in terms_of(names)
         }
+        # The general contact card: the one the /contacts command shows.
+        self._general_contact = next((c.entry for c in kb.interface.commands
+                                      if c.name == "contacts"), None)
         self._followup_terms = (self._contact_terms | self._detail_terms | set(self._countries)
                                 | set(terms_of(language.followup_neutral)))
 
@@ -250,8 +253,9 @@ class Dialogue:
             match = match.remainder
         best = match.best
         if match.outcome is Outcome.ANSWER and best is not None:
-            return self._answer_entries(chat_id, [*first, self.kb.entries[best.entry_id]],
-                                        score=match.score)
+            return self._answer_entries(
+                chat_id, [*first, self._in_named_country(self.kb.entries[best.entry_id], match)],
+                score=match.score)
         if first:
             # Safety first; the rest of the question is left for the person to ask again.
             return self._answer_entries(chat_id, first, score=match.score)
@@ -361,6 +365,16 @@ class Dialogue:
         if target is None:
             return None
         return self._answer_entries(chat_id, [target], score=100)
+
+    def _in_named_country(self, entry: Entry, match: Match) -> Entry:
+        """The general contact card, when the message names one country ("contacter le CICR à
+        Bakou"), becomes that country's: the general card would send the person elsewhere."""
+        if entry.id != self._general_contact:
+            return entry
+        countries = {self._countries[t] for t in match.analysis.terms if t in self._countries}
+        if len(countries) != 1:
+            return entry
+        return self._in_country(countries.pop(), "contact") or entry
 
     def _contact_for(self, entry: Entry) -> Entry | None:
         if entry.contact is not None or entry.kind == "contact":

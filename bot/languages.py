@@ -96,12 +96,18 @@ def detect(text: str) -> str | None:
 
 # Without a telling letter, a few common words tell Ukrainian from Russian.
 _UKRAINIAN_WORDS = _words("""
-    шукаю сина мій моя моє мого моєї будь ласка дякую де що чи як вже зник зникла знайти батька
+    з та і й шукаю сина мій моя моє мого моєї будь ласка дякую де що чи як вже зник зникла знайти батька
     мати чоловіка доньку дружину допоможіть добрий доброго день вечір привіт хочу дізнатися
 """)
 _RUSSIAN_WORDS = _words("""
-    ищу сына мой моя моё моего моей пожалуйста спасибо где что как уже пропал пропала найти отца
+    с и ищу сына мой моя моё моего моей пожалуйста спасибо где что как уже пропал пропала найти отца
     мать мужа дочь жену помогите добрый здравствуйте привет хочу узнать
+""")
+
+
+_BELARUSIAN_WORDS = _words("""
+    калі ласка дзякуй дзень добры дзе што ці мой мая маё брат сястра дапамажыце каля шукаю
+    знік знікла вельмі пра гэта як
 """)
 
 
@@ -111,7 +117,10 @@ def _cyrillic(letters: set[str], words: list[str]) -> str:
     if letters & _UKRAINIAN_ONLY:
         return "uk"
     if letters & _UKRAINIAN_OR_BELARUSIAN:
-        return "be" if letters & _NOT_UKRAINIAN else "uk"
+        if letters & _NOT_UKRAINIAN:
+            return "be"
+        belarusian = sum(w in _BELARUSIAN_WORDS for w in words)
+        return "be" if belarusian > sum(w in _UKRAINIAN_WORDS for w in words) else "uk"
     ukrainian = sum(w in _UKRAINIAN_WORDS for w in words)
     return "uk" if ukrainian > sum(w in _RUSSIAN_WORDS for w in words) else "ru"
 

@@ -166,3 +166,11 @@ def test_an_answer_stating_facts_offers_its_source_as_a_button(dialogue: Dialogu
     hello = dialogue.ask("bonjour")
     assert not [b for m in hello.messages for row in m.buttons for b in row
                 if b.label.startswith("Source")]
+
+
+def test_the_general_contact_becomes_the_named_country_s(dialogue: Dialogue) -> None:
+    assert dialogue.ask("comment contacter le CICR ?").entries == ("contacts",)
+    assert dialogue.ask("comment contacter le CICR à Gomel ?").entries == ("belarus_contact",)
+    assert dialogue.ask("comment contacter le CICR à Bakou ?").entries == ("azerbaijan_closure",)
+    # Other contact entries keep their own answer: emergencies are not the mission's phone.
+    assert dialogue.ask("numero des urgences au belarus").entries == ("emergency_numbers",)

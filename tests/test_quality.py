@@ -30,8 +30,8 @@ from bot.matcher import Matcher
 # Measured on 2026-11-22. Re-based once the same day, when safety became its own step (issue 9):
 # safety misses on the test half 8 -> 2, and no more false alarms than before (23); confident wrong
 # answers are therefore held in two parts, wrong topics and safety false alarms.
-BLIND_TEST_ACCURACY = 0.621
-BLIND_TEST_WRONG_TOPICS = 23  # of 444
+BLIND_TEST_ACCURACY = 0.626
+BLIND_TEST_WRONG_TOPICS = 21  # of 444
 BLIND_TEST_SAFETY_FALSE_ALARMS = 23  # of 444
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.866
 BLIND_TEST_SAFETY_MISSES = 2
