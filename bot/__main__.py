@@ -192,17 +192,18 @@ def _eval(
         sets["real off-topic French"] = (ev.off_topic_examples(), False)
         sets["hand-written development set (tuned on)"] = (ev.load_examples(ev.DEV_SET), False)
         sets["generated variants (no gate uses them)"] = (ev.generated_examples(kb), False)
+    chosen_peers: list[Peer] = [ev.WRatioPeer(kb), ev.DifflibPeer(kb)] if peers else []
     cutoffs: dict[str, float] = {}
-    if peers:
+    if chosen_peers:
         tuning = ev.load_examples(ev.BLIND_TUNING)
-        for peer in _peers(kb):
+        for peer in chosen_peers:
             cutoffs[peer.name] = ev.best_cutoff(ev.run_peer(peer, tuning))
         print("peers answer when their score reaches the cut-off fairest to them on the blind "
               "tuning half: " + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items()))
     for name, (examples, held) in sets.items():
         report = ev.leave_one_out(kb) if held else ev.evaluate(dialogue, examples)
         columns = {"bot": report.figures()}
-        for peer in _peers(kb) if peers else ():
+        for peer in chosen_peers:
             run = ev.run_peer(peer, examples, held_out_questions=held)
             columns[peer.name] = run.report(cutoffs[peer.name]).figures()
         print(f"== {name} ==")
@@ -229,12 +230,6 @@ def _eval(
 
 
 TEST_HALF = "blind test half (never tuned on)"
-
-
-def _peers(kb: knowledge.KnowledgeBase) -> list[Peer]:
-    from bot import evaluation as ev
-
-    return [ev.WRatioPeer(kb), ev.DifflibPeer(kb)]
 
 
 def _figures_table(columns: dict[str, dict[str, str]]) -> str:

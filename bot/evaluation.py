@@ -65,7 +65,7 @@ class Result:
 @dataclass(frozen=True)
 class Report:
     results: tuple[Result, ...]
-    safety_id: str | None = "mines_safety"
+    safety_id: str | None = None  # the knowledge base's safety entry
 
     @staticmethod
     def _share(hits: int, total: int) -> float:
@@ -118,10 +118,9 @@ class Report:
     def safety_cases(self) -> list[Result]:
         return [r for r in self.results if self._reports_danger(r.example)]
 
-    def safety_misses(self, safety_id: str | None = None) -> list[Result]:
+    def safety_misses(self) -> list[Result]:
         """Explosive reports whose first reply is not the safety answer."""
-        wanted = safety_id or self.safety_id
-        return [r for r in self.safety_cases if r.entry != wanted]
+        return [r for r in self.safety_cases if r.entry != self.safety_id]
 
     def safety_false_alarms(self) -> list[Result]:
         """Messages given the safety answer first although they report no explosive object: a
@@ -133,11 +132,6 @@ class Report:
         """Confident wrong answers other than the safety answer."""
         return [r for r in self.results if r.entry is not None and r.entry != self.safety_id
                 and not r.example.accepts(r.entry)]
-
-    @property
-    def safety_recall(self) -> float:
-        cases = self.safety_cases
-        return self._share(len(cases) - len(self.safety_misses()), len(cases))
 
     def confusions(self, most: int = 10) -> list[tuple[tuple[str, str], int]]:
         pairs: Counter[tuple[str, str]] = Counter()
@@ -297,6 +291,7 @@ class Peer(Protocol):
     """A naive way to answer: the entry of the nearest example question, if near enough."""
 
     name: str
+    kb: KnowledgeBase
 
     def nearest(self, text: str, leave_out: str | None = None) -> tuple[str | None, float]: ...
 
@@ -360,18 +355,19 @@ class PeerRun:
 
     examples: tuple[Example, ...]
     picks: tuple[tuple[str | None, float], ...]
+    safety_id: str | None = None
 
     def report(self, cutoff: float) -> Report:
         return Report(tuple(
             Result(example, entry if score >= cutoff else None,
                    "answer" if score >= cutoff else "fallback")
             for example, (entry, score) in zip(self.examples, self.picks, strict=True)
-        ))
+        ), self.safety_id)
 
 
 def run_peer(peer: Peer, examples: Sequence[Example], *, held_out_questions: bool = False) -> PeerRun:
     picks = tuple(peer.nearest(e.text, e.text if held_out_questions else None) for e in examples)
-    return PeerRun(tuple(examples), picks)
+    return PeerRun(tuple(examples), picks, _safety_id(peer.kb))
 
 
 def best_cutoff(run: PeerRun) -> float:
@@ -407,7 +403,7 @@ def _ranked(kb: KnowledgeBase, examples: Sequence[Example], unknown_weight: floa
     ranked: list[_Ranked] = []
     for example in examples:
         analysis = matcher.analyzer.analyze(example.text)
-        explosive = matcher.reports_explosive(analysis, example.text)
+        explosive = matcher.safety.reports(analysis, example.text)
         foreign = dialogue.foreign(example.text)
         explosive = explosive or (foreign is not None and foreign.explosive)
         ranked.append((example, explosive, foreign.notice.id if foreign else None,

@@ -274,9 +274,6 @@ class Matcher:
                          + ", ".join(f"{c.entry_id} {c.score:.0f}" for c in rest.candidates[:2]))
         return lines
 
-    def reports_explosive(self, analysis: Analysis, text: str) -> bool:
-        return self.safety.reports(analysis, text)
-
     def _rank(
         self, terms: Sequence[str], neutral: frozenset[str] = frozenset()
     ) -> tuple[Candidate, ...]:

@@ -47,6 +47,12 @@ class SafetyDetector:
     def reports(self, analysis: Analysis, text: str) -> bool:
         """Whether the message reports an explosive object (safety first). `analysis` is read
         with typos corrected ("granade"); `text` as written, for the other senses ("grenadine")."""
+        # Named as written (the usual misspellings are listed as synonyms), or only once typos
+        # are corrected: "mises" and "miles" are one letter from "mines", so a corrected word
+        # counts only if the message also says an object is there. Most messages name nothing
+        # of the kind and stop here, before any of the work below.
+        if not self._mentions(analysis):
+            return False
         original = f" {' '.join(fold(text).split())} "
         # "mine d'or", "mines de sel", "mine de crayon": a mine followed by what it holds is a
         # place or a lead, not a weapon ("une mine de la guerre" still is one). Such phrases,
@@ -57,12 +63,8 @@ class SafetyDetector:
             written = written.replace(phrase, " ")
         if written != original:
             analysis = self._analyzer.analyze(written)
-        # Named as written (the usual misspellings are listed as synonyms), or only once typos
-        # are corrected: "mises" and "miles" are one letter from "mines", so a corrected word
-        # counts only if the message also says an object is there.
         snapped = bool(self._explosive.intersection(analysis.terms))
-        conditional_snapped = bool({self._analyzer.stem(w) for w in analysis.words}
-                                   & self._conditional)
+        conditional_snapped = self._names_conditional(analysis)
         if not (snapped or conditional_snapped):
             return False
         analysis = self._analyzer.analyze(written, snap=False)
@@ -90,6 +92,14 @@ class SafetyDetector:
         general = bool(stems & self._general) or any(
             p in written or p in joined for p in self._general_phrases)
         return not general
+
+    def _names_conditional(self, analysis: Analysis) -> bool:
+        return any(self._analyzer.stem(w) in self._conditional for w in analysis.words)
+
+    def _mentions(self, analysis: Analysis) -> bool:
+        """Whether the message names anything explosive at all, typos corrected."""
+        return bool(self._explosive.intersection(analysis.terms)) or self._names_conditional(
+            analysis)
 
     @property
     def explosive_terms(self) -> frozenset[str]:
