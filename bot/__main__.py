@@ -11,12 +11,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import engine, knowledge
 from bot.config import ConfigurationError, Settings
-from bot.dialogue import Dialogue, Reply
+from bot.core import engine, knowledge
+from bot.core.dialogue import Dialogue, Reply
 
 if TYPE_CHECKING:
-    from bot.evaluation import Peer
+    from bot.curation.evaluation import Peer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> int:
     if args.command == "bench":
-        from bot.bench import main as bench_main
+        from bot.curation.bench import main as bench_main
 
         return bench_main(list(extra))
     if extra:
@@ -110,8 +110,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
     if args.command == "eval":
         return _eval(dialogue, args.files, holdout=args.holdout, peers=args.peers,
                      calibrate=args.calibrate, errors=args.errors)
-    from bot.terminal import chat as terminal_chat
-    from bot.terminal import input_lines
+    from bot.channels.terminal import chat as terminal_chat
+    from bot.channels.terminal import input_lines
 
     terminal_chat(dialogue, input_lines())
     return 0
@@ -176,7 +176,7 @@ def _eval(
     dialogue: Dialogue, files: list[str], *, holdout: bool, peers: bool, calibrate: bool,
     errors: bool,
 ) -> int:
-    from bot import evaluation as ev
+    from bot.curation import evaluation as ev
 
     kb = dialogue.kb
     # Each set: its messages, and whether they are each held out of the index that answers them.

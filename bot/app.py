@@ -7,8 +7,9 @@ import gc
 import logging
 import sys
 
-from bot import knowledge, logs
 from bot.config import ConfigurationError, Settings, build_dialogue
+from bot.core import knowledge
+from bot.ops import logs
 
 log = logging.getLogger("bot")
 
@@ -36,11 +37,11 @@ def main() -> int:
     gc.collect()
     gc.freeze()
     if settings.token:
-        from bot.telegram_bot import run
+        from bot.channels.telegram.application import run
 
         return run(settings, dialogue)
     if sys.stdin.isatty():
-        from bot.terminal import chat, input_lines
+        from bot.channels.terminal import chat, input_lines
 
         chat(dialogue, input_lines())
         return 0

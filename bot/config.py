@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import engine
-from bot.dialogue import Dialogue
+from bot.core import engine
+from bot.core.dialogue import Dialogue
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"

@@ -11,11 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from bot import knowledge, logs
+from bot.channels.telegram.application import (
+    AnyApplication,
+    PatientRateLimiter,
+    TelegramService,
+    build_application,
+)
 from bot.config import Settings
-from bot.dialogue import Dialogue, MemoryContextStore
-from bot.matcher import Matcher
-from bot.telegram_bot import AnyApplication, PatientRateLimiter, TelegramService, build_application
+from bot.core import knowledge
+from bot.core.dialogue import Dialogue, MemoryContextStore
+from bot.core.matcher import Matcher
+from bot.ops import logs
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent

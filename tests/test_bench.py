@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bench import main, synthetic_entries
+from bot.curation.bench import main, synthetic_entries
 
 
 def test_synthetic_bases_have_the_asked_size_and_are_deterministic() -> None:

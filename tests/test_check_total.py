@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import engine, knowledge
 from bot.__main__ import main
+from bot.core import engine, knowledge
 from tests.conftest import KNOWLEDGE_DIR, ROOT
 
 # Changes a copy of the knowledge base in place; returns the line it changed (0: none).

@@ -97,8 +97,8 @@ def test_run_refuses_an_invalid_knowledge_base(tmp_path: object) -> None:
 
 
 def test_terminal_chat_uses_the_same_engine() -> None:
-    from bot.engine import build
-    from bot.terminal import chat
+    from bot.channels.terminal import chat
+    from bot.core.engine import build
 
     shown: list[str] = []
     chat(build(ROOT / "knowledge"), ["numero du cicr a minsk", "1", "/aide"], shown.append)
@@ -109,8 +109,8 @@ def test_terminal_chat_uses_the_same_engine() -> None:
 
 def test_terminal_chat_opens_a_link_button_by_its_number() -> None:
     """A number on a link button shows its address; it is not read as a question."""
-    from bot.engine import build
-    from bot.terminal import chat
+    from bot.channels.terminal import chat
+    from bot.core.engine import build
 
     dialogue = build(ROOT / "knowledge")
     shown: list[str] = []

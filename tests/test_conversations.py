@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.telegram_bot import AnyApplication
+from bot.channels.telegram.application import AnyApplication
 from tests.fake_telegram import FakeTelegram
 
 SCRIPTS = yaml.safe_load((Path(__file__).parent / "data" / "conversations.yaml").read_text("utf-8"))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import telegram_html
-from bot.dialogue import CLARIFIED, SHOW_MENU, Dialogue, MemoryContextStore
-from bot.knowledge import KnowledgeBase
-from bot.matcher import Match, Matcher, Outcome
+from bot.core import html as telegram_html
+from bot.core.dialogue import CLARIFIED, SHOW_MENU, Dialogue, MemoryContextStore
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Match, Matcher, Outcome
 
 CHAT = 42
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.dispatch import ChatDispatcher
-from bot.flood import Admission, MemoryFloodBudget
+from bot.channels.telegram.dispatch import ChatDispatcher
+from bot.state.flood import Admission, MemoryFloodBudget
 
 
 async def test_chats_run_concurrently_and_each_chat_in_order() -> None:

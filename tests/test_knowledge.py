@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import knowledge
-from bot.knowledge import KnowledgeBase, KnowledgeError
+from bot.core import knowledge
+from bot.core.knowledge import KnowledgeBase, KnowledgeError
 from tests.conftest import KNOWLEDGE_DIR
 
 SEEDS = KNOWLEDGE_DIR.parent.parent / "shared" / "seeds"
@@ -143,7 +143,7 @@ def test_check_command_prints_file_line_messages(tmp_path: Path,
 
 
 def test_entries_not_reviewed_for_too_long_are_reported(kb: KnowledgeBase) -> None:
-    from bot.knowledge import stale_entries
+    from bot.core.knowledge import stale_entries
 
     newest = max(e.reviewed for e in kb.entries.values())
     assert stale_entries(kb, newest, 365) == []

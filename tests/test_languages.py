@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.languages import OTHER, detect
+from bot.core.languages import OTHER, detect
 
 
 @pytest.mark.parametrize(
@@ -67,6 +67,6 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
     ],
 )
 def test_dangers_named_in_other_languages(text: str, named: bool) -> None:
-    from bot.languages import names_explosive
+    from bot.core.languages import names_explosive
 
     assert names_explosive(text) is named

@@ -10,7 +10,7 @@ import threading
 import pytest
 from telegram.error import BadRequest, InvalidToken
 
-from bot import logs
+from bot.ops import logs
 
 TOKEN = "123456:SECRET-part-of-the-token"
 PERSONAL = "Ivan Petrovitch +375 29 555 01 23"

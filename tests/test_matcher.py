@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.matcher import Matcher, Outcome
+from bot.core.matcher import Matcher, Outcome
 
 OUT_OF_SCOPE_TRAPS = [
     "horaires du bus Minsk–Brest",

@@ -6,8 +6,8 @@ import random
 import string
 import tracemalloc
 
-from bot.dialogue import Dialogue
-from bot.matcher import MAX_ANALYSED, Matcher
+from bot.core.dialogue import Dialogue
+from bot.core.matcher import MAX_ANALYSED, Matcher
 
 
 def long_message(rng: random.Random) -> str:

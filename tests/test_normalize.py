@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matcher import Matcher
-from bot.normalize import fold
+from bot.core.matcher import Matcher
+from bot.core.normalize import fold
 
 
 def test_fold_case_accents_ligatures_apostrophes_and_emoji() -> None:

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.dialogue import Dialogue
-from bot.journal import UpdateJournal
-from bot.telegram_bot import TelegramService, build_application
+from bot.channels.telegram.application import TelegramService, build_application
+from bot.core.dialogue import Dialogue
+from bot.state.journal import UpdateJournal
 from tests.conftest import stand_in_settings
 from tests.fake_telegram import FakeTelegram
 

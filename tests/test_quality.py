@@ -13,8 +13,10 @@ import random
 import pytest
 import yaml
 
-from bot.dialogue import Dialogue, MemoryContextStore
-from bot.evaluation import (
+from bot.core.dialogue import Dialogue, MemoryContextStore
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+from bot.curation.evaluation import (
     BLIND_TEST,
     BLIND_TUNING,
     Example,
@@ -24,8 +26,6 @@ from bot.evaluation import (
     load_examples,
     off_topic_examples,
 )
-from bot.knowledge import KnowledgeBase
-from bot.matcher import Matcher
 
 # Measured on 2026-11-22. Re-based once the same day, when safety became its own step (issue 9):
 # safety misses on the test half 8 -> 2, and no more false alarms than before (23); confident wrong
@@ -85,7 +85,7 @@ def test_the_blind_test_half_is_never_in_the_knowledge_base(
     kb: KnowledgeBase, blind_test: list[Example]
 ) -> None:
     """Nobody copies a test message into the example questions (that would be tuning on it)."""
-    from bot.normalize import fold
+    from bot.core.normalize import fold
 
     questions = {fold(q).strip() for e in kb.entries.values() for q in e.questions}
     # Short messages ("merci", "aide", "Bonjour madame") coincide by nature; longer ones cannot.
@@ -133,7 +133,7 @@ def test_every_entry_has_25_example_questions(kb: KnowledgeBase) -> None:
 
 
 def test_peers_are_scored_on_the_same_messages(kb: KnowledgeBase) -> None:
-    from bot.evaluation import DifflibPeer, WRatioPeer, best_cutoff, run_peer
+    from bot.curation.evaluation import DifflibPeer, WRatioPeer, best_cutoff, run_peer
 
     sample = random.Random(8).sample(load_examples(BLIND_TUNING), 40)
     for peer in (WRatioPeer(kb), DifflibPeer(kb)):

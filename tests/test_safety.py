@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matcher import Matcher
+from bot.core.matcher import Matcher
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue import Message, Reply
-from bot.telegram_bot import AnyApplication, send_reply
-from bot.telegram_html import MAX_MESSAGE_LENGTH, telegram_length, validate
+from bot.channels.telegram.application import AnyApplication, send_reply
+from bot.core.dialogue import Message, Reply
+from bot.core.html import MAX_MESSAGE_LENGTH, telegram_length, validate
 from tests.fake_telegram import FakeTelegram
 
 USER = 1001

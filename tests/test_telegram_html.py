@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot import telegram_html as th
+from bot.core import html as th
 
 
 def test_valid_and_invalid_html() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from bot import telegram_html
-from bot.telegram_html import MAX_ECHO, quoted, shorten
+from bot.core import html as telegram_html
+from bot.core.html import MAX_ECHO, quoted, shorten
 
 ENTRY_KINDS = frozenset({"mission", "service", "contact", "safety", "smalltalk", "info", "notice"})
 # Languages a `notice` entry can be written in: the bot answers in French, and tells people who

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from bot.dialogue import Button, Dialogue, Reply
-from bot.telegram_html import to_plain_text
+from bot.core.dialogue import Button, Dialogue, Reply
+from bot.core.html import to_plain_text
 
 TERMINAL_CHAT_ID = 0
 

@@ -30,8 +30,8 @@ from functools import partial
 
 from rapidfuzz import fuzz, process
 
-from bot.knowledge import Entry, KnowledgeError, load
-from bot.matcher import Matcher, Outcome
+from bot.core.knowledge import Entry, KnowledgeError, load
+from bot.core.matcher import Matcher, Outcome
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 DEFAULT_QUERIES = 300

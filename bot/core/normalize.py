@@ -17,7 +17,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge import Language
+from bot.core.knowledge import Language
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": " ", "'": " ", "`": " ",
                             "‘": " ", "ʼ": " ", "´": " "})

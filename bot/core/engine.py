@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import knowledge
-from bot.dialogue import Dialogue
-from bot.matcher import Matcher
-from bot.telegram_html import shorten
+from bot.core import knowledge
+from bot.core.dialogue import Dialogue
+from bot.core.html import shorten
+from bot.core.matcher import Matcher
 
 
 def build(directory: str | Path) -> Dialogue:

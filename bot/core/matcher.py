@@ -22,9 +22,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.knowledge import Entry, Language
-from bot.normalize import Analysis, Analyzer, fold
-from bot.safety import SafetyDetector
+from bot.core.knowledge import Entry, Language
+from bot.core.normalize import Analysis, Analyzer, fold
+from bot.core.safety import SafetyDetector
 
 # BM25's usual constants: term-frequency saturation and length normalisation.
 _K1 = 1.2

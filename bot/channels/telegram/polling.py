@@ -22,8 +22,8 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 
-from bot.dispatch import ChatDispatcher
-from bot.journal import UpdateJournal
+from bot.channels.telegram.dispatch import ChatDispatcher
+from bot.state.journal import UpdateJournal
 
 log = logging.getLogger(__name__)
 

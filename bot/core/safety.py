@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.knowledge import Language
-from bot.normalize import Analysis, Analyzer, fold
+from bot.core.knowledge import Language
+from bot.core.normalize import Analysis, Analyzer, fold
 
 _MINE_OF = re.compile(r" mines? (?:de|d) (?!la |l |le |les |\d)\w+")
 

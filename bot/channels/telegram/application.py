@@ -40,13 +40,13 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram.polling import Poller
 from bot.config import Settings
-from bot.dialogue import Dialogue, Message, Reply
-from bot.flood import Admission, FloodBudget, MemoryFloodBudget
-from bot.journal import UpdateJournal
-from bot.knowledge import Contact
-from bot.polling import Poller
-from bot.telegram_html import split_message
+from bot.core.dialogue import Dialogue, Message, Reply
+from bot.core.html import split_message
+from bot.core.knowledge import Contact
+from bot.state.flood import Admission, FloodBudget, MemoryFloodBudget
+from bot.state.journal import UpdateJournal
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from bot import languages, telegram_html
-from bot.knowledge import Contact, Entry, KnowledgeBase
-from bot.matcher import Match, Matcher, Outcome
-from bot.normalize import fold
-from bot.telegram_html import escape
+from bot.core import html as telegram_html
+from bot.core import languages
+from bot.core.html import escape
+from bot.core.knowledge import Contact, Entry, KnowledgeBase
+from bot.core.matcher import Match, Matcher, Outcome
+from bot.core.normalize import fold
 
 MAX_MESSAGES_PER_REPLY = 3  # never more than three messages for one question
 CONTEXT_SECONDS = 30 * 60

@@ -30,12 +30,12 @@ from typing import Any, Protocol
 import yaml
 from rapidfuzz import fuzz, process, utils
 
-from bot.dialogue import SAFETY_ENTRY_KIND, Dialogue
-from bot.knowledge import KnowledgeBase
-from bot.matcher import Candidate, Matcher, Outcome, Thresholds, choose
-from bot.normalize import fold
+from bot.core.dialogue import SAFETY_ENTRY_KIND, Dialogue
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Candidate, Matcher, Outcome, Thresholds, choose
+from bot.core.normalize import fold
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 BLIND_TEST = DATA / "blind" / "test.yaml"
 BLIND_TUNING = DATA / "blind" / "tuning.yaml"
 DEV_SET = DATA / "dev.yaml"
