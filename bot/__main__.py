@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigurationError, Settings
-from bot.core import engine, knowledge
-from bot.core.dialogue import Dialogue, Reply
+from bot.core import engine as engines
+from bot.core import knowledge
+from bot.core.dialogue import Dialogue
+from bot.core.engine import Engine
+from bot.core.replies import Reply
 
 if TYPE_CHECKING:
     from bot.curation.evaluation import Peer
@@ -91,29 +94,27 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
     if args.command == "check":
         return _check(args.directory, args.review_days)
     try:
-        dialogue = engine.build(_knowledge_dir(getattr(args, "kb", None)))
+        engine = engines.build(_knowledge_dir(getattr(args, "kb", None)))
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
     if args.command == "ask":
         messages = [_as_utf8(m) for m in args.messages] if args.messages else _stdin_lines()
         if args.explain:
+            from bot.curation.explain import explain
+
             for message in messages:
-                foreign = dialogue.foreign(message)
                 print(f"> {message}")
-                if foreign is not None:
-                    print(f"not French: notice {foreign.notice.id}"
-                          + (", danger named: safety first" if foreign.explosive else ""))
-                print("\n".join(dialogue.matcher.explain(message)) + "\n")
+                print("\n".join(explain(engine, message)) + "\n")
             return 0
-        return _ask(dialogue, messages, as_json=args.json, conversation=args.conversation)
+        return _ask(engine.dialogue, messages, as_json=args.json, conversation=args.conversation)
     if args.command == "eval":
-        return _eval(dialogue, args.files, holdout=args.holdout, peers=args.peers,
+        return _eval(engine, args.files, holdout=args.holdout, peers=args.peers,
                      calibrate=args.calibrate, errors=args.errors)
     from bot.channels.terminal import chat as terminal_chat
     from bot.channels.terminal import input_lines
 
-    terminal_chat(dialogue, input_lines())
+    terminal_chat(engine.dialogue, input_lines())
     return 0
 
 
@@ -135,7 +136,7 @@ def _as_utf8(argument: str) -> str:
 
 def _check(directory: str | None, review_days: int | None) -> int:
     try:
-        kb = engine.build(_knowledge_dir(directory)).kb
+        kb = engines.build(_knowledge_dir(directory)).kb
     except knowledge.KnowledgeError as error:
         print(error)
         return 1
@@ -149,8 +150,10 @@ def _check(directory: str | None, review_days: int | None) -> int:
 
 def _ask(dialogue: Dialogue, messages: Iterable[str], *, as_json: bool, conversation: bool) -> int:
     labels = dialogue.texts
+    topic: str | None = None  # `--conversation`: the messages follow each other in one chat
     for message in messages:
-        reply = dialogue.text(1, message) if conversation else dialogue.ask(message)
+        reply = dialogue.text(message, topic if conversation else None)
+        topic = reply.next_topic(topic)
         text = "\n\n".join(m.plain_text(labels) for m in reply.messages)
         if as_json:
             print(json.dumps(_as_record(message, reply, text), ensure_ascii=False), flush=True)
@@ -173,12 +176,12 @@ def _as_record(message: str, reply: Reply, text: str) -> dict[str, object]:
 
 
 def _eval(
-    dialogue: Dialogue, files: list[str], *, holdout: bool, peers: bool, calibrate: bool,
+    engine: Engine, files: list[str], *, holdout: bool, peers: bool, calibrate: bool,
     errors: bool,
 ) -> int:
     from bot.curation import evaluation as ev
 
-    kb = dialogue.kb
+    kb = engine.kb
     # Each set: its messages, and whether they are each held out of the index that answers them.
     sets: dict[str, tuple[list[ev.Example], bool]] = {}
     for path in files:
@@ -201,7 +204,7 @@ def _eval(
         print("peers answer when their score reaches the cut-off fairest to them on the blind "
               "tuning half: " + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items()))
     for name, (examples, held) in sets.items():
-        report = ev.leave_one_out(kb) if held else ev.evaluate(dialogue, examples)
+        report = ev.leave_one_out(kb) if held else ev.evaluate(engine.dialogue, examples)
         columns = {"bot": report.figures()}
         for peer in chosen_peers:
             run = ev.run_peer(peer, examples, held_out_questions=held)
@@ -221,7 +224,9 @@ def _eval(
         print()
     if calibrate:
         tuning = ev.load_examples(ev.BLIND_TUNING)
-        found = ev.calibrate(kb, tuning, max_confident_wrong=1.0, holdout=True)
+        from bot.curation.calibrate import calibrate as search
+
+        found = search(kb, tuning, max_confident_wrong=1.0, holdout=True)
         print(f"calibrated on the {len(tuning)} messages of the blind tuning half and on "
               f"leave-one-out (equal weight): "
               f"{found.thresholds} -> accuracy {found.accuracy:.1%}, confident wrong "

@@ -7,7 +7,8 @@ import gc
 import logging
 import sys
 
-from bot.config import ConfigurationError, Settings, build_dialogue
+from bot.config import ConfigurationError, Settings
+from bot.core import engine as engines
 from bot.core import knowledge
 from bot.ops import logs
 
@@ -24,12 +25,12 @@ def main() -> int:
     # The token, and its secret half on its own (it is what authenticates).
     logs.configure(settings.log_level, secrets=(token, token.partition(":")[2]))
     try:
-        dialogue = build_dialogue(settings.knowledge_dir)
+        engine = engines.build(settings.knowledge_dir)
     except knowledge.KnowledgeError as error:
         print(f"The knowledge base is invalid; the bot does not start:\n{error}", file=sys.stderr)
         return 1
-    stale = knowledge.stale_entries(dialogue.kb, dt.date.today(), settings.review_max_age_days)
-    for warning in (*dialogue.kb.warnings, *stale):
+    stale = knowledge.stale_entries(engine.kb, dt.date.today(), settings.review_max_age_days)
+    for warning in (*engine.kb.warnings, *stale):
         log.warning("%s", warning)
     # The index lives as long as the process: keep it out of the garbage collector's scans,
     # which otherwise walk it all now and then and show up as latency spikes. Done here, by the
@@ -37,13 +38,13 @@ def main() -> int:
     gc.collect()
     gc.freeze()
     if settings.token:
-        from bot.channels.telegram.application import run
+        from bot.channels.telegram.service import run
 
-        return run(settings, dialogue)
+        return run(settings, engine)
     if sys.stdin.isatty():
         from bot.channels.terminal import chat, input_lines
 
-        chat(dialogue, input_lines())
+        chat(engine.dialogue, input_lines())
         return 0
-    print(dialogue.texts["no_terminal"], file=sys.stderr)
+    print(engine.dialogue.texts["no_terminal"], file=sys.stderr)
     return 2

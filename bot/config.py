@@ -1,13 +1,10 @@
-"""Settings from the environment, and the one place that assembles the engine."""
+"""Settings from the environment: each variable read, checked and given its default here."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-from bot.core import engine
-from bot.core.dialogue import Dialogue
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
@@ -61,8 +58,3 @@ def _number(name: str, default: float, *, minimum: float) -> float:
     if not value >= minimum:  # also refuses NaN
         raise ConfigurationError(f"{name} must be at least {minimum:g}")
     return value
-
-
-def build_dialogue(knowledge_dir: str | Path) -> Dialogue:
-    """Load, validate and index the knowledge base (KnowledgeError if it cannot be used)."""
-    return engine.build(knowledge_dir)

@@ -11,36 +11,48 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram.application import (
-    AnyApplication,
-    PatientRateLimiter,
-    TelegramService,
-    build_application,
-)
+from bot.channels.telegram.application import build_application
+from bot.channels.telegram.context import BotApplication
+from bot.channels.telegram.ratelimit import PatientRateLimiter
+from bot.channels.telegram.service import TelegramService
 from bot.config import Settings
 from bot.core import knowledge
-from bot.core.dialogue import Dialogue, MemoryContextStore
+from bot.core.dialogue import Dialogue
+from bot.core.engine import Engine, build
 from bot.core.matcher import Matcher
+from bot.core.reading import Reader
 from bot.ops import logs
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
+DATA = ROOT / "tests" / "data"
 
 
 @pytest.fixture(scope="session")
-def kb() -> knowledge.KnowledgeBase:
-    return knowledge.load(KNOWLEDGE_DIR)
+def engine() -> Engine:
+    """The shipped knowledge base's engine, built once: it is immutable, tests share it."""
+    return build(KNOWLEDGE_DIR)
 
 
 @pytest.fixture(scope="session")
-def matcher(kb: knowledge.KnowledgeBase) -> Matcher:
-    return Matcher(list(kb.entries.values()), kb.language)
+def kb(engine: Engine) -> knowledge.KnowledgeBase:
+    return engine.kb
 
 
-@pytest.fixture
-def dialogue(kb: knowledge.KnowledgeBase, matcher: Matcher) -> Dialogue:
-    return Dialogue(kb, matcher, MemoryContextStore())
+@pytest.fixture(scope="session")
+def matcher(engine: Engine) -> Matcher:
+    return engine.matcher
+
+
+@pytest.fixture(scope="session")
+def reader(engine: Engine) -> Reader:
+    return engine.reader
+
+
+@pytest.fixture(scope="session")
+def dialogue(engine: Engine) -> Dialogue:
+    return engine.dialogue
 
 
 @pytest.fixture
@@ -56,10 +68,10 @@ def stand_in_settings(telegram: FakeTelegram, journal: Path | None = None) -> Se
 
 
 @pytest.fixture
-async def service(telegram: FakeTelegram, dialogue: Dialogue) -> AsyncIterator[TelegramService]:
+async def service(telegram: FakeTelegram, engine: Engine) -> AsyncIterator[TelegramService]:
     """The real Application and poller over real HTTP against the stand-in, started."""
     settings = stand_in_settings(telegram)
-    application = build_application(settings, dialogue, timeout=1.0,
+    application = build_application(settings, engine, timeout=1.0,
                                     rate_limiter=PatientRateLimiter(first_pause=0.05))
     served = TelegramService(settings, application, poll_backoff=0.05)
     await served.start()
@@ -68,7 +80,7 @@ async def service(telegram: FakeTelegram, dialogue: Dialogue) -> AsyncIterator[T
 
 
 @pytest.fixture
-def app(service: TelegramService) -> AnyApplication:
+def app(service: TelegramService) -> BotApplication:
     return service.application
 
 

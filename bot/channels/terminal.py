@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from bot.core.dialogue import Button, Dialogue, Reply
+from bot.core.dialogue import Dialogue
 from bot.core.html import to_plain_text
-
-TERMINAL_CHAT_ID = 0
+from bot.core.replies import Button, Reply
 
 
 def render(reply: Reply, labels: dict[str, str]) -> tuple[str, list[Button]]:
@@ -35,7 +34,8 @@ def chat(
     texts = dialogue.texts
     write(texts["terminal_intro"])
     write(texts["terminal_telegram_hint"])
-    reply = dialogue.start(TERMINAL_CHAT_ID)
+    reply = dialogue.start()
+    topic = reply.next_topic(None)  # one person, one conversation: the topic is kept here
     shown, buttons = render(reply, texts)
     write(shown)
     for line in lines:
@@ -49,13 +49,14 @@ def chat(
             write(texts["terminal_link"].replace("{url}", chosen.url))
             continue
         if chosen is not None:
-            reply = dialogue.press(TERMINAL_CHAT_ID, chosen.action)
+            reply = dialogue.press(chosen.action)
         elif line in {"/start", "/menu"}:
-            reply = dialogue.start(TERMINAL_CHAT_ID)
-        elif line.startswith("/") and (found := dialogue.command(TERMINAL_CHAT_ID, line[1:])):
+            reply = dialogue.start()
+        elif line.startswith("/") and (found := dialogue.command(line[1:])):
             reply = found
         else:
-            reply = dialogue.text(TERMINAL_CHAT_ID, line)
+            reply = dialogue.text(line, topic)
+        topic = reply.next_topic(topic)
         shown, buttons = render(reply, texts)
         write(f"\n{shown}")
 

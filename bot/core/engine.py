@@ -1,4 +1,9 @@
-"""The one place that turns a knowledge directory into the engine every channel uses.
+"""The engine snapshot: one immutable object holding everything a reply depends on.
+
+A knowledge base, the French analysis and matcher built on it, the safety reading, the
+thresholds and the dialogue are built and validated together by `build`, and replaced together:
+a reload builds a new `Engine` off to the side and swaps one reference, so a message is always
+answered by one consistent snapshot, and an old snapshot is freed once no message uses it.
 
 Start-up, `python -m bot check` and the other commands all call `build`, so a knowledge base
 that passes `check` is one the bot starts on, and one it refuses is refused by `check` too.
@@ -6,19 +11,58 @@ that passes `check` is one the bot starts on, and one it refuses is refused by `
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core import knowledge
+from bot.core.countries import Countries
+from bot.core.decision import Decider
 from bot.core.dialogue import Dialogue
+from bot.core.followups import FollowUpRules
 from bot.core.html import shorten
-from bot.core.matcher import Matcher
+from bot.core.matcher import DEFAULT_THRESHOLDS, Matcher, Thresholds
+from bot.core.reading import Reader
+from bot.core.replies import NOTICE_ENTRY_KIND
+from bot.core.safety import SafetyDetector
 
 
-def build(directory: str | Path) -> Dialogue:
+@dataclass(frozen=True, eq=False)
+class Engine:
+    kb: knowledge.KnowledgeBase
+    matcher: Matcher
+    reader: Reader
+    decider: Decider
+    dialogue: Dialogue
+    fingerprint: str = ""  # of the knowledge files it was built from ("" when built in memory)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.decider.thresholds
+
+
+def assemble(
+    kb: knowledge.KnowledgeBase, thresholds: Thresholds = DEFAULT_THRESHOLDS, fingerprint: str = ""
+) -> Engine:
+    """The engine for a knowledge base already loaded (evaluation builds many of them)."""
+    matcher = Matcher(list(kb.entries.values()), kb.language, thresholds)
+    analyzer = matcher.analyzer
+    notices = {e.language: e for e in kb.entries.values()
+               if e.kind == NOTICE_ENTRY_KIND and e.language}
+    reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices)
+    countries = Countries(kb, analyzer.terms_of)
+    decider = Decider(kb, countries, thresholds)
+    dialogue = Dialogue(kb, reader, decider, FollowUpRules(kb, countries, analyzer.terms_of))
+    return Engine(kb, matcher, reader, decider, dialogue, fingerprint)
+
+
+def build(directory: str | Path) -> Engine:
     """Load and validate the knowledge base and index it; KnowledgeError if it cannot be used."""
+    # Hashed before loading: a file edited in between makes the next check reload once more,
+    # never the other way round.
+    version = knowledge.fingerprint(directory)
     kb = knowledge.load(directory)
     try:
-        return Dialogue(kb, Matcher(list(kb.entries.values()), kb.language))
+        return assemble(kb, fingerprint=version)
     except Exception as error:
         # A last resort: knowledge.load should refuse whatever the matcher cannot index. Should
         # something slip through, the curator still reads one `file:line: message`.

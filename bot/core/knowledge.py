@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -304,6 +305,29 @@ _KnowledgeLoader.add_constructor("tag:yaml.org,2002:value", _construct_text)
 
 
 _FILE_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}
+
+
+def fingerprint(directory: str | Path) -> str:
+    """A hash of the knowledge files' names and contents: it changes when a curator edits one.
+
+    Read as carefully as `load` reads them: what is not a regular file, or is too big, is
+    hashed by its name and kind only (a FIFO would block forever).
+    """
+    digest = hashlib.sha256()
+    root = Path(directory)
+    for path in sorted([*root.glob("*.yaml"), *root.glob("*.yml")]):
+        digest.update(path.name.encode("utf-8", errors="replace") + b"\0")
+        try:
+            status = os.stat(path)
+            if stat.S_ISREG(status.st_mode) and status.st_size <= MAX_FILE_BYTES:
+                with path.open("rb") as file:
+                    digest.update(file.read(MAX_FILE_BYTES + 1))
+            else:
+                digest.update(f"{stat.S_IFMT(status.st_mode)}:{status.st_size}".encode())
+        except OSError as error:
+            digest.update(f"unreadable:{error.errno}".encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _read_text(path: Path, shown: str, problems: list[str]) -> str | None:

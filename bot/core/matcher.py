@@ -1,4 +1,4 @@
-"""Find the entry a message asks for, or decide honestly that there is none.
+"""Rank the entries a message may be asking for (retrieval only: `decision.py` decides).
 
 Candidates come from an inverted index (BM25 over each entry's questions, keywords and title).
 Each candidate is then judged on two questions a curator would ask:
@@ -6,7 +6,7 @@ Each candidate is then judged on two questions a curator would ask:
   keyword ("numéro" in "numéro de la pizzeria") explains little of the message;
 - closeness: how near is the message to the entry's nearest example question, word by word
   (weighted by rarity) and letter by letter (rapidfuzz)?
-The confidence (0-100) mixes both; thresholds turn it into answer, clarify or fallback.
+The confidence (0-100) mixes both; `decision.py` turns it into answer, clarify or fallback.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from rapidfuzz import fuzz, process
 
 from bot.core.knowledge import Entry, Language
 from bot.core.normalize import Analysis, Analyzer, fold
-from bot.core.safety import SafetyDetector
 
 # BM25's usual constants: term-frequency saturation and length normalisation.
 _K1 = 1.2
@@ -34,26 +32,15 @@ _EXACT = 3  # candidates scored exactly: the answer, the runner-up and a third c
 _PROMISING = 16  # entries whose full BM25 score is computed
 _POSTINGS_WALKED = 64  # a word's best entries considered as candidates
 _BM25_SHARE = 10.0  # points of the 100 that go to BM25 relative to the best candidate
-# A question fits in far fewer characters; the topic is taken from the first ones. (A danger is
-# looked for in the whole message: see `match`.)
-MAX_ANALYSED = 1000
-
-
-def _head(text: str, limit: int = MAX_ANALYSED) -> str:
-    """The first `limit` characters, cut at a space so that no word is cut in two."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit + 1)
-    return text[: cut if cut > 0 else limit]
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Chosen on the whole development set by `python -m bot eval tests/data/dev.yaml --calibrate`.
+    """The decision's thresholds, and the weight of unknown words in ranking.
 
-    The search maximises a utility over every labelled and generated message (1 for the right
-    answer or an honest fallback, 0.5 for a clarification that offers the right topic or is
-    asked out of scope) among the settings with at most 1% confident wrong answers.
+    `python -m bot eval --calibrate` searches them on the blind tuning half and leave-one-out
+    (never on the test half); `tests/core/test_decision.py` pins the shipped values, so that a
+    change is deliberate.
     """
 
     answer: float = 62.0  # at or above: answer
@@ -67,35 +54,10 @@ class Thresholds:
 DEFAULT_THRESHOLDS = Thresholds()
 
 
-class Outcome(Enum):
-    ANSWER = "answer"
-    CLARIFY = "clarify"
-    FALLBACK = "fallback"
-
-
 @dataclass(frozen=True)
 class Candidate:
     entry_id: str
     score: float  # 0-100
-
-
-@dataclass(frozen=True)
-class Match:
-    outcome: Outcome
-    candidates: tuple[Candidate, ...]  # best first
-    analysis: Analysis
-    explosive_report: bool  # the message reports an explosive object: safety comes first
-    # With an explosive report: the rest of the message, matched on its own ("j'ai trouvé un
-    # obus, c'est quoi le numéro à Minsk ?" also asks for the contact).
-    remainder: Match | None = None
-
-    @property
-    def best(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
-
-    @property
-    def score(self) -> int:
-        return round(self.candidates[0].score) if self.candidates else 0
 
 
 @dataclass
@@ -111,7 +73,7 @@ class _IndexedEntry:
 
 
 class Matcher:
-    """An index over the entries; `match` costs about 0.1-0.2 ms, p99 under 0.3 ms at 10,000 questions."""
+    """An index over the entries; `rank` costs about 0.1-0.2 ms, p99 under 0.3 ms at 10,000 questions."""
 
     def __init__(
         self,
@@ -124,7 +86,6 @@ class Matcher:
         for entry in entries:
             texts = (*entry.questions, *entry.keywords, entry.title)
             self.analyzer.learn(fold(text) for text in texts)
-        self.safety = SafetyDetector(language, self.analyzer)
         self._neutral_words = frozenset(fold(w) for w in language.neutral_words)
         self._against = frozenset(self.analyzer.stem(fold(w)) for w in language.always_against)
         self._weak = frozenset(self.analyzer.terms_of(language.weak_words))
@@ -181,46 +142,6 @@ class Matcher:
             return self._unknown_idf / 2  # half known: part of a phrase the base knows
         return self._unknown_idf
 
-    def match(self, text: str) -> Match:
-        head = _head(text)
-        analysis = self.analyzer.analyze(head)
-        neutral = self.neutral_terms(head, analysis)
-        explosive_report = self.safety.reports(analysis, head)
-        if not explosive_report and len(head) < len(text):
-            # A danger mentioned late in a long message still comes first: the whole text is
-            # read for it, without typo snapping (typos of explosive words are synonyms).
-            explosive_report = self.safety.reports(self.analyzer.analyze(text, snap=False), text)
-        remainder = None
-        if explosive_report:
-            rest = tuple(t for t in analysis.content if t not in self.safety.explosive_terms
-                         and t not in self.safety.cue_stems)
-            if rest:
-                remainder = self._decide_for(Analysis(analysis.words, rest, rest), False,
-                                             neutral=neutral)
-        return self._decide_for(analysis, explosive_report, remainder, neutral)
-
-    def _decide_for(
-        self, analysis: Analysis, explosive_report: bool, remainder: Match | None = None,
-        neutral: frozenset[str] = frozenset(),
-    ) -> Match:
-        content = self._rank(analysis.content, neutral)
-        candidates, outcome = content, decide(content, self.thresholds)
-        if outcome is not Outcome.ANSWER and analysis.content != analysis.terms:
-            # Ranked with its politeness only when needed: same decision as `choose`.
-            candidates, outcome = choose(content, self._rank(analysis.terms, neutral),
-                                         self.thresholds)
-        return Match(outcome, candidates, analysis, explosive_report, remainder)
-
-    def rank(
-        self, analysis: Analysis, text: str
-    ) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]]:
-        """Candidates for the message without its politeness, and with it when it had some."""
-        neutral = self.neutral_terms(text, analysis)
-        content = self._rank(analysis.content, neutral)
-        polite = (self._rank(analysis.terms, neutral) if analysis.content != analysis.terms
-                  else ())
-        return content, polite
-
     def neutral_terms(self, text: str, analysis: Analysis) -> frozenset[str]:
         """The words no entry knows that say nothing against a topic: a person's name or a town
         (written with a capital inside a sentence), a date, an age, a number. A common French
@@ -240,41 +161,15 @@ class Matcher:
                 neutral.add(stem)
         return frozenset(neutral - self._against)
 
-    def explain(self, text: str) -> list[str]:
-        """Why the bot answers, asks or declines: for curators (`python -m bot ask --explain`)."""
-        head = _head(text)
-        analysis = self.analyzer.analyze(head)
-        neutral = self.neutral_terms(head, analysis)
-        found = self.match(text)
-        lines = [f"words as read: {' '.join(analysis.words)}"]
-        kinds = []
-        for term in dict.fromkeys(analysis.terms):
-            if term in neutral:
-                kind = "neutral (name, place, date or number)"
-            elif term not in analysis.content:
-                kind = "politeness"
-            elif term in self._idf:
-                kind = f"known, weight {self._idf[term]:.2f}"
-            elif term in self._weak:
-                kind = "weak"
-            else:
-                kind = f"unknown to every entry, counts against, weight {self.weight(term):.2f}"
-            kinds.append(f"  {term}: {kind}")
-        lines += ["terms:", *kinds]
-        lines.append(f"explosive object reported: {'yes, safety first' if found.explosive_report else 'no'}")
-        lines.append("candidates: " + (", ".join(f"{c.entry_id} {c.score:.0f}"
-                                                  for c in found.candidates[:3]) or "none"))
-        t = self.thresholds
-        lines.append(f"decision: {found.outcome.value} (answer at {t.answer:.0f}, ask between "
-                     f"{t.clarify:.0f} and {t.answer:.0f} or when the runner-up is within "
-                     f"{t.margin:.0f})")
-        if found.remainder is not None:
-            rest = found.remainder
-            lines.append(f"rest of the message after the danger: {rest.outcome.value}, "
-                         + ", ".join(f"{c.entry_id} {c.score:.0f}" for c in rest.candidates[:2]))
-        return lines
+    def term_kind(self, term: str) -> str:
+        """How a term weighs, for curators (`ask --explain`)."""
+        if term in self._idf:
+            return f"known, weight {self._idf[term]:.2f}"
+        if term in self._weak:
+            return "weak"
+        return f"unknown to every entry, counts against, weight {self.weight(term):.2f}"
 
-    def _rank(
+    def rank(
         self, terms: Sequence[str], neutral: frozenset[str] = frozenset()
     ) -> tuple[Candidate, ...]:
         query = list(dict.fromkeys(t for t in terms if t not in neutral))
@@ -375,24 +270,3 @@ def common_french_words() -> frozenset[str]:
 def _score(coverage: float, closeness: float) -> float:
     """Confidence out of the points BM25's preference leaves: coverage first, then closeness."""
     return (100 - _BM25_SHARE) * (0.65 * coverage + 0.35 * closeness)
-
-def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Outcome:
-    if not candidates or candidates[0].score < thresholds.clarify:
-        return Outcome.FALLBACK
-    best = candidates[0].score
-    close_second = len(candidates) > 1 and best - candidates[1].score < thresholds.margin
-    if best >= thresholds.answer and not close_second:
-        return Outcome.ANSWER
-    return Outcome.CLARIFY
-
-
-def choose(
-    content: tuple[Candidate, ...], polite: tuple[Candidate, ...], thresholds: Thresholds
-) -> tuple[tuple[Candidate, ...], Outcome]:
-    """Judge the message on its content; if that is unclear, politeness may be the point."""
-    outcome = decide(content, thresholds)
-    if outcome is not Outcome.ANSWER and polite and (
-        not content or polite[0].score > content[0].score
-    ):
-        return polite, decide(polite, thresholds)
-    return content, outcome

@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import process
@@ -26,6 +25,10 @@ _NON_WORD = re.compile(r"[^\w]+|_+")
 _MIN_SNAP_LENGTH = 5
 _LONG_WORD = 8
 _MIN_STEM_SYNONYM = 6
+# Caches are plain dicts on each analyzer, emptied when full: a cache on the class would keep
+# every analyzer (and so every knowledge base a reload replaced) alive.
+_STEM_CACHE = 65536
+_SNAP_CACHE = 32768
 # No French word is longer than this ("anticonstitutionnellement" has 25 letters): a longer
 # "word" is cut, so that caches keyed by words stay small whatever people send.
 MAX_WORD = 30
@@ -54,6 +57,8 @@ class Analyzer:
 
     def __init__(self, language: Language, common: frozenset[str] = frozenset()) -> None:
         self._stemmer = snowballstemmer.stemmer("french")
+        self._stems: dict[str, str] = {}
+        self._snapped: dict[str, str] = {}
         # Real French words are not typos: "grandes" must not become "granades", nor "forêts"
         # "forts". Only words outside this list are corrected towards the knowledge base's.
         self._common = common
@@ -91,7 +96,13 @@ class Analyzer:
         self.learn(fold(v) for variants in language.synonyms.values() for v in variants)
 
     def stem(self, word: str) -> str:
-        return _stem(self._stemmer, word)
+        found = self._stems.get(word)
+        if found is None:
+            found = str(self._stemmer.stemWord(word))
+            if len(self._stems) >= _STEM_CACHE:
+                self._stems.clear()  # rarely reached: words people write repeat a lot
+            self._stems[word] = found
+        return found
 
     def learn(self, words: Iterable[str]) -> None:
         """Add folded words to the vocabulary that typos are snapped to."""
@@ -100,7 +111,7 @@ class Analyzer:
                 if word not in self._known and len(word) >= _MIN_SNAP_LENGTH - 1:
                     self._known.add(word)
                     self._by_shape.setdefault((len(word), word[0]), []).append(word)
-        self._snap.cache_clear()
+        self._snapped.clear()
 
     def terms_of(self, texts: Iterable[str]) -> list[str]:
         """Terms of several knowledge-base texts, without typo snapping."""
@@ -151,9 +162,17 @@ class Analyzer:
         content = [term for term in terms if term not in self._courtesy]
         return Analysis(words=tuple(words), terms=tuple(terms), content=tuple(content))
 
-    @lru_cache(maxsize=32768)  # noqa: B019 - one analyzer lives as long as its knowledge base
     def _snap(self, word: str) -> str:
         """The closest known word within one edit (two for long words), else the word itself."""
+        found = self._snapped.get(word)
+        if found is None:
+            found = self._nearest_known(word)
+            if len(self._snapped) >= _SNAP_CACHE:
+                self._snapped.clear()
+            self._snapped[word] = found
+        return found
+
+    def _nearest_known(self, word: str) -> str:
         if len(word) < _MIN_SNAP_LENGTH or word.isdigit():
             return word
         allowed = 1 if len(word) < _LONG_WORD else 2
@@ -169,8 +188,3 @@ class Analyzer:
             if found and found[1] < best_distance:
                 best, best_distance = found[0], found[1]
         return best
-
-
-@lru_cache(maxsize=65536)
-def _stem(stemmer: snowballstemmer.stemmer, word: str) -> str:
-    return str(stemmer.stemWord(word))

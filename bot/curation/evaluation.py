@@ -1,4 +1,4 @@
-"""Measure answer quality honestly, and choose the matcher's thresholds.
+"""Measure answer quality honestly (calibration is in `calibrate.py`).
 
 The sets, each reported on its own (see `tests/data/README.md`):
 - blind test half: messages written by people who saw neither the knowledge base nor the
@@ -19,7 +19,6 @@ first) and `language`. `expect: null` (or no `expect`) means out of scope.
 from __future__ import annotations
 
 import difflib
-import itertools
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,9 +29,10 @@ from typing import Any, Protocol
 import yaml
 from rapidfuzz import fuzz, process, utils
 
-from bot.core.dialogue import SAFETY_ENTRY_KIND, Dialogue
+from bot.core.decision import SAFETY_ENTRY_KIND
+from bot.core.dialogue import Dialogue
+from bot.core.engine import assemble
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Candidate, Matcher, Outcome, Thresholds, choose
 from bot.core.normalize import fold
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
@@ -228,7 +228,7 @@ def _disfigure(text: str, rng: random.Random) -> Iterable[tuple[str, str]]:
 # --- Scoring the bot ----------------------------------------------------------------------------
 
 
-def _safety_id(kb: KnowledgeBase) -> str | None:
+def safety_id(kb: KnowledgeBase) -> str | None:
     return next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
 
 
@@ -237,7 +237,7 @@ def evaluate(dialogue: Dialogue, examples: Sequence[Example]) -> Report:
     for example in examples:
         reply = dialogue.ask(example.text)
         results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions))
-    return Report(tuple(results), _safety_id(dialogue.kb))
+    return Report(tuple(results), safety_id(dialogue.kb))
 
 
 def held_out(kb: KnowledgeBase) -> Iterator[tuple[list[Example], KnowledgeBase]]:
@@ -272,7 +272,7 @@ def leave_one_out(
     nothing of a question leaks into the index that answers it.
     """
     def default_build(base: KnowledgeBase) -> Dialogue:
-        return Dialogue(base, Matcher(list(base.entries.values()), base.language))
+        return assemble(base).dialogue
 
     make = build or default_build
     results = []
@@ -281,7 +281,7 @@ def leave_one_out(
         for example in examples:
             reply = dialogue.ask(example.text)
             results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions))
-    return Report(tuple(results), _safety_id(kb))
+    return Report(tuple(results), safety_id(kb))
 
 
 # --- Naive peers ------------------------------------------------------------------------------
@@ -367,7 +367,7 @@ class PeerRun:
 
 def run_peer(peer: Peer, examples: Sequence[Example], *, held_out_questions: bool = False) -> PeerRun:
     picks = tuple(peer.nearest(e.text, e.text if held_out_questions else None) for e in examples)
-    return PeerRun(tuple(examples), picks, _safety_id(peer.kb))
+    return PeerRun(tuple(examples), picks, safety_id(peer.kb))
 
 
 def best_cutoff(run: PeerRun) -> float:
@@ -378,98 +378,4 @@ def best_cutoff(run: PeerRun) -> float:
         utility = report.accuracy - report.confident_wrong
         if utility > best_utility:
             best, best_utility = float(cutoff), utility
-    return best
-
-
-# --- Calibration ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Calibration:
-    thresholds: Thresholds
-    accuracy: float
-    confident_wrong: float
-    utility: float
-
-
-_Ranked = tuple[Example, bool, "str | None", tuple[Candidate, ...], tuple[Candidate, ...]]
-
-
-def _ranked(kb: KnowledgeBase, examples: Sequence[Example], unknown_weight: float) -> list[_Ranked]:
-    """Each message ranked once: the thresholds then only change the decision."""
-    matcher = Matcher(list(kb.entries.values()), kb.language,
-                      Thresholds(unknown_weight=unknown_weight))
-    dialogue = Dialogue(kb, matcher)
-    ranked: list[_Ranked] = []
-    for example in examples:
-        analysis = matcher.analyzer.analyze(example.text)
-        explosive = matcher.safety.reports(analysis, example.text)
-        foreign = dialogue.foreign(example.text)
-        explosive = explosive or (foreign is not None and foreign.explosive)
-        ranked.append((example, explosive, foreign.notice.id if foreign else None,
-                       *matcher.rank(analysis, example.text)))
-    return ranked
-
-
-def _judge(ranked: Sequence[_Ranked], thresholds: Thresholds, safety: str | None
-           ) -> tuple[float, float, float]:
-    """Accuracy, confident wrong and utility of one setting on ranked messages."""
-    right = wrong = 0
-    utility = 0.0
-    for example, explosive, notice, content, polite in ranked:
-        candidates, outcome = choose(content, polite, thresholds)
-        entry = candidates[0].entry_id if outcome is Outcome.ANSWER else None
-        if notice:
-            entry, outcome = notice, Outcome.ANSWER
-        if explosive and safety:
-            entry = safety
-        right += example.accepts(entry)
-        if entry is not None and not example.accepts(entry):
-            wrong += 1
-            utility -= 1
-        elif example.accepts(entry) and outcome is not Outcome.CLARIFY:
-            utility += 1
-        elif outcome is Outcome.CLARIFY and entry is None and (
-            example.expect is None or any(example.accepts(c.entry_id) for c in candidates[:3])
-        ):
-            utility += 0.5
-    count = max(len(ranked), 1)
-    return right / count, wrong / count, utility / count
-
-
-def calibrate(
-    kb: KnowledgeBase, examples: Sequence[Example], max_confident_wrong: float = 0.01,
-    *, holdout: bool = False,
-) -> Calibration:
-    """Grid-search the thresholds on whole sets, never on single messages.
-
-    Utility of one reply: 1 for the right answer or an honest fallback out of scope; 0.5 for a
-    clarification that offers the right topic, or any clarification out of scope (not wrong, but
-    a detour); -1 for a confident wrong answer (worse than none); 0 otherwise. Combinations with
-    more than `max_confident_wrong` confident wrong answers are excluded. With `holdout`, the
-    leave-one-out questions count as much as `examples` (each set's figures are averaged), so
-    that the thresholds fit both the messages people write and words the base was not given.
-    """
-    safety = _safety_id(kb)
-    best: Calibration | None = None
-    for unknown_weight in (1.0, 1.25, 1.5, 1.75, 2.0, 2.5):
-        sets = [_ranked(kb, examples, unknown_weight)]
-        if holdout:
-            sets.append([item for held, base in held_out(kb)
-                         for item in _ranked(base, held, unknown_weight)])
-        for answer, clarify, margin in itertools.product(
-            range(40, 86, 2), range(20, 66, 5), (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
-        ):
-            if clarify > answer:
-                continue
-            thresholds = Thresholds(answer, clarify, margin, unknown_weight)
-            figures = [_judge(ranked, thresholds, safety) for ranked in sets]
-            found = Calibration(thresholds, *(sum(f[i] for f in figures) / len(figures)
-                                              for i in range(3)))
-            if found.confident_wrong <= max_confident_wrong and (
-                best is None or found.utility > best.utility
-            ):
-                best = found
-    if best is None:
-        raise ValueError("no thresholds keep confident wrong answers under the limit")
     return best

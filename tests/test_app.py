@@ -137,7 +137,7 @@ def test_sigterm_with_a_backlog_exits_within_the_deadline_then_restart_completes
 
 def test_logs_never_hold_the_token_or_what_people_write(telegram: FakeTelegram, tmp_path: Path) -> None:
     """Every path a message can take, at DEBUG: normal, failed send, unreadable, handler crash."""
-    from tests.test_polling import OLD_POLL
+    from tests.channels.telegram.test_polling import OLD_POLL
 
     bot = start_bot(telegram, tmp_path / "updates.json", log_level="DEBUG")
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.matcher import Matcher
+from bot.core.reading import Reader
 
 
 @pytest.mark.parametrize(
@@ -25,8 +25,8 @@ from bot.core.matcher import Matcher
         "un objet métallique bizarre à moitié enterré près du puits",
     ],
 )
-def test_explosive_objects_that_are_there_get_safety_first(matcher: Matcher, text: str) -> None:
-    assert matcher.match(text).explosive_report, text
+def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text: str) -> None:
+    assert reader.read(text).explosive, text
 
 
 @pytest.mark.parametrize(
@@ -46,14 +46,5 @@ def test_explosive_objects_that_are_there_get_safety_first(matcher: Matcher, tex
         "y a-t-il des mises à jour",  # "mises" is not "mines"
     ],
 )
-def test_other_senses_and_general_questions_are_not_reports(matcher: Matcher, text: str) -> None:
-    assert not matcher.match(text).explosive_report, text
-
-
-def test_a_name_or_a_date_does_not_sink_the_answer(matcher: Matcher) -> None:
-    plain = matcher.match("je cherche mon frère disparu, comment faire ?")
-    named = matcher.match("je cherche mon frère Ivan Petrov disparu le 3 mars 2022, comment faire ?")
-    assert plain.best and named.best
-    assert plain.best.entry_id == named.best.entry_id == "family_links"
-    # Answered, not declined: with names counted against, it fell back at 47.
-    assert named.outcome.value == "answer"
+def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
+    assert not reader.read(text).explosive, text

@@ -7,16 +7,16 @@ import html
 import itertools
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.channels.telegram.application import AnyApplication
+from bot.channels.telegram.context import BotApplication
+from tests.conftest import DATA
 from tests.fake_telegram import FakeTelegram
 
-SCRIPTS = yaml.safe_load((Path(__file__).parent / "data" / "conversations.yaml").read_text("utf-8"))
+SCRIPTS = yaml.safe_load((DATA / "conversations.yaml").read_text("utf-8"))
 CHAT_IDS = itertools.count(5001)
 QUIET = 0.4  # a turn is over when the bot has sent nothing for this long
 
@@ -54,7 +54,7 @@ def message_with_button(telegram: FakeTelegram, chat: int, label: str) -> tuple[
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s["name"] for s in SCRIPTS])
-async def test_conversation(app: AnyApplication, telegram: FakeTelegram,
+async def test_conversation(app: BotApplication, telegram: FakeTelegram,
                             script: dict[str, Any]) -> None:
     chat = next(CHAT_IDS)
     for number, turn in enumerate(script["turns"], 1):

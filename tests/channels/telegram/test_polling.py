@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.channels.telegram.application import TelegramService, build_application
+from bot.channels.telegram.application import build_application
+from bot.channels.telegram.service import TelegramService
 from bot.core.dialogue import Dialogue
+from bot.core.engine import Engine
 from bot.state.journal import UpdateJournal
 from tests.conftest import stand_in_settings
 from tests.fake_telegram import FakeTelegram
@@ -67,7 +69,7 @@ async def test_an_update_is_confirmed_only_once_handled(
 
 
 async def test_updates_handled_before_a_restart_are_not_answered_again(
-    telegram: FakeTelegram, dialogue: Dialogue, tmp_path: Path
+    telegram: FakeTelegram, engine: Engine, tmp_path: Path
 ) -> None:
     first, second, third = (telegram.push_text(510 + i, "bonjour")["update_id"] for i in range(3))
     journal_path = tmp_path / "updates.json"
@@ -77,7 +79,7 @@ async def test_updates_handled_before_a_restart_are_not_answered_again(
     journal.mark_handled(third)
     journal.advance(second)
     settings = stand_in_settings(telegram, journal=journal_path)
-    served = TelegramService(settings, build_application(settings, dialogue, timeout=1.0))
+    served = TelegramService(settings, build_application(settings, engine, timeout=1.0))
     await served.start()
     try:
         assert await answered(telegram, 511)
@@ -117,10 +119,10 @@ async def test_each_chat_is_answered_in_order(service: TelegramService, telegram
 
 
 async def test_polling_errors_back_off(
-    telegram: FakeTelegram, dialogue: Dialogue
+    telegram: FakeTelegram, engine: Engine
 ) -> None:
     settings = stand_in_settings(telegram)
-    served = TelegramService(settings, build_application(settings, dialogue, timeout=1.0),
+    served = TelegramService(settings, build_application(settings, engine, timeout=1.0),
                              poll_backoff=0.05)
     telegram.fail_next("getUpdates", status=502, times=4)
     started = time.monotonic()
@@ -136,10 +138,10 @@ async def test_polling_errors_back_off(
 
 
 async def test_a_revoked_token_stops_the_bot_with_code_2(
-    telegram: FakeTelegram, dialogue: Dialogue
+    telegram: FakeTelegram, engine: Engine
 ) -> None:
     settings = stand_in_settings(telegram)
-    served = TelegramService(settings, build_application(settings, dialogue, timeout=1.0))
+    served = TelegramService(settings, build_application(settings, engine, timeout=1.0))
     await served.start()
     telegram.revoke_token()
     try:

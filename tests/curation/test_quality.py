@@ -13,9 +13,8 @@ import random
 import pytest
 import yaml
 
-from bot.core.dialogue import Dialogue, MemoryContextStore
+from bot.core.dialogue import Dialogue
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Matcher
 from bot.curation.evaluation import (
     BLIND_TEST,
     BLIND_TUNING,
@@ -47,9 +46,9 @@ def blind_test() -> list[Example]:
 
 
 @pytest.fixture(scope="module")
-def shipped(kb: KnowledgeBase, matcher: Matcher) -> Dialogue:
-    """The bot as shipped, in a fresh conversation for each message."""
-    return Dialogue(kb, matcher, MemoryContextStore())
+def shipped(dialogue: Dialogue) -> Dialogue:
+    """The bot as shipped (`ask`: a fresh conversation for each message)."""
+    return dialogue
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import string
 import tracemalloc
 
 from bot.core.dialogue import Dialogue
-from bot.core.matcher import MAX_ANALYSED, Matcher
+from bot.core.reading import MAX_ANALYSED, Reader
 
 
 def long_message(rng: random.Random) -> str:
@@ -34,8 +34,7 @@ def test_distinct_long_messages_do_not_grow_memory(dialogue: Dialogue) -> None:
     assert grown < 4_000_000, grown
 
 
-def test_a_danger_late_in_a_long_message_still_comes_first(matcher: Matcher) -> None:
+def test_a_danger_late_in_a_long_message_still_comes_first(reader: Reader) -> None:
     filler = "je vous ecris pour vous raconter ma journee et celle de ma famille " * 40
     assert len(filler) > MAX_ANALYSED
-    match = matcher.match(f"{filler} et puis j'ai trouvé un obus dans le jardin")
-    assert match.explosive_report
+    assert reader.read(f"{filler} et puis j'ai trouvé un obus dans le jardin").explosive

@@ -16,5 +16,5 @@ def test_synthetic_bases_have_the_asked_size_and_are_deterministic() -> None:
 def test_bench_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--sizes", "100", "--queries", "20"]) == 0
     out = capsys.readouterr().out
-    for column in ("Matcher.match", "rapidfuzz WRatio", "difflib", "median", "p99", "load"):
+    for column in ("bot read+decide", "rapidfuzz WRatio", "difflib", "median", "p99", "load"):
         assert column in out

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from bot.core import html as telegram_html
-from bot.core.dialogue import CLARIFIED, SHOW_MENU, Dialogue, MemoryContextStore
-from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Match, Matcher, Outcome
+from dataclasses import dataclass
 
-CHAT = 42
+from bot.core import html as telegram_html
+from bot.core.decision import Decision, Outcome
+from bot.core.dialogue import Dialogue
+from bot.core.knowledge import KnowledgeBase
+from bot.core.replies import CLARIFIED, SHOW_MENU, Reply
+
+
+@dataclass
+class Chat:
+    """One conversation: the dialogue keeps nothing, so the test keeps the last topic, as the
+    channels' follow-up store does."""
+
+    dialogue: Dialogue
+    topic: str | None = None
+
+    def say(self, text: str) -> Reply:
+        reply = self.dialogue.text(text, self.topic)
+        self.topic = reply.next_topic(self.topic)
+        return reply
 
 
 def test_start_shows_welcome_privacy_line_and_menu(dialogue: Dialogue, kb: KnowledgeBase) -> None:
-    reply = dialogue.start(CHAT)
+    reply = dialogue.start()
     (message,) = reply.messages
     assert kb.interface["privacy_line"] in message.html
     assert [row[0].label for row in message.buttons] == [m.label for m in kb.interface.menu]
@@ -20,18 +35,18 @@ def test_start_shows_welcome_privacy_line_and_menu(dialogue: Dialogue, kb: Knowl
 
 
 def test_deep_link_opens_an_entry_and_unknown_payload_welcomes(dialogue: Dialogue) -> None:
-    assert dialogue.start(CHAT, "belarus_contact").entry_id == "belarus_contact"
-    assert dialogue.start(CHAT, "no_such_entry").outcome == "welcome"
+    assert dialogue.start("belarus_contact").entry_id == "belarus_contact"
+    assert dialogue.start("no_such_entry").outcome == "welcome"
 
 
 def test_contact_answer_carries_a_contact_card(dialogue: Dialogue) -> None:
-    reply = dialogue.text(CHAT, "numéro du CICR à Minsk")
+    reply = dialogue.text("numéro du CICR à Minsk")
     cards = [m.contact for m in reply.messages if m.contact]
     assert cards and cards[0].phone == "+375 17 318 70 07"
 
 
 def test_explosive_report_gets_safety_first_then_the_question(dialogue: Dialogue) -> None:
-    reply = dialogue.text(CHAT, "j'ai trouvé un obus dans mon jardin, c'est quoi le numéro du CICR à Minsk")
+    reply = dialogue.text("j'ai trouvé un obus dans mon jardin, c'est quoi le numéro du CICR à Minsk")
     assert reply.entries[0] == "mines_safety"
     assert reply.entry_id == "mines_safety"
     assert len(reply.messages) <= 3
@@ -40,7 +55,7 @@ def test_explosive_report_gets_safety_first_then_the_question(dialogue: Dialogue
 def test_out_of_scope_gets_fallback_with_menu_and_general_contact(
     dialogue: Dialogue, kb: KnowledgeBase
 ) -> None:
-    reply = dialogue.text(CHAT, "horaires du bus Minsk–Brest")
+    reply = dialogue.text("horaires du bus Minsk–Brest")
     assert reply.entry_id is None
     assert all(m.contact is None for m in reply.messages)
     if reply.outcome == "fallback":
@@ -49,62 +64,62 @@ def test_out_of_scope_gets_fallback_with_menu_and_general_contact(
 
 
 def test_clarification_offers_choices_and_other(dialogue: Dialogue, kb: KnowledgeBase) -> None:
-    match = dialogue.matcher.match("cicr minsk")
-    forced = Match(Outcome.CLARIFY, match.candidates, match.analysis, False)
-    reply = dialogue._reply_to_match(CHAT, forced)
+    reading = dialogue.reader.read("cicr minsk")
+    offered = tuple(c.entry_id for c in reading.content[:3])
+    reply = dialogue.replies.decided(Decision(Outcome.CLARIFY, offered=offered, score=61))
     assert reply.outcome == "clarify" and reply.entry_id is None
     buttons = [row[0] for row in reply.messages[0].buttons]
     assert buttons[-1].action == SHOW_MENU and buttons[-1].label == kb.interface["other_choice"]
     assert 1 <= len(buttons) - 1 <= 3
-    pressed = dialogue.press(CHAT, buttons[0].action)
+    pressed = dialogue.press(buttons[0].action)
     assert pressed.entry_id == buttons[0].action.split(":")[1]
     assert pressed.edit_pressed and telegram_html.validate(pressed.edit_pressed) == []
 
 
 def test_follow_ups_use_the_last_topic(dialogue: Dialogue) -> None:
-    assert dialogue.text(CHAT, "que fait le CICR au Bélarus").entry_id == "belarus_mission"
-    assert dialogue.text(CHAT, "et le téléphone ?").entry_id == "belarus_contact"
-    assert dialogue.text(CHAT, "et en Azerbaïdjan ?").entry_id == "azerbaijan_closure"
-    assert dialogue.text(CHAT, "et au Bélarus ?").entry_id == "belarus_contact"
+    chat = Chat(dialogue)
+    assert chat.say("que fait le CICR au Bélarus").entry_id == "belarus_mission"
+    assert chat.say("et le téléphone ?").entry_id == "belarus_contact"
+    assert chat.say("et en Azerbaïdjan ?").entry_id == "azerbaijan_closure"
+    assert chat.say("et au Bélarus ?").entry_id == "belarus_contact"
+    # Without a last topic, the same words are no follow-up.
+    assert dialogue.text("et le téléphone ?").entry_id != "belarus_contact"
 
 
 def test_details_follow_up(dialogue: Dialogue, kb: KnowledgeBase) -> None:
-    dialogue.text(CHAT, "que fait le CICR au Bélarus")
-    reply = dialogue.text(CHAT, "plus de détails")
+    chat = Chat(dialogue)
+    chat.say("que fait le CICR au Bélarus")
+    reply = chat.say("plus de détails")
     assert reply.entry_id == "belarus_mission"
     assert reply.messages[0].html == kb.entries["belarus_mission"].details
 
 
 def test_complete_message_is_answered_on_its_own(dialogue: Dialogue) -> None:
-    dialogue.text(CHAT, "numéro du CICR à Minsk")
-    reply = dialogue.text(CHAT, "merci, et pour retrouver ma sœur ?")
+    chat = Chat(dialogue)
+    chat.say("numéro du CICR à Minsk")
+    reply = chat.say("merci, et pour retrouver ma sœur ?")
     assert reply.entry_id == "family_links"
 
 
-def test_context_expires_and_start_forgets_it(kb: KnowledgeBase, matcher: Matcher) -> None:
-    now = [0.0]
-    store = MemoryContextStore(ttl=1800, clock=lambda: now[0])
-    dialogue = Dialogue(kb, matcher, store)
-    dialogue.text(CHAT, "que fait le CICR en Azerbaïdjan en 2023")
-    assert store.get(CHAT) == "azerbaijan_2023"
-    now[0] = 1801
-    assert store.get(CHAT) is None
-    dialogue.text(CHAT, "que fait le CICR en Azerbaïdjan en 2023")
-    dialogue.start(CHAT)
-    assert store.get(CHAT) is None
+def test_start_forgets_the_topic_and_small_talk_keeps_it(dialogue: Dialogue) -> None:
+    chat = Chat(dialogue)
+    chat.say("que fait le CICR en Azerbaïdjan en 2023")
+    assert chat.topic == "azerbaijan_2023"
+    chat.say("merci")
+    assert chat.topic == "azerbaijan_2023"
+    assert dialogue.start().forget and dialogue.start().next_topic("azerbaijan_2023") is None
+    assert dialogue.start("belarus_contact").next_topic("azerbaijan_2023") == "belarus_contact"
 
 
-def test_only_topic_ids_are_remembered(dialogue: Dialogue) -> None:
-    dialogue.text(CHAT, "je cherche mon frère Ivan Petrov disparu à Marioupol")
-    remembered = dialogue.store._topics  # type: ignore[attr-defined]
-    assert all(isinstance(v[0], str) and " " not in v[0] for v in remembered.values())
-    assert "Ivan" not in repr(remembered)
+def test_only_topic_ids_are_remembered(dialogue: Dialogue, kb: KnowledgeBase) -> None:
+    reply = dialogue.text("je cherche mon frère Ivan Petrov disparu à Marioupol")
+    assert reply.remember in kb.entries
 
 
 def test_never_more_than_three_messages(dialogue: Dialogue, kb: KnowledgeBase) -> None:
     for entry in kb.entries.values():
         for question in entry.questions:
-            assert len(dialogue.text(CHAT, question).messages) <= 3
+            assert len(dialogue.text(question).messages) <= 3
 
 
 def test_inline_results_carry_answer_contact_and_source(dialogue: Dialogue) -> None:
@@ -119,7 +134,7 @@ def test_inline_results_carry_answer_contact_and_source(dialogue: Dialogue) -> N
 
 def test_every_button_fits_telegram_limits(dialogue: Dialogue, kb: KnowledgeBase) -> None:
     for entry in kb.entries.values():
-        for message in dialogue.press(CHAT, f"{CLARIFIED}:{entry.id}").messages:
+        for message in dialogue.press(f"{CLARIFIED}:{entry.id}").messages:
             for row in message.buttons:
                 for button in row:
                     assert button.url or 1 <= len(button.action.encode()) <= 64

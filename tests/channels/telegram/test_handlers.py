@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram.application import AnyApplication, send_reply
-from bot.core.dialogue import Message, Reply
+from bot.channels.telegram.context import BotApplication
+from bot.channels.telegram.handlers import send_reply
 from bot.core.html import MAX_MESSAGE_LENGTH, telegram_length, validate
+from bot.core.replies import Message, Reply
 from tests.fake_telegram import FakeTelegram
 
 USER = 1001
@@ -31,7 +32,7 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_start_shows_welcome_menu_and_registers_commands(
-    app: AnyApplication, telegram: FakeTelegram
+    app: BotApplication, telegram: FakeTelegram
 ) -> None:
     telegram.push_command(USER, "start")
     (welcome,) = await sent(telegram, USER, 1)
@@ -44,7 +45,7 @@ async def test_start_shows_welcome_menu_and_registers_commands(
 
 
 async def test_question_gets_answer_and_tap_to_call_contact_card(
-    app: AnyApplication, telegram: FakeTelegram
+    app: BotApplication, telegram: FakeTelegram
 ) -> None:
     telegram.push_text(USER, "numero du cicr a minsk")
     answer, card = await sent(telegram, USER, 2)
@@ -53,7 +54,7 @@ async def test_question_gets_answer_and_tap_to_call_contact_card(
 
 
 async def test_menu_button_press_answers_and_acknowledges(
-    app: AnyApplication, telegram: FakeTelegram
+    app: BotApplication, telegram: FakeTelegram
 ) -> None:
     telegram.push_command(USER, "start")
     (welcome,) = await sent(telegram, USER, 1)
@@ -65,7 +66,7 @@ async def test_menu_button_press_answers_and_acknowledges(
 
 
 async def test_clarification_choice_edits_the_question(
-    app: AnyApplication, telegram: FakeTelegram
+    app: BotApplication, telegram: FakeTelegram
 ) -> None:
     telegram.push_callback(USER, "c:belarus_contact", message_id=7)
     await sent(telegram, USER, 1)
@@ -75,21 +76,21 @@ async def test_clarification_choice_edits_the_question(
 
 @pytest.mark.parametrize("send", ["push_sticker", "push_voice", "push_photo"])
 async def test_non_text_messages_get_a_polite_reply(
-    app: AnyApplication, telegram: FakeTelegram, send: str
+    app: BotApplication, telegram: FakeTelegram, send: str
 ) -> None:
     getattr(telegram, send)(USER)
     (reply,) = await sent(telegram, USER, 1)
     assert "écrits" in reply["text"]
 
 
-async def test_hostile_html_never_breaks_a_reply(app: AnyApplication, telegram: FakeTelegram) -> None:
+async def test_hostile_html_never_breaks_a_reply(app: BotApplication, telegram: FakeTelegram) -> None:
     telegram.push_text(USER, "<b> & <script>alert(1)</script> </i> &nbsp")
     replies = await sent(telegram, USER, 1)
     assert not telegram.failed_calls
     assert all(validate(r["text"]) == [] for r in replies if "text" in r)
 
 
-async def test_long_reply_is_split_into_valid_parts(app: AnyApplication, telegram: FakeTelegram) -> None:
+async def test_long_reply_is_split_into_valid_parts(app: BotApplication, telegram: FakeTelegram) -> None:
     long_html = "\n\n".join(f"<b>Partie {i}</b> " + "texte & suite " * 60 for i in range(12))
     long_html = long_html.replace("&", "&amp;")
     await send_reply(app.bot, USER, Reply((Message(long_html),), outcome="answer"))
@@ -98,7 +99,7 @@ async def test_long_reply_is_split_into_valid_parts(app: AnyApplication, telegra
     assert all(telegram_length(p["text"]) <= MAX_MESSAGE_LENGTH for p in parts)
 
 
-async def test_groups_are_left_and_never_answered(app: AnyApplication, telegram: FakeTelegram) -> None:
+async def test_groups_are_left_and_never_answered(app: BotApplication, telegram: FakeTelegram) -> None:
     group = -100123
     telegram.push_my_chat_member(group, chat_type="group", new_status="member")
     telegram.push_text(group, "numero du cicr a minsk", chat_type="supergroup")
@@ -110,7 +111,7 @@ async def test_groups_are_left_and_never_answered(app: AnyApplication, telegram:
 
 
 async def test_edited_messages_and_channel_posts_are_ignored(
-    app: AnyApplication, telegram: FakeTelegram
+    app: BotApplication, telegram: FakeTelegram
 ) -> None:
     telegram.push_edited_text(USER, "numero du cicr a minsk")
     telegram.push_channel_post(-100777, "numero du cicr a minsk")
@@ -122,7 +123,7 @@ async def test_edited_messages_and_channel_posts_are_ignored(
 
 @pytest.mark.parametrize("status", [429, 502, 500])
 async def test_passing_failures_on_send_are_retried(
-    app: AnyApplication, telegram: FakeTelegram, status: int
+    app: BotApplication, telegram: FakeTelegram, status: int
 ) -> None:
     telegram.fail_next("sendMessage", status=status, retry_after=1, times=2)
     telegram.push_text(USER, "bonjour")
@@ -130,7 +131,7 @@ async def test_passing_failures_on_send_are_retried(
     assert len([f for f in telegram.failed_calls if f.method == "sendMessage"]) == 2
 
 
-async def test_a_send_timeout_is_retried(app: AnyApplication, telegram: FakeTelegram) -> None:
+async def test_a_send_timeout_is_retried(app: BotApplication, telegram: FakeTelegram) -> None:
     telegram.delay_next("sendMessage", 2.0)  # longer than the client's 1 s read timeout
     telegram.push_text(USER, "bonjour")
     await telegram.wait_for_async(lambda _: len(telegram.calls_to("sendMessage")) >= 2, 10)
@@ -138,13 +139,13 @@ async def test_a_send_timeout_is_retried(app: AnyApplication, telegram: FakeTele
     await sent(telegram, USER, 1)
 
 
-async def test_deep_link_opens_the_entry(app: AnyApplication, telegram: FakeTelegram) -> None:
+async def test_deep_link_opens_the_entry(app: BotApplication, telegram: FakeTelegram) -> None:
     telegram.push_command(USER, "start", args="family_links")
     first = (await sent(telegram, USER, 1))[0]
     assert "familylinks.icrc.org" in json.dumps(first, ensure_ascii=False)
 
 
-async def test_inline_query_lists_shareable_answers(app: AnyApplication, telegram: FakeTelegram) -> None:
+async def test_inline_query_lists_shareable_answers(app: BotApplication, telegram: FakeTelegram) -> None:
     telegram.push_inline_query(USER, "numero cicr minsk")
     telegram.push_inline_query(USER, "")
     await telegram.wait_for_async(lambda _: len(telegram.calls_to("answerInlineQuery")) >= 2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from bot.channels.telegram.dispatch import ChatDispatcher
-from bot.state.flood import Admission, MemoryFloodBudget
 
 
 async def test_chats_run_concurrently_and_each_chat_in_order() -> None:
@@ -57,21 +56,3 @@ async def test_close_abandons_what_did_not_finish_and_keeps_it_in_hand() -> None
     assert abandoned == 2 and done == [] and dispatcher.in_hand == {1, 2}
     dispatcher.submit("c", 3, 3)  # closed: refused
     assert 3 not in dispatcher.in_hand
-
-
-async def test_flood_budget_notices_once_then_stays_silent_until_it_refills() -> None:
-    now = [0.0]
-    budget = MemoryFloodBudget(capacity=5, period=10.0, clock=lambda: now[0])
-    verdicts = [await budget.admit(1) for _ in range(8)]
-    assert verdicts == [Admission.ANSWER] * 5 + [Admission.NOTICE] + [Admission.SILENCE] * 2
-    assert await budget.admit(2) is Admission.ANSWER  # another chat has its own budget
-    now[0] = 2.0  # one message's worth refilled
-    assert await budget.admit(1) is Admission.ANSWER
-    assert await budget.admit(1) is Admission.NOTICE  # a new notice after a refill
-
-
-async def test_flood_budget_memory_is_bounded() -> None:
-    budget = MemoryFloodBudget(max_chats=100)
-    for chat in range(1000):
-        await budget.admit(chat)
-    assert len(budget._buckets) == 100

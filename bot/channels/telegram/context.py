@@ -1,0 +1,32 @@
+"""The typed `context.bot_data` every handler reads (python-telegram-bot's `ContextTypes`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.core.engine import Engine
+from bot.state.flood import FloodBudget
+from bot.state.followups import FollowUpStore
+
+
+@dataclass
+class BotData:
+    """The bot's services. Filled by `post_init`; python-telegram-bot creates it empty."""
+
+    engine: Engine | None = None  # the snapshot answering now; a reload swaps it whole
+    followups: FollowUpStore | None = None
+    flood: FloodBudget | None = None
+
+    def ready(self) -> tuple[Engine, FollowUpStore, FloodBudget]:
+        assert self.engine is not None and self.followups is not None and self.flood is not None, (
+            "post_init has not run")
+        return self.engine, self.followups, self.flood
+
+
+# No chat_data or user_data: nothing is kept about a person but the follow-up topic, in its store.
+Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(context=CallbackContext, bot_data=BotData)
+BotApplication = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, Any]

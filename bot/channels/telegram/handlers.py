@@ -1,0 +1,194 @@
+"""The Telegram callbacks: each translates an update into a `Dialogue` call and sends the reply.
+
+No decision is taken here: what to answer is the dialogue's, the chat's last topic is the
+follow-up store's. Message text is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.channels.telegram.context import Context
+from bot.core.html import split_message
+from bot.core.knowledge import Contact
+from bot.core.replies import Message, Reply
+from bot.state.flood import Admission
+from bot.state.followups import keep
+
+log = logging.getLogger(__name__)
+
+
+def _markup(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(b.label, url=b.url) if b.url
+         else InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
+        for row in message.buttons
+    ])
+
+
+def _vcard(contact: Contact) -> str:
+    def value(text: str) -> str:  # vCard 3.0 escaping
+        return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+
+    lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{value(contact.name)}",
+             f"ORG:{value(contact.name)}", f"TEL;TYPE=WORK,VOICE:{contact.phone}"]
+    if contact.address:
+        lines.append(f"ADR;TYPE=WORK:;;{value(contact.address)};;;;")
+    lines.append("END:VCARD")
+    return "\n".join(lines)
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Send the reply's messages in order; long texts are split, buttons go on the last part."""
+    for message in reply.messages:
+        if message.contact is not None:
+            await bot.send_contact(
+                chat_id, phone_number=message.contact.phone,
+                first_name=message.contact.name[:64], vcard=_vcard(message.contact),
+            )
+            continue
+        parts = split_message(message.html)
+        for index, part in enumerate(parts):
+            # Parse mode (HTML) and link previews (off) come from the application's Defaults.
+            await bot.send_message(
+                chat_id, part, reply_markup=_markup(message) if index == len(parts) - 1 else None)
+
+
+async def _reply_and_keep(context: Context, chat_id: int, reply: Reply) -> None:
+    _, followups, _ = context.bot_data.ready()
+    await keep(followups, chat_id, reply)
+    await send_reply(context.bot, chat_id, reply)
+
+
+async def keep_to_budget(update: Update, context: Context) -> None:
+    """Over its chat's budget, a message gets one short notice, then silence until it refills."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE or not (update.message or update.callback_query):
+        return
+    engine, _, budget = context.bot_data.ready()
+    admission = await budget.admit(chat.id)
+    if admission is Admission.ANSWER:
+        return
+    log.info("update %d: over the chat's budget (%s)", update.update_id, admission.value)
+    if update.callback_query is not None:
+        await update.callback_query.answer()  # stops the button's spinner; nothing else
+    if admission is Admission.NOTICE:
+        await context.bot.send_message(chat.id, engine.dialogue.texts["flood_notice"])
+    raise ApplicationHandlerStop
+
+
+async def leave_group(update: Update, context: Context) -> None:
+    """Leave any group or channel: members' data is not ours to see; answer nothing there."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    member = update.my_chat_member
+    if member is not None and member.new_chat_member.status in (
+        ChatMemberStatus.LEFT, ChatMemberStatus.BANNED
+    ):
+        return
+    log.info("leaving %s chat %d", chat.type, chat.id)
+    await context.bot.leave_chat(chat.id)
+    raise ApplicationHandlerStop
+
+
+async def start(update: Update, context: Context) -> None:
+    """Welcome and menu, or straight to an entry for a deep link (/start <entry id>)."""
+    assert update.effective_chat is not None
+    payload = context.args[0] if context.args else ""
+    engine, _, _ = context.bot_data.ready()
+    await _reply_and_keep(context, update.effective_chat.id, engine.dialogue.start(payload))
+
+
+async def knowledge_command(update: Update, context: Context) -> None:
+    """A command the knowledge base maps to an entry (/aide, /contacts, /confidentialite)."""
+    assert update.effective_chat is not None and update.effective_message is not None
+    name = (update.effective_message.text or "/").split()[0][1:].split("@")[0].lower()
+    dialogue = context.bot_data.ready()[0].dialogue
+    reply = dialogue.command(name) or dialogue.start()
+    await _reply_and_keep(context, update.effective_chat.id, reply)
+
+
+async def answer_text(update: Update, context: Context) -> None:
+    """Answer a written message from the knowledge base."""
+    assert update.effective_chat is not None and update.effective_message is not None
+    chat_id = update.effective_chat.id
+    engine, followups, _ = context.bot_data.ready()
+    last = await followups.get(chat_id)
+    reply = engine.dialogue.text(update.effective_message.text or "", last)
+    log.info("update %d: %s %s (score %d)", update.update_id, reply.outcome,
+             reply.entry_id or "-", reply.score)
+    await _reply_and_keep(context, chat_id, reply)
+
+
+async def answer_non_text(update: Update, context: Context) -> None:
+    """Stickers, photos, voice messages: say politely that the bot reads written messages."""
+    assert update.effective_chat is not None
+    engine, _, _ = context.bot_data.ready()
+    await send_reply(context.bot, update.effective_chat.id, engine.dialogue.non_text())
+
+
+async def press_button(update: Update, context: Context) -> None:
+    """A menu, clarification or next-step button."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        return  # a button on a message in a group, or shared inline: the bot answers in private only
+    chat_id = query.message.chat.id
+    engine, _, _ = context.bot_data.ready()
+    reply = engine.dialogue.press(query.data or "")
+    if reply.edit_pressed:
+        try:
+            await query.edit_message_text(reply.edit_pressed)
+        except BadRequest as error:  # too old or unchanged: the answer below still goes out
+            log.info("could not edit the pressed message: %s", error.message)
+    await _reply_and_keep(context, chat_id, reply)
+
+
+async def answer_inline(update: Update, context: Context) -> None:
+    """`@bot words` in any chat: up to five answers to share, with contact and source."""
+    query = update.inline_query
+    assert query is not None
+    if query.chat_type not in (ChatType.SENDER, ChatType.PRIVATE):
+        await query.answer([], cache_time=300, is_personal=False)  # private chats only
+        return
+    engine, _, _ = context.bot_data.ready()
+    results = [
+        InlineQueryResultArticle(
+            id=found.entry_id, title=found.title, description=found.description,
+            input_message_content=InputTextMessageContent(split_message(found.html)[0]),
+        )
+        for found in engine.dialogue.inline(query.query)
+    ]
+    await query.answer(results, cache_time=300, is_personal=False)
+
+
+async def report_error(update: object, context: Context) -> None:
+    """Log the failure without message text, and tell the person something went wrong."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, type(context.error).__name__,
+              exc_info=(type(context.error), context.error, context.error.__traceback__)
+              if context.error else None)
+    engine = context.bot_data.engine
+    if engine is not None and isinstance(update, Update) and update.effective_chat and (
+        update.effective_chat.type == ChatType.PRIVATE
+    ):
+        try:
+            await context.bot.send_message(update.effective_chat.id, engine.dialogue.texts["error"])
+        except TelegramError:
+            log.error("could not tell chat about the failure of update %s", update_id)

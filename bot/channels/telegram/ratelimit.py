@@ -1,0 +1,76 @@
+"""Sending that waits out passing failures (429, 5xx, timeouts) instead of losing the reply."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import warnings
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import AIORateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Coroutine[Any, Any, None]]
+
+
+class PatientRateLimiter(AIORateLimiter):
+    """AIORateLimiter that also waits out passing failures: 429, 5xx and network timeouts.
+
+    Bounded: a few attempts with growing pauses, then the error surfaces (and is logged). The
+    pause function is injectable, so that tests check the pauses without waiting them out.
+    """
+
+    def __init__(
+        self, attempts: int = 5, first_pause: float = 0.5, max_pause: float = 30.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        super().__init__(max_retries=0)
+        self.attempts = attempts
+        self.first_pause = first_pause
+        self.max_pause = max_pause
+        self.sleep = sleep
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        pause = self.first_pause
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except RetryAfter as error:
+                if attempt == self.attempts:
+                    raise
+                wait = min(_seconds(error), self.max_pause)
+                log.warning("%s: Telegram asks to wait %.1fs (attempt %d)", endpoint, wait, attempt)
+                await self.sleep(wait)
+            except BadRequest:
+                raise  # our request is wrong: sending it again cannot help
+            except NetworkError as error:  # 5xx, timeouts, connection errors
+                if attempt == self.attempts:
+                    raise
+                log.warning("%s: %s, retrying in %.1fs (attempt %d)",
+                            endpoint, type(error).__name__, pause, attempt)
+                await self.sleep(pause)
+                pause = min(pause * 2, self.max_pause)
+        raise AssertionError("unreachable")
+
+
+def _seconds(error: RetryAfter) -> float:
+    # PTB 22 warns that retry_after becomes a timedelta in its next major version: accept both.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        retry_after = error.retry_after
+    return retry_after.total_seconds() if isinstance(retry_after, dt.timedelta) else float(retry_after)

@@ -1,0 +1,103 @@
+"""The one answer / clarify / fallback decision.
+
+The dialogue, the evaluation and the calibration all call `Decider.decide`, so a calibration
+cannot disagree with the bot: the thresholds it searches are judged by the bot's own rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.core.countries import Countries
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Candidate, Thresholds
+from bot.core.reading import Reading
+
+SAFETY_ENTRY_KIND = "safety"
+
+
+class Outcome(Enum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    FALLBACK = "fallback"
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    entries: tuple[str, ...] = ()  # answered, in order: the safety message first when due
+    offered: tuple[str, ...] = ()  # with CLARIFY: the topics to choose from
+    score: int = 0  # confidence of the best candidate, 0-100
+
+
+def outcome_of(candidates: Sequence[Candidate], thresholds: Thresholds) -> Outcome:
+    if not candidates or candidates[0].score < thresholds.clarify:
+        return Outcome.FALLBACK
+    best = candidates[0].score
+    close_second = len(candidates) > 1 and best - candidates[1].score < thresholds.margin
+    if best >= thresholds.answer and not close_second:
+        return Outcome.ANSWER
+    return Outcome.CLARIFY
+
+
+def choose(
+    content: tuple[Candidate, ...], polite: tuple[Candidate, ...], thresholds: Thresholds
+) -> tuple[tuple[Candidate, ...], Outcome]:
+    """Judge the message on its content; if that is unclear, politeness may be the point."""
+    outcome = outcome_of(content, thresholds)
+    if outcome is not Outcome.ANSWER and polite and (
+        not content or polite[0].score > content[0].score
+    ):
+        return polite, outcome_of(polite, thresholds)
+    return content, outcome
+
+
+class Decider:
+    """Decides for one knowledge base; the thresholds may be given per call (calibration)."""
+
+    def __init__(self, kb: KnowledgeBase, countries: Countries, thresholds: Thresholds) -> None:
+        self.thresholds = thresholds
+        self._countries = countries
+        self.safety_id = next(
+            (e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
+        # The general contact card: the one the /contacts command shows.
+        self._general_contact = next(
+            (c.entry for c in kb.interface.commands if c.name == "contacts"), None)
+
+    def decide(self, reading: Reading, thresholds: Thresholds | None = None) -> Decision:
+        limits = thresholds or self.thresholds
+        first = (self.safety_id,) if reading.danger and self.safety_id else ()
+        if reading.notice is not None:
+            # The knowledge base is French: the notice says so in the person's language and
+            # gives the contacts, after the safety advice if an explosive object is named.
+            return Decision(Outcome.ANSWER, (*first, reading.notice), score=100)
+        candidates, outcome = choose(reading.content, reading.polite, limits)
+        terms = reading.analysis.terms
+        if reading.explosive and reading.rest is not None:
+            rest, rest_outcome = choose(reading.rest.content, reading.rest.polite, limits)
+            if rest_outcome is Outcome.ANSWER:
+                candidates, outcome, terms = rest, rest_outcome, reading.rest.analysis.terms
+        score = round(candidates[0].score) if candidates else 0
+        if outcome is Outcome.ANSWER:
+            chosen = self._in_named_country(candidates[0].entry_id, terms)
+            return Decision(outcome, tuple(dict.fromkeys((*first, chosen))), score=score)
+        if first:
+            # Safety first; the rest of the question is left for the person to ask again.
+            return Decision(Outcome.ANSWER, first, score=score)
+        if outcome is Outcome.CLARIFY:
+            offered = tuple(c.entry_id for c in candidates[:3] if c.score >= limits.clarify)
+            return Decision(outcome, offered=offered, score=score)
+        return Decision(Outcome.FALLBACK, score=score)
+
+    def _in_named_country(self, entry_id: str, terms: Sequence[str]) -> str:
+        """The general contact card, when the message names one country ("contacter le CICR à
+        Bakou"), becomes that country's: the general card would send the person elsewhere."""
+        if entry_id != self._general_contact:
+            return entry_id
+        countries = self._countries.named(terms)
+        if len(countries) != 1:
+            return entry_id
+        found = self._countries.entry(countries.pop(), "contact")
+        return found.id if found is not None else entry_id

@@ -1,0 +1,91 @@
+"""What a message says, before any threshold: its words, the danger it reports, its language,
+and the topics it may be about, ranked.
+
+Safety is policy, not retrieval: it is read here, on its own, before the topics are ranked, and
+the matcher knows nothing of it. A message that reports an explosive object is also read
+without the danger's words, so that what else it asks ("j'ai trouvé un obus, c'est quoi le
+numéro à Minsk ?") can be answered after the safety message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.core import languages
+from bot.core.knowledge import Entry
+from bot.core.matcher import Candidate, Matcher
+from bot.core.normalize import Analysis
+from bot.core.safety import SafetyDetector
+
+# A question fits in far fewer characters; the topic is taken from the first ones. (A danger is
+# looked for in the whole message: see `Reader.read`.)
+MAX_ANALYSED = 1000
+
+
+def head(text: str, limit: int = MAX_ANALYSED) -> str:
+    """The first `limit` characters, cut at a space so that no word is cut in two."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > 0 else limit]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A message as read; `decision.Decider` turns it into answer, clarify or fallback."""
+
+    analysis: Analysis
+    content: tuple[Candidate, ...]  # ranked on the message without its greetings and thanks
+    polite: tuple[Candidate, ...]  # ranked with them, when it has some ("merci" alone): else ()
+    explosive: bool = False  # the (French) message reports an explosive object
+    notice: str | None = None  # not French: the entry that says so in the person's language
+    foreign_explosive: bool = False  # not French, and names an explosive object
+    rest: Reading | None = None  # with an explosive report: the rest of the message on its own
+
+    @property
+    def danger(self) -> bool:
+        return self.explosive or self.foreign_explosive
+
+
+class Reader:
+    """Reads messages for one knowledge base (part of the engine snapshot)."""
+
+    def __init__(self, matcher: Matcher, safety: SafetyDetector, notices: Mapping[str, Entry]):
+        self.matcher = matcher
+        self.safety = safety
+        self._notices = notices  # language code -> notice entry
+
+    def read(self, text: str) -> Reading:
+        start = head(text)
+        analyzer = self.matcher.analyzer
+        analysis = analyzer.analyze(start)
+        neutral = self.matcher.neutral_terms(start, analysis)
+        explosive = self.safety.reports(analysis, start)
+        if not explosive and len(start) < len(text):
+            # A danger mentioned late in a long message still comes first: the whole text is
+            # read for it, without typo snapping (typos of explosive words are synonyms).
+            explosive = self.safety.reports(analyzer.analyze(text, snap=False), text)
+        rest = None
+        if explosive:
+            words = tuple(t for t in analysis.content if t not in self.safety.explosive_terms
+                          and t not in self.safety.cue_stems)
+            if words:
+                rest = Reading(Analysis(analysis.words, words, words),
+                               self.matcher.rank(words, neutral), ())
+        content = self.matcher.rank(analysis.content, neutral)
+        polite = (self.matcher.rank(analysis.terms, neutral)
+                  if analysis.content != analysis.terms else ())
+        notice, foreign_explosive = self._foreign(text)
+        return Reading(analysis, content, polite, explosive, notice, foreign_explosive, rest)
+
+    def _foreign(self, text: str) -> tuple[str | None, bool]:
+        """For a message not in French: the notice in its language (else English), and whether
+        it names an explosive object, which the French reading cannot tell."""
+        language = languages.detect(text)
+        if language is None:
+            return None, False
+        notice = self._notices.get(language) or self._notices.get("en")
+        if notice is None:
+            return None, False
+        return notice.id, languages.names_explosive(text)

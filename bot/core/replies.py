@@ -1,0 +1,186 @@
+"""What the bot sends: messages, buttons and contact cards built from knowledge-base entries.
+
+Every channel shows these the same way; the Telegram channel sends `html` in Telegram's HTML
+subset, the terminal prints it as plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.core import html as telegram_html
+from bot.core.decision import Decision, Outcome
+from bot.core.html import escape
+from bot.core.knowledge import Contact, Entry, KnowledgeBase
+
+MAX_MESSAGES_PER_REPLY = 3  # never more than three messages for one question
+NOTICE_ENTRY_KIND = "notice"  # "this service answers in French", in the person's language
+
+# Button actions travel as Telegram callback_data: "<prefix>:<entry id>" fits in 64 bytes.
+OPEN_ENTRY = "e"
+CLARIFIED = "c"
+SHOW_MENU = "m"
+MORE_DETAILS = "d"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str = ""  # what a press sends back to `Dialogue.press`
+    url: str = ""  # a web link instead of an action
+
+
+@dataclass(frozen=True)
+class Message:
+    html: str = ""
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    contact: Contact | None = None  # a tap-to-call contact card instead of text
+
+    def plain_text(self, labels: dict[str, str]) -> str:
+        if self.contact is None:
+            return telegram_html.to_plain_text(self.html)
+        return "\n".join(contact_lines(self.contact, labels, html=False))
+
+
+@dataclass(frozen=True)
+class Reply:
+    messages: tuple[Message, ...]
+    outcome: str  # answer | clarify | fallback | welcome | info
+    entry_id: str | None = None  # the knowledge-base entry answered first, if any
+    entries: tuple[str, ...] = ()  # every entry answered, most important first
+    score: int = 0
+    suggestions: tuple[str, ...] = ()  # entry ids offered as buttons
+    edit_pressed: str | None = None  # new HTML for the message whose button was pressed
+    # What the chat's follow-up context becomes: this topic, forgotten, or (neither) unchanged.
+    # The dialogue keeps no state: the channel stores it (bot/state/followups.py).
+    remember: str | None = None
+    forget: bool = False
+
+    def next_topic(self, last: str | None) -> str | None:
+        """The chat's last topic after this reply, for channels that keep it themselves."""
+        if self.forget:
+            return None
+        return self.remember or last
+
+
+@dataclass(frozen=True)
+class InlineAnswer:
+    entry_id: str
+    title: str
+    description: str
+    html: str
+
+
+def _site(url: str) -> str:
+    """"icrc.org" for https://www.icrc.org/fr/...: short enough for a button."""
+    host = urlsplit(url).netloc
+    return host.removeprefix("www.")
+
+
+def contact_lines(contact: Contact, labels: dict[str, str], *, html: bool) -> list[str]:
+    show = escape if html else str
+    lines = [f"<b>{show(contact.name)}</b>" if html else contact.name]
+    for key, value in (("address", contact.address), ("phone", contact.phone),
+                       ("hours", contact.hours)):
+        if value:
+            lines.append(f"{labels[key + '_label']} : {show(value)}")
+    return lines
+
+
+class Replies:
+    """Builds replies for one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.texts = kb.interface.texts
+
+    def decided(self, decision: Decision) -> Reply:
+        if decision.entries:
+            return self.answer([self.kb.entries[i] for i in decision.entries], decision.score)
+        if decision.outcome is Outcome.CLARIFY:
+            return self.clarify(decision.offered, decision.score)
+        return self.fallback(decision.score)
+
+    def answer(self, entries: Sequence[Entry], score: int) -> Reply:
+        unique = list({entry.id: entry for entry in entries}.values())
+        messages: list[Message] = []
+        for entry in unique:
+            messages.extend(self.entry_messages(entry))
+        main = unique[-1]
+        return Reply(
+            tuple(messages[:MAX_MESSAGES_PER_REPLY]), outcome="answer", entry_id=unique[0].id,
+            entries=tuple(e.id for e in unique), score=score, suggestions=main.next_steps,
+            # Small talk ("merci") keeps the conversation on its topic.
+            remember=main.id if main.kind != "smalltalk" else None,
+        )
+
+    def entry_messages(self, entry: Entry) -> list[Message]:
+        rows = [(Button(self.kb.entries[step].title, f"{OPEN_ENTRY}:{step}"),)
+                for step in entry.next_steps]
+        rows += [(Button(link.label, url=link.url),) for link in entry.links]
+        source = self.source_of(entry)
+        if source is not None:
+            rows.append((Button(f"{self.texts['source_label']} : {_site(source)}", url=source),))
+        messages = [Message(entry.answer, tuple(rows))]
+        if entry.contact is not None:
+            messages.append(Message(contact=entry.contact))
+        return messages
+
+    @staticmethod
+    def source_of(entry: Entry) -> str | None:
+        """The public page an answer's facts come from, offered as a button so that anyone can
+        check them; none for small talk and notices, nor when a link button already opens it."""
+        if entry.kind in {"smalltalk", NOTICE_ENTRY_KIND}:
+            return None
+        linked = {link.url for link in entry.links}
+        return next((s for s in entry.sources if s.startswith("https://") and s not in linked),
+                    None)
+
+    def clarify(self, offered: Sequence[str], score: int) -> Reply:
+        rows = [(Button(self.kb.entries[i].title, f"{CLARIFIED}:{i}"),) for i in offered]
+        rows.append((Button(self.texts["other_choice"], SHOW_MENU),))
+        return Reply((Message(self.texts["clarify_prompt"], tuple(rows)),), outcome="clarify",
+                     score=score, suggestions=tuple(offered))
+
+    def fallback(self, score: int) -> Reply:
+        html = f"{self.texts['fallback']}\n\n{self.texts['general_contact']}"
+        return Reply((Message(html, self.menu_buttons()),), outcome="fallback", score=score,
+                     suggestions=tuple(item.entry for item in self.kb.interface.menu))
+
+    def welcome(self) -> Reply:
+        html = f"{self.texts['welcome']}\n\n{self.texts['privacy_line']}"
+        return Reply((Message(html, self.menu_buttons()),), outcome="welcome",
+                     suggestions=tuple(item.entry for item in self.kb.interface.menu), forget=True)
+
+    def menu(self) -> Reply:
+        html = self.texts["next_steps_prompt"]
+        return Reply((Message(escape(html), self.menu_buttons()),), outcome="info",
+                     suggestions=tuple(item.entry for item in self.kb.interface.menu))
+
+    def info(self, key: str) -> Reply:
+        return Reply((Message(self.texts[key]),), outcome="info")
+
+    def menu_buttons(self) -> tuple[tuple[Button, ...], ...]:
+        return tuple((Button(item.label, f"{OPEN_ENTRY}:{item.entry}"),)
+                     for item in self.kb.interface.menu)
+
+    def details(self, entry: Entry) -> Reply:
+        buttons = self.entry_messages(entry)[0].buttons
+        if entry.details:
+            message = Message(entry.details, buttons)
+        else:
+            message = Message(self.texts["more_details_none"], buttons or self.menu_buttons())
+        return Reply((message,), outcome="answer", entry_id=entry.id, entries=(entry.id,),
+                     score=100, suggestions=entry.next_steps, remember=entry.id)
+
+    def shareable(self, entry: Entry) -> InlineAnswer:
+        parts = [entry.answer]
+        if entry.contact is not None and entry.contact.phone not in entry.answer:
+            parts.append("\n".join(contact_lines(entry.contact, self.texts, html=True)))
+        parts.append(f"<i>{escape(self.texts['source_label'])} : "
+                     f"{escape(', '.join(entry.sources))}</i>")
+        html = "\n\n".join(parts)
+        description = telegram_html.to_plain_text(entry.answer).strip().splitlines()[0][:120]
+        return InlineAnswer(entry.id, entry.title, description, html)

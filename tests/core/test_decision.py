@@ -1,0 +1,99 @@
+"""The one decision: answer, clarify or refuse honestly; safety first for explosive reports."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.core.decision import Decider, Decision, Outcome
+from bot.core.engine import Engine
+from bot.core.matcher import DEFAULT_THRESHOLDS, Thresholds
+from bot.core.reading import Reader
+
+OUT_OF_SCOPE_TRAPS = [
+    "horaires du bus Minsk–Brest",
+    "un bon hôtel à Minsk",
+    "numéro de la pizzeria",
+    "un hôtel pas cher à Bakou",
+    "la météo à Minsk",
+    "asdfgh",
+    "",
+]
+
+
+def decide(engine: Engine, text: str) -> Decision:
+    return engine.decider.decide(engine.reader.read(text))
+
+
+def test_the_shipped_thresholds_are_pinned() -> None:
+    # Chosen with `python -m bot eval --calibrate`; a change must be deliberate, measured on the
+    # blind tuning half and leave-one-out, and written down in the commit that makes it.
+    assert Thresholds(answer=62.0, clarify=60.0, margin=6.0, unknown_weight=1.5) == DEFAULT_THRESHOLDS
+
+
+@pytest.mark.parametrize("message", OUT_OF_SCOPE_TRAPS)
+def test_out_of_scope_traps_are_not_answered(engine: Engine, message: str) -> None:
+    assert decide(engine, message).outcome is not Outcome.ANSWER
+
+
+@pytest.mark.parametrize(("message", "entry"), [
+    ("numéro du CICR à Minsk", "belarus_contact"),
+    ("adresse de la mission au Bélarus", "belarus_contact"),
+    ("comment retrouver ma mere disparue", "family_links"),
+    ("que fait le CICR au Bélarus", "belarus_mission"),
+    ("qu'a fait le CICR en Azerbaïdjan en 2023", "azerbaijan_2023"),
+    ("bonjour", "hello"),
+    ("merci", "thanks"),
+    ("que faites-vous de mes données ?", "privacy"),
+])
+def test_plain_questions_are_answered(engine: Engine, message: str, entry: str) -> None:
+    assert decide(engine, message) == Decision(Outcome.ANSWER, (entry,),
+                                               score=decide(engine, message).score)
+
+
+def test_a_danger_comes_first_and_the_rest_is_answered_after_it(engine: Engine) -> None:
+    found = decide(engine, "j'ai trouvé un obus dans mon jardin, c'est quoi le numéro du CICR à Minsk")
+    assert found.entries == ("mines_safety", "belarus_contact")
+    # A danger alone: the safety message, even though nothing else is understood.
+    assert decide(engine, "URGENT bombe à sous-munitions dans le verger").entries == ("mines_safety",)
+
+
+def test_foreign_messages_get_their_notice_after_any_danger(engine: Engine) -> None:
+    assert decide(engine, "I found a shell in the garden").entries == ("mines_safety", "notice_en")
+
+
+def test_thresholds_given_per_call_change_only_the_decision(engine: Engine, reader: Reader) -> None:
+    reading = reader.read("le cicr est à minsk ?")
+    score = reading.content[0].score
+    above = Thresholds(answer=score + 2, clarify=score + 1, margin=0)
+    asking = Thresholds(answer=score + 1, clarify=score - 1, margin=0)
+    below = Thresholds(answer=score - 1, clarify=score - 2, margin=0)
+    assert engine.decider.decide(reading, above).outcome is Outcome.FALLBACK
+    assert engine.decider.decide(reading, asking).outcome is Outcome.CLARIFY
+    assert engine.decider.decide(reading, below).outcome is Outcome.ANSWER
+    assert isinstance(engine.decider, Decider) and engine.decider.thresholds == DEFAULT_THRESHOLDS
+
+
+def test_scores_are_percentages(engine: Engine) -> None:
+    for message in ("numero cicr minsk", "pizzeria", "bonjour"):
+        assert 0 <= decide(engine, message).score <= 100
+
+
+def test_reading_and_deciding_is_well_under_a_millisecond(engine: Engine) -> None:
+    messages = ["numero du cicr a minsk", "je cherche mon frere disparu depuis la guerre",
+                "g trouvé un obus", "meteo a minsk", "qui etes vous"] * 40
+    decide(engine, "warm up")
+    started = time.perf_counter()
+    for message in messages:
+        decide(engine, message)
+    per_message = (time.perf_counter() - started) / len(messages)
+    # Generous bound for a loaded CI machine; `make bench` measures precisely.
+    assert per_message < 0.002
+
+
+def test_a_name_or_a_date_does_not_sink_the_answer(engine: Engine) -> None:
+    plain = decide(engine, "je cherche mon frère disparu, comment faire ?")
+    named = decide(engine, "je cherche mon frère Ivan Petrov disparu le 3 mars 2022, comment faire ?")
+    # Answered, not declined: with names counted against, it fell back at 47.
+    assert plain.entries == named.entries == ("family_links",)
