@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint check bench clean
+.PHONY: run test unit lint check bench clean
 
 # Re-install when pyproject.toml changes; the stamp files record what was installed.
 $(VENV)/.installed: pyproject.toml
@@ -21,10 +21,16 @@ run: $(VENV)/.installed
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check bot tests run_bot.py
+	$(PY) -m ruff format --check --quiet bot tests run_bot.py
 	$(PY) -m mypy
 
+# Everything, on two workers: each takes tests in turn and takes over the other's queue when idle.
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist worksteal
+
+# The pure tests alone, in about a second: the loop while editing.
+unit: $(VENV)/.installed-test
+	$(PY) -m pytest -q -m unit
 
 check: $(VENV)/.installed
 	$(PY) -m bot check

@@ -28,34 +28,49 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     check = commands.add_parser("check", help="validate a knowledge directory")
     check.add_argument("directory", nargs="?", help="default: KNOWLEDGE_DIR or knowledge/")
-    check.add_argument("--review-days", type=int, metavar="DAYS",
-                       help="warn about entries reviewed longer ago than this "
-                            "(default: REVIEW_MAX_AGE_DAYS or 365)")
+    check.add_argument(
+        "--review-days",
+        type=int,
+        metavar="DAYS",
+        help="warn about entries reviewed longer ago than this (default: REVIEW_MAX_AGE_DAYS or 365)",
+    )
 
     ask = commands.add_parser("ask", help="answer messages as the bot would")
     ask.add_argument("messages", nargs="*", help="default: one message per line on stdin")
     ask.add_argument("--kb", help="knowledge directory")
     ask.add_argument("--json", action="store_true", help="one JSON object per message")
-    ask.add_argument("--explain", action="store_true",
-                     help="show how each message is read: terms, their kind and weight, "
-                          "safety, candidates, decision")
-    ask.add_argument("--conversation", action="store_true",
-                     help="the messages are the turns of one conversation (follow-ups)")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="show how each message is read: terms, their kind and weight, safety, candidates, decision",
+    )
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="the messages are the turns of one conversation (follow-ups)",
+    )
 
     evaluate = commands.add_parser(
-        "eval", help="measure answer quality, each set on its own",
+        "eval",
+        help="measure answer quality, each set on its own",
         description="Without FILE: the blind test and tuning halves, leave-one-out, the real "
-                    "off-topic utterances, the development set and the generated variants.")
+        "off-topic utterances, the development set and the generated variants.",
+    )
     evaluate.add_argument("files", nargs="*", metavar="FILE", help="YAML list of {text, expect}")
     evaluate.add_argument("--kb", help="knowledge directory")
-    evaluate.add_argument("--holdout", action="store_true",
-                          help="leave-one-out: each example question asked of a bot built "
-                               "without it")
-    evaluate.add_argument("--peers", action="store_true",
-                          help="score rapidfuzz WRatio and difflib on the same messages")
-    evaluate.add_argument("--calibrate", action="store_true",
-                          help="search the thresholds that fit the blind tuning half and "
-                               "leave-one-out best")
+    evaluate.add_argument(
+        "--holdout",
+        action="store_true",
+        help="leave-one-out: each example question asked of a bot built without it",
+    )
+    evaluate.add_argument(
+        "--peers", action="store_true", help="score rapidfuzz WRatio and difflib on the same messages"
+    )
+    evaluate.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="search the thresholds that fit the blind tuning half and leave-one-out best",
+    )
     evaluate.add_argument("--errors", action="store_true", help="list every miss")
 
     chat = commands.add_parser("chat", help="chat in the terminal")
@@ -109,8 +124,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
             return 0
         return _ask(engine.dialogue, messages, as_json=args.json, conversation=args.conversation)
     if args.command == "eval":
-        return _eval(engine, args.files, holdout=args.holdout, peers=args.peers,
-                     calibrate=args.calibrate, errors=args.errors)
+        return _eval(
+            engine,
+            args.files,
+            holdout=args.holdout,
+            peers=args.peers,
+            calibrate=args.calibrate,
+            errors=args.errors,
+        )
     from bot.channels.terminal import chat as terminal_chat
     from bot.channels.terminal import input_lines
 
@@ -176,7 +197,12 @@ def _as_record(message: str, reply: Reply, text: str) -> dict[str, object]:
 
 
 def _eval(
-    engine: Engine, files: list[str], *, holdout: bool, peers: bool, calibrate: bool,
+    engine: Engine,
+    files: list[str],
+    *,
+    holdout: bool,
+    peers: bool,
+    calibrate: bool,
     errors: bool,
 ) -> int:
     from bot.curation import evaluation as ev
@@ -201,8 +227,10 @@ def _eval(
         tuning = ev.load_examples(ev.BLIND_TUNING)
         for peer in chosen_peers:
             cutoffs[peer.name] = ev.best_cutoff(ev.run_peer(peer, tuning))
-        print("peers answer when their score reaches the cut-off fairest to them on the blind "
-              "tuning half: " + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items()))
+        print(
+            "peers answer when their score reaches the cut-off fairest to them on the blind "
+            "tuning half: " + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items())
+        )
     for name, (examples, held) in sets.items():
         report = ev.leave_one_out(kb) if held else ev.evaluate(engine.dialogue, examples)
         columns = {"bot": report.figures()}
@@ -227,10 +255,12 @@ def _eval(
         from bot.curation.calibrate import calibrate as search
 
         found = search(kb, tuning, max_confident_wrong=1.0, holdout=True)
-        print(f"calibrated on the {len(tuning)} messages of the blind tuning half and on "
-              f"leave-one-out (equal weight): "
-              f"{found.thresholds} -> accuracy {found.accuracy:.1%}, confident wrong "
-              f"{found.confident_wrong:.1%}, utility {found.utility:.3f}")
+        print(
+            f"calibrated on the {len(tuning)} messages of the blind tuning half and on "
+            f"leave-one-out (equal weight): "
+            f"{found.thresholds} -> accuracy {found.accuracy:.1%}, confident wrong "
+            f"{found.confident_wrong:.1%}, utility {found.utility:.3f}"
+        )
     return 0
 
 
@@ -241,8 +271,9 @@ def _figures_table(columns: dict[str, dict[str, str]]) -> str:
     names = list(next(iter(columns.values())))
     width = max(len(n) for n in names) + 2
     header = "".ljust(width) + "".join(c.rjust(18) for c in columns)
-    rows = [name.ljust(width) + "".join(figures[name].rjust(18) for figures in columns.values())
-            for name in names]
+    rows = [
+        name.ljust(width) + "".join(figures[name].rjust(18) for figures in columns.values()) for name in names
+    ]
     return "\n".join([header, *rows])
 
 

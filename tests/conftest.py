@@ -24,6 +24,28 @@ from bot.core.reading import Reader
 from bot.ops import logs
 from tests.fake_telegram import FakeTelegram
 
+# Every test says what it costs, so that `pytest -m unit` is the quick loop while editing.
+COSTS = {
+    "unit": "pure: no network, no file written, no process (the whole set runs in about 1 s)",
+    "integration": "real I/O in this process: HTTP against the loopback Bot API stand-in, "
+    "knowledge directories on disk",
+    "process": "real processes: `make run`, the command line, the benchmark",
+    "measure": "measurements over whole data sets: the quality gate, memory",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, meaning in COSTS.items():
+        config.addinivalue_line("markers", f"{name}: {meaning}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        costs = [m.name for m in item.iter_markers() if m.name in COSTS]
+        if len(costs) != 1:
+            raise pytest.UsageError(f"{item.nodeid}: mark it with one of {', '.join(COSTS)}")
+
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
 DATA = ROOT / "tests" / "data"
@@ -63,16 +85,34 @@ def telegram() -> Iterator[FakeTelegram]:
 
 def stand_in_settings(telegram: FakeTelegram, journal: Path | None = None) -> Settings:
     """Settings for a bot served against the stand-in; the update journal in memory by default."""
-    return Settings(token=telegram.token, base_url=telegram.base_url, knowledge_dir=KNOWLEDGE_DIR,
-                    log_level="INFO", update_journal=journal)
+    return Settings(
+        token=telegram.token,
+        base_url=telegram.base_url,
+        knowledge_dir=KNOWLEDGE_DIR,
+        log_level="INFO",
+        update_journal=journal,
+    )
 
 
 @pytest.fixture
-async def service(telegram: FakeTelegram, engine: Engine) -> AsyncIterator[TelegramService]:
+def pauses() -> list[float]:
+    """The pauses the rate limiter asked for, in order; it does not wait them out in tests."""
+    return []
+
+
+@pytest.fixture
+async def service(
+    telegram: FakeTelegram, engine: Engine, pauses: list[float]
+) -> AsyncIterator[TelegramService]:
     """The real Application and poller over real HTTP against the stand-in, started."""
+
+    async def note(seconds: float) -> None:
+        pauses.append(seconds)
+
     settings = stand_in_settings(telegram)
-    application = build_application(settings, engine, timeout=1.0,
-                                    rate_limiter=PatientRateLimiter(first_pause=0.05))
+    application = build_application(
+        settings, engine, timeout=1.0, rate_limiter=PatientRateLimiter(first_pause=0.05, sleep=note)
+    )
     served = TelegramService(settings, application, poll_backoff=0.05)
     await served.start()
     yield served
@@ -89,11 +129,15 @@ def product_log(telegram: FakeTelegram) -> Iterator[io.StringIO]:
     """The log as `make run` writes it, at DEBUG, captured: what an operator would read."""
     root = logging.getLogger()
     watched = ("httpx", "httpcore", "telegram")
-    saved = (root.level, list(root.handlers), {n: logging.getLogger(n).level for n in watched},
-             sys.excepthook, threading.excepthook)
+    saved = (
+        root.level,
+        list(root.handlers),
+        {n: logging.getLogger(n).level for n in watched},
+        sys.excepthook,
+        threading.excepthook,
+    )
     stream = io.StringIO()
-    logs.configure("DEBUG", secrets=(telegram.token, telegram.token.partition(":")[2]),
-                   stream=stream)
+    logs.configure("DEBUG", secrets=(telegram.token, telegram.token.partition(":")[2]), stream=stream)
     yield stream
     level, handlers, levels, sys.excepthook, threading.excepthook = saved
     for handler in list(root.handlers):

@@ -37,6 +37,8 @@ from telegram.request import HTTPXRequest
 
 from tests.fake_telegram import FakeTelegram, parse_html
 
+pytestmark = pytest.mark.integration
+
 CHAT = 4242
 # Every httpx client otherwise loads the CA bundle into a new SSL context (~25 ms, two
 # clients per Bot), which would dominate the run time of these plain-HTTP tests.

@@ -47,9 +47,7 @@ def choose(
 ) -> tuple[tuple[Candidate, ...], Outcome]:
     """Judge the message on its content; if that is unclear, politeness may be the point."""
     outcome = outcome_of(content, thresholds)
-    if outcome is not Outcome.ANSWER and polite and (
-        not content or polite[0].score > content[0].score
-    ):
+    if outcome is not Outcome.ANSWER and polite and (not content or polite[0].score > content[0].score):
         return polite, outcome_of(polite, thresholds)
     return content, outcome
 
@@ -60,11 +58,9 @@ class Decider:
     def __init__(self, kb: KnowledgeBase, countries: Countries, thresholds: Thresholds) -> None:
         self.thresholds = thresholds
         self._countries = countries
-        self.safety_id = next(
-            (e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
+        self.safety_id = next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
         # The general contact card: the one the /contacts command shows.
-        self._general_contact = next(
-            (c.entry for c in kb.interface.commands if c.name == "contacts"), None)
+        self._general_contact = next((c.entry for c in kb.interface.commands if c.name == "contacts"), None)
 
     def decide(self, reading: Reading, thresholds: Thresholds | None = None) -> Decision:
         limits = thresholds or self.thresholds

@@ -29,9 +29,7 @@ CONTEXT_SECONDS = 30 * 60  # how long a chat's last topic is kept for follow-ups
 
 
 class Dialogue:
-    def __init__(
-        self, kb: KnowledgeBase, reader: Reader, decider: Decider, followups: FollowUpRules
-    ) -> None:
+    def __init__(self, kb: KnowledgeBase, reader: Reader, decider: Decider, followups: FollowUpRules) -> None:
         self.kb = kb
         self.reader = reader
         self.decider = decider

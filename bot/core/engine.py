@@ -46,8 +46,7 @@ def assemble(
     """The engine for a knowledge base already loaded (evaluation builds many of them)."""
     matcher = Matcher(list(kb.entries.values()), kb.language, thresholds)
     analyzer = matcher.analyzer
-    notices = {e.language: e for e in kb.entries.values()
-               if e.kind == NOTICE_ENTRY_KIND and e.language}
+    notices = {e.language: e for e in kb.entries.values() if e.kind == NOTICE_ENTRY_KIND and e.language}
     reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices)
     countries = Countries(kb, analyzer.terms_of)
     decider = Decider(kb, countries, thresholds)
@@ -66,7 +65,9 @@ def build(directory: str | Path) -> Engine:
     except Exception as error:
         # A last resort: knowledge.load should refuse whatever the matcher cannot index. Should
         # something slip through, the curator still reads one `file:line: message`.
-        raise knowledge.KnowledgeError([
-            f"{Path(directory)}:0: the knowledge base cannot be used: "
-            f"{type(error).__name__}: {shorten(str(error))}"
-        ]) from error
+        raise knowledge.KnowledgeError(
+            [
+                f"{Path(directory)}:0: the knowledge base cannot be used: "
+                f"{type(error).__name__}: {shorten(str(error))}"
+            ]
+        ) from error

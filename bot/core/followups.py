@@ -23,7 +23,9 @@ class FollowUp:
 
 class FollowUpRules:
     def __init__(
-        self, kb: KnowledgeBase, countries: Countries,
+        self,
+        kb: KnowledgeBase,
+        countries: Countries,
         terms_of: Callable[[Iterable[str]], list[str]],
     ) -> None:
         self._kb = kb
@@ -35,8 +37,12 @@ class FollowUpRules:
         self._detail_phrases = [fold(w) for w in language.detail_words if " " in fold(w)]
         self._starters = {fold(w) for w in language.followup_starters}
         self._stopwords = {fold(w) for w in language.stopwords}
-        self._followup_terms = (self._contact_terms | self._detail_terms
-                                | set(countries.by_term) | set(terms_of(language.followup_neutral)))
+        self._followup_terms = (
+            self._contact_terms
+            | self._detail_terms
+            | set(countries.by_term)
+            | set(terms_of(language.followup_neutral))
+        )
 
     def resolve(self, analysis: Analysis, last: Entry) -> FollowUp | None:
         """What the message asks of the last topic, or None when it is not a follow-up."""
@@ -46,7 +52,8 @@ class FollowUpRules:
         countries = self._countries.named(terms)
         joined = f" {' '.join(analysis.words)} "
         wants_details = bool(terms & self._detail_terms) or any(
-            f" {phrase} " in joined for phrase in self._detail_phrases)
+            f" {phrase} " in joined for phrase in self._detail_phrases
+        )
         wants_contact = bool(terms & self._contact_terms or words & self._contact_words)
         if terms - self._followup_terms or not (wants_details or wants_contact or countries):
             return None

@@ -102,8 +102,7 @@ def _check_tag(token: str, open_tags: list[str]) -> list[str]:
 
 def _link_problems(url: str) -> list[str]:
     # Telegram refuses a message whose attribute holds a bare '&', as it does in the text.
-    problems = [problem for token in _ATTRIBUTE_ENTITY.findall(url)
-                if (problem := _entity_problem(token))]
+    problems = [problem for token in _ATTRIBUTE_ENTITY.findall(url) if (problem := _entity_problem(token))]
     if not url.startswith(LINK_SCHEMES):
         problems.append(f"link target {quoted(url)} must start with {' or '.join(LINK_SCHEMES)}")
     return problems

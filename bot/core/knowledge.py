@@ -241,8 +241,9 @@ class _KnowledgeLoader(yaml.SafeLoader):
             raise
         except Exception as error:
             if node.tag == _TIMESTAMP:
-                message = (f"{quoted(node.value)} is not a valid date ({shorten(str(error))}): "
-                           "write YYYY-MM-DD")
+                message = (
+                    f"{quoted(node.value)} is not a valid date ({shorten(str(error))}): write YYYY-MM-DD"
+                )
             else:
                 shown = quoted(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
                 message = f"cannot read {shown}: {shorten(str(error) or type(error).__name__)}"
@@ -337,8 +338,9 @@ def _read_text(path: Path, shown: str, problems: list[str]) -> str | None:
         status = os.stat(path)  # follows symbolic links: a link to a regular file is fine
     except OSError as error:
         reason = {errno.ENOENT: "a broken symbolic link", errno.ELOOP: "a symbolic link loop"}
-        problems.append(f"{shown}:0: not a regular file "
-                        f"({reason.get(error.errno or 0, error.strerror)}): remove it")
+        problems.append(
+            f"{shown}:0: not a regular file ({reason.get(error.errno or 0, error.strerror)}): remove it"
+        )
         return None
     if not stat.S_ISREG(status.st_mode):
         kind = _FILE_KINDS.get(stat.S_IFMT(status.st_mode), "a device or a socket")
@@ -358,17 +360,20 @@ def _read_text(path: Path, shown: str, problems: list[str]) -> str | None:
         problems.append(too_big)
         return None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        problems.append(f"{shown}:1: not UTF-8 but UTF-16 (it starts with a UTF-16 byte order mark): "
-                        "save it as UTF-8")
+        problems.append(
+            f"{shown}:1: not UTF-8 but UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8"
+        )
         return None
     try:
         return raw.decode("utf-8-sig")  # -sig: a UTF-8 byte order mark is harmless, and dropped
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         byte = raw[error.start]
-        problems.append(f"{shown}:{line}: not UTF-8: byte 0x{byte:02X} "
-                        f"({quoted(bytes([byte]).decode('cp1252', 'replace'))} in Latin-1/Windows-1252?): "
-                        "save the file as UTF-8")
+        problems.append(
+            f"{shown}:{line}: not UTF-8: byte 0x{byte:02X} "
+            f"({quoted(bytes([byte]).decode('cp1252', 'replace'))} in Latin-1/Windows-1252?): "
+            "save the file as UTF-8"
+        )
         return None
 
 
@@ -382,8 +387,9 @@ def _read_yaml(path: Path, shown: str, problems: list[str]) -> tuple[bool, Any]:
         loader = _KnowledgeLoader(text, shown)
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
-        problems.append(f"{shown}:{line}: control character U+{error.character:04X} "
-                        "is not allowed: remove it")
+        problems.append(
+            f"{shown}:{line}: control character U+{error.character:04X} is not allowed: remove it"
+        )
         return False, None
     try:
         data = loader.get_single_data()
@@ -485,14 +491,29 @@ def _all_texts(
             problems.append(f"{where}:{line}: {label}: an empty item")
         else:
             # YAML reads on/off/yes/no as true/false and 2023 as a number: quotes keep them text.
-            _complain(problems, item,
-                      f"{where}:{line}: {label}: {quoted(item)} is not text: write it in quotes")
+            _complain(
+                problems, item, f"{where}:{line}: {label}: {quoted(item)} is not text: write it in quotes"
+            )
     return valid
 
 
 _ENTRY_FIELDS = frozenset(
-    {"id", "kind", "title", "questions", "keywords", "answer", "details", "contact", "source",
-     "reviewed", "country", "next_steps", "links", "language"}
+    {
+        "id",
+        "kind",
+        "title",
+        "questions",
+        "keywords",
+        "answer",
+        "details",
+        "contact",
+        "source",
+        "reviewed",
+        "country",
+        "next_steps",
+        "links",
+        "language",
+    }
 )
 _CONTACT_FIELDS = frozenset({"name", "address", "phone", "hours"})
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,}\Z")
@@ -516,8 +537,9 @@ def _parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry 
         fields.problem("country", f"country {quoted(country)} must be one of {', '.join(sorted(COUNTRIES))}")
     language = fields.text("language", required=(kind == "notice"))
     if language and (kind != "notice" or language not in NOTICE_LANGUAGES):
-        fields.problem("language", "only a notice has a language, one of "
-                       + ", ".join(sorted(NOTICE_LANGUAGES)))
+        fields.problem(
+            "language", "only a notice has a language, one of " + ", ".join(sorted(NOTICE_LANGUAGES))
+        )
     title = fields.text("title")
     if title and len(title) > MAX_TITLE:
         fields.problem("title", f"title is longer than {MAX_TITLE} characters (it goes on a button)")
@@ -541,9 +563,20 @@ def _parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry 
         return None
     assert entry_id and kind and title and answer and isinstance(reviewed, dt.date)
     return Entry(
-        id=entry_id, kind=kind, title=title, questions=questions, keywords=keywords,
-        answer=answer, sources=sources, reviewed=reviewed, country=country, details=details,
-        contact=contact, next_steps=next_steps, links=links, location=f"{where}:{raw.line}",
+        id=entry_id,
+        kind=kind,
+        title=title,
+        questions=questions,
+        keywords=keywords,
+        answer=answer,
+        sources=sources,
+        reviewed=reviewed,
+        country=country,
+        details=details,
+        contact=contact,
+        next_steps=next_steps,
+        links=links,
+        location=f"{where}:{raw.line}",
         language=language,
     )
 
@@ -575,8 +608,11 @@ def _parse_links(fields: _Fields) -> tuple[Link, ...]:
     links = []
     for item in raw:
         if not isinstance(item, _Located):
-            _complain(fields.problems, item,
-                      f"{fields.where}:{fields.line_of('links')}: each link must have a 'label' and a 'url'")
+            _complain(
+                fields.problems,
+                item,
+                f"{fields.where}:{fields.line_of('links')}: each link must have a 'label' and a 'url'",
+            )
             continue
         link = _Fields(item, fields.where, fields.problems)
         link.unknown(frozenset({"label", "url"}))
@@ -675,8 +711,11 @@ def _records(
         return
     for item in raw:
         if not isinstance(item, _Located):
-            _complain(fields.problems, item,
-                      f"{fields.where}:{fields.line_of(key)}: each item of '{key}' must be a mapping")
+            _complain(
+                fields.problems,
+                item,
+                f"{fields.where}:{fields.line_of(key)}: each item of '{key}' must be a mapping",
+            )
             continue
         record = _Fields(item, fields.where, fields.problems)
         record.unknown(frozenset(required + optional))
@@ -691,10 +730,24 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
     if fields is None:
         return None
     count_before = len(problems)
-    word_lists = ("stopwords", "courtesy", "explosive_words", "found_cues", "contact_words",
-                  "detail_words", "followup_starters", "followup_neutral", "weak_words",
-                  "explosive_if_present", "not_dangers", "general_cues", "place_cues",
-                  "other_topics", "neutral_words", "always_against")
+    word_lists = (
+        "stopwords",
+        "courtesy",
+        "explosive_words",
+        "found_cues",
+        "contact_words",
+        "detail_words",
+        "followup_starters",
+        "followup_neutral",
+        "weak_words",
+        "explosive_if_present",
+        "not_dangers",
+        "general_cues",
+        "place_cues",
+        "other_topics",
+        "neutral_words",
+        "always_against",
+    )
     fields.unknown(frozenset(word_lists) | {"sms", "synonyms", "countries"})
     lists = {name: frozenset(fields.texts(name)) for name in word_lists}
     sms = _word_map(fields, "sms")
@@ -706,16 +759,25 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
     if len(problems) > count_before:
         return None
     return Language(
-        sms=sms, synonyms=synonyms,
-        stopwords=lists["stopwords"], courtesy=lists["courtesy"],
-        explosive_words=lists["explosive_words"], found_cues=lists["found_cues"],
-        explosive_if_present=lists["explosive_if_present"], not_dangers=lists["not_dangers"],
-        general_cues=lists["general_cues"], place_cues=lists["place_cues"],
-        other_topics=lists["other_topics"], neutral_words=lists["neutral_words"],
+        sms=sms,
+        synonyms=synonyms,
+        stopwords=lists["stopwords"],
+        courtesy=lists["courtesy"],
+        explosive_words=lists["explosive_words"],
+        found_cues=lists["found_cues"],
+        explosive_if_present=lists["explosive_if_present"],
+        not_dangers=lists["not_dangers"],
+        general_cues=lists["general_cues"],
+        place_cues=lists["place_cues"],
+        other_topics=lists["other_topics"],
+        neutral_words=lists["neutral_words"],
         always_against=lists["always_against"],
-        contact_words=lists["contact_words"], detail_words=lists["detail_words"],
-        followup_starters=lists["followup_starters"], followup_neutral=lists["followup_neutral"],
-        weak_words=lists["weak_words"], countries=countries,
+        contact_words=lists["contact_words"],
+        detail_words=lists["detail_words"],
+        followup_starters=lists["followup_starters"],
+        followup_neutral=lists["followup_neutral"],
+        weak_words=lists["weak_words"],
+        countries=countries,
     )
 
 
@@ -794,14 +856,15 @@ def load(directory: str | Path) -> KnowledgeBase:
             problems = [*problems[:MAX_PROBLEMS], f"{root}:0: {hidden} more problems not shown"]
         raise KnowledgeError(problems)
     return KnowledgeBase(
-        entries=entries, interface=interface, language=language,
-        files=tuple(str(path) for path in paths), warnings=tuple(warnings),
+        entries=entries,
+        interface=interface,
+        language=language,
+        files=tuple(str(path) for path in paths),
+        warnings=tuple(warnings),
     )
 
 
-def _parse_topic_file(
-    data: Any, where: str, problems: list[str], warnings: list[str]
-) -> Iterator[Entry]:
+def _parse_topic_file(data: Any, where: str, problems: list[str], warnings: list[str]) -> Iterator[Entry]:
     if data is None:  # nothing but comments, perhaps a topic being started
         warnings.append(f"{where}:1: warning: empty topic file (no entries)")
         return

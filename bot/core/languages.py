@@ -21,6 +21,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 def _words(block: str) -> frozenset[str]:
     return frozenset(block.split())
 
+
 # Letters only one of the Cyrillic languages uses.
 _UKRAINIAN_ONLY = frozenset("їєґЇЄҐ")
 _BELARUSIAN_ONLY = frozenset("ўЎ")
@@ -65,7 +66,7 @@ def _script(letter: str) -> str:
 
 
 def detect(text: str) -> str | None:
-    """"en", "ru", "be", "uk", "az", OTHER, or None for French (and anything unsure)."""
+    """ "en", "ru", "be", "uk", "az", OTHER, or None for French (and anything unsure)."""
     text = text[:_READ]
     letters = _letters(text)
     if not letters:
@@ -83,9 +84,7 @@ def detect(text: str) -> str | None:
     if main != "LATIN":
         return OTHER
     present = set(letters)
-    if present & _AZERBAIJANI_ONLY or (
-        present & _TURKIC and sum(w in _AZERBAIJANI for w in words) >= 1
-    ):
+    if present & _AZERBAIJANI_ONLY or (present & _TURKIC and sum(w in _AZERBAIJANI for w in words) >= 1):
         return "az"
     english = sum(w in _ENGLISH for w in words)
     french = sum(w in _FRENCH for w in words)
@@ -136,11 +135,13 @@ _EXPLOSIVE_WORDS = _words("""
     гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
     mina minaya minalar minaları minanı minadan minada
 """)
-_EXPLOSIVE_STARTS = tuple(_words("""
+_EXPLOSIVE_STARTS = tuple(
+    _words("""
     снаряд снарад дрон боеприпас суббоеприпас боєприпас боепрыпас неразорва нерозірван взрывчат
     взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
     dron bomba
-"""))
+""")
+)
 # English words with everyday senses too ("a bomb of a song", "gold mines", "shell company",
 # "the rocket launch"): a danger only when said to be somewhere, found, or to have hurt someone.
 _ENGLISH_IF_PRESENT = _words("""

@@ -97,8 +97,7 @@ class Matcher:
         for indexed in self._entries:
             document_frequency.update(indexed.term_counts.keys())
         self._idf = {
-            term: math.log(1 + (count - df + 0.5) / (df + 0.5))
-            for term, df in document_frequency.items()
+            term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()
         }
         # A word no entry knows is as telling as the rarest known word: it is what the message
         # is about, and nothing here explains it.
@@ -114,8 +113,7 @@ class Matcher:
                 impact = self._idf[term] * tf * (_K1 + 1) / (tf + norm)
                 indexed.impacts[term] = impact
                 self._postings.setdefault(term, []).append((index, impact))
-            indexed.question_weights = [sum(self.weight(t) for t in terms)
-                                        for terms, _ in indexed.questions]
+            indexed.question_weights = [sum(self.weight(t) for t in terms) for terms, _ in indexed.questions]
             indexed.question_texts = [text for _, text in indexed.questions]
             for number, (terms, _) in enumerate(indexed.questions):
                 for term in terms:
@@ -156,8 +154,7 @@ class Matcher:
                 # 2018"). Measured: making known dates neutral too lost 0.2 points on the tuning
                 # half and on leave-one-out.
                 continue
-            if (any(c.isdigit() for c in word) or word in self._neutral_words
-                    or word in capitalised):
+            if any(c.isdigit() for c in word) or word in self._neutral_words or word in capitalised:
                 neutral.add(stem)
         return frozenset(neutral - self._against)
 
@@ -169,9 +166,7 @@ class Matcher:
             return "weak"
         return f"unknown to every entry, counts against, weight {self.weight(term):.2f}"
 
-    def rank(
-        self, terms: Sequence[str], neutral: frozenset[str] = frozenset()
-    ) -> tuple[Candidate, ...]:
+    def rank(self, terms: Sequence[str], neutral: frozenset[str] = frozenset()) -> tuple[Candidate, ...]:
         query = list(dict.fromkeys(t for t in terms if t not in neutral))
         if not query:
             return ()
@@ -233,8 +228,12 @@ class Matcher:
             # Weighted Jaccard: shared weight over the weight of both word sets together.
             closeness = max(closeness, weight / (total_weight + question_weights[number] - weight))
         # Letter by letter, for what typo snapping missed; only if it can beat the word score.
-        nearest = process.extractOne(query_text, entry.question_texts, scorer=fuzz.ratio,
-                                     score_cutoff=min(closeness / 0.9 * 100, 100.0))
+        nearest = process.extractOne(
+            query_text,
+            entry.question_texts,
+            scorer=fuzz.ratio,
+            score_cutoff=min(closeness / 0.9 * 100, 100.0),
+        )
         if nearest is not None:
             closeness = max(closeness, nearest[1] / 100 * 0.9)
         return closeness
@@ -261,7 +260,7 @@ def _capitalised(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def common_french_words() -> frozenset[str]:
-    """The 20,000 most frequent French words, folded (bot/data/README.md says where from)."""
+    """The 20,000 most frequent French words, folded (bot/core/data/README.md says where from)."""
     path = Path(__file__).parent / "data" / "french_common_words.txt"
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))

@@ -18,8 +18,9 @@ from rapidfuzz.distance import OSA
 
 from bot.core.knowledge import Language
 
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": " ", "'": " ", "`": " ",
-                            "‘": " ", "ʼ": " ", "´": " "})
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ß": "ss", "’": " ", "'": " ", "`": " ", "‘": " ", "ʼ": " ", "´": " "}
+)
 _NON_WORD = re.compile(r"[^\w]+|_+")
 # Typos are fixed only for words long enough that one or two edits leave them recognisable.
 _MIN_SNAP_LENGTH = 5
@@ -124,8 +125,9 @@ class Analyzer:
             expansion = self._sms.get(word)
             if expansion:
                 words.extend(expansion)
-            elif (snap and word not in self._stopwords and word not in self._known
-                  and word not in self._common):
+            elif (
+                snap and word not in self._stopwords and word not in self._known and word not in self._common
+            ):
                 words.append(self._snap(word))
             else:
                 words.append(word)
@@ -183,8 +185,7 @@ class Analyzer:
             candidates = self._by_shape.get((length, word[0]))
             if not candidates:
                 continue
-            found = process.extractOne(word, candidates, scorer=OSA.distance,
-                                       score_cutoff=best_distance - 1)
+            found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=best_distance - 1)
             if found and found[1] < best_distance:
                 best, best_distance = found[0], found[1]
         return best

@@ -68,14 +68,15 @@ class Reader:
             explosive = self.safety.reports(analyzer.analyze(text, snap=False), text)
         rest = None
         if explosive:
-            words = tuple(t for t in analysis.content if t not in self.safety.explosive_terms
-                          and t not in self.safety.cue_stems)
+            words = tuple(
+                t
+                for t in analysis.content
+                if t not in self.safety.explosive_terms and t not in self.safety.cue_stems
+            )
             if words:
-                rest = Reading(Analysis(analysis.words, words, words),
-                               self.matcher.rank(words, neutral), ())
+                rest = Reading(Analysis(analysis.words, words, words), self.matcher.rank(words, neutral), ())
         content = self.matcher.rank(analysis.content, neutral)
-        polite = (self.matcher.rank(analysis.terms, neutral)
-                  if analysis.content != analysis.terms else ())
+        polite = self.matcher.rank(analysis.terms, neutral) if analysis.content != analysis.terms else ()
         notice, foreign_explosive = self._foreign(text)
         return Reading(analysis, content, polite, explosive, notice, foreign_explosive, rest)
 

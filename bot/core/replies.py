@@ -74,7 +74,7 @@ class InlineAnswer:
 
 
 def _site(url: str) -> str:
-    """"icrc.org" for https://www.icrc.org/fr/...: short enough for a button."""
+    """ "icrc.org" for https://www.icrc.org/fr/...: short enough for a button."""
     host = urlsplit(url).netloc
     return host.removeprefix("www.")
 
@@ -82,8 +82,7 @@ def _site(url: str) -> str:
 def contact_lines(contact: Contact, labels: dict[str, str], *, html: bool) -> list[str]:
     show = escape if html else str
     lines = [f"<b>{show(contact.name)}</b>" if html else contact.name]
-    for key, value in (("address", contact.address), ("phone", contact.phone),
-                       ("hours", contact.hours)):
+    for key, value in (("address", contact.address), ("phone", contact.phone), ("hours", contact.hours)):
         if value:
             lines.append(f"{labels[key + '_label']} : {show(value)}")
     return lines
@@ -110,15 +109,18 @@ class Replies:
             messages.extend(self.entry_messages(entry))
         main = unique[-1]
         return Reply(
-            tuple(messages[:MAX_MESSAGES_PER_REPLY]), outcome="answer", entry_id=unique[0].id,
-            entries=tuple(e.id for e in unique), score=score, suggestions=main.next_steps,
+            tuple(messages[:MAX_MESSAGES_PER_REPLY]),
+            outcome="answer",
+            entry_id=unique[0].id,
+            entries=tuple(e.id for e in unique),
+            score=score,
+            suggestions=main.next_steps,
             # Small talk ("merci") keeps the conversation on its topic.
             remember=main.id if main.kind != "smalltalk" else None,
         )
 
     def entry_messages(self, entry: Entry) -> list[Message]:
-        rows = [(Button(self.kb.entries[step].title, f"{OPEN_ENTRY}:{step}"),)
-                for step in entry.next_steps]
+        rows = [(Button(self.kb.entries[step].title, f"{OPEN_ENTRY}:{step}"),) for step in entry.next_steps]
         rows += [(Button(link.label, url=link.url),) for link in entry.links]
         source = self.source_of(entry)
         if source is not None:
@@ -135,36 +137,49 @@ class Replies:
         if entry.kind in {"smalltalk", NOTICE_ENTRY_KIND}:
             return None
         linked = {link.url for link in entry.links}
-        return next((s for s in entry.sources if s.startswith("https://") and s not in linked),
-                    None)
+        return next((s for s in entry.sources if s.startswith("https://") and s not in linked), None)
 
     def clarify(self, offered: Sequence[str], score: int) -> Reply:
         rows = [(Button(self.kb.entries[i].title, f"{CLARIFIED}:{i}"),) for i in offered]
         rows.append((Button(self.texts["other_choice"], SHOW_MENU),))
-        return Reply((Message(self.texts["clarify_prompt"], tuple(rows)),), outcome="clarify",
-                     score=score, suggestions=tuple(offered))
+        return Reply(
+            (Message(self.texts["clarify_prompt"], tuple(rows)),),
+            outcome="clarify",
+            score=score,
+            suggestions=tuple(offered),
+        )
 
     def fallback(self, score: int) -> Reply:
         html = f"{self.texts['fallback']}\n\n{self.texts['general_contact']}"
-        return Reply((Message(html, self.menu_buttons()),), outcome="fallback", score=score,
-                     suggestions=tuple(item.entry for item in self.kb.interface.menu))
+        return Reply(
+            (Message(html, self.menu_buttons()),),
+            outcome="fallback",
+            score=score,
+            suggestions=tuple(item.entry for item in self.kb.interface.menu),
+        )
 
     def welcome(self) -> Reply:
         html = f"{self.texts['welcome']}\n\n{self.texts['privacy_line']}"
-        return Reply((Message(html, self.menu_buttons()),), outcome="welcome",
-                     suggestions=tuple(item.entry for item in self.kb.interface.menu), forget=True)
+        return Reply(
+            (Message(html, self.menu_buttons()),),
+            outcome="welcome",
+            suggestions=tuple(item.entry for item in self.kb.interface.menu),
+            forget=True,
+        )
 
     def menu(self) -> Reply:
         html = self.texts["next_steps_prompt"]
-        return Reply((Message(escape(html), self.menu_buttons()),), outcome="info",
-                     suggestions=tuple(item.entry for item in self.kb.interface.menu))
+        return Reply(
+            (Message(escape(html), self.menu_buttons()),),
+            outcome="info",
+            suggestions=tuple(item.entry for item in self.kb.interface.menu),
+        )
 
     def info(self, key: str) -> Reply:
         return Reply((Message(self.texts[key]),), outcome="info")
 
     def menu_buttons(self) -> tuple[tuple[Button, ...], ...]:
-        return tuple((Button(item.label, f"{OPEN_ENTRY}:{item.entry}"),)
-                     for item in self.kb.interface.menu)
+        return tuple((Button(item.label, f"{OPEN_ENTRY}:{item.entry}"),) for item in self.kb.interface.menu)
 
     def details(self, entry: Entry) -> Reply:
         buttons = self.entry_messages(entry)[0].buttons
@@ -172,15 +187,21 @@ class Replies:
             message = Message(entry.details, buttons)
         else:
             message = Message(self.texts["more_details_none"], buttons or self.menu_buttons())
-        return Reply((message,), outcome="answer", entry_id=entry.id, entries=(entry.id,),
-                     score=100, suggestions=entry.next_steps, remember=entry.id)
+        return Reply(
+            (message,),
+            outcome="answer",
+            entry_id=entry.id,
+            entries=(entry.id,),
+            score=100,
+            suggestions=entry.next_steps,
+            remember=entry.id,
+        )
 
     def shareable(self, entry: Entry) -> InlineAnswer:
         parts = [entry.answer]
         if entry.contact is not None and entry.contact.phone not in entry.answer:
             parts.append("\n".join(contact_lines(entry.contact, self.texts, html=True)))
-        parts.append(f"<i>{escape(self.texts['source_label'])} : "
-                     f"{escape(', '.join(entry.sources))}</i>")
+        parts.append(f"<i>{escape(self.texts['source_label'])} : {escape(', '.join(entry.sources))}</i>")
         html = "\n\n".join(parts)
         description = telegram_html.to_plain_text(entry.answer).strip().splitlines()[0][:120]
         return InlineAnswer(entry.id, entry.title, description, html)

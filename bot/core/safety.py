@@ -70,8 +70,7 @@ class SafetyDetector:
         analysis = self._analyzer.analyze(written, snap=False)
         # Named by a word that is a danger on its own ("obus", "mine"), not only by one that may
         # be something else ("bombe", "missile", "roquette": those need to be said to be there).
-        strong = " ".join(w for w in analysis.words
-                          if self._analyzer.stem(w) not in self._conditional)
+        strong = " ".join(w for w in analysis.words if self._analyzer.stem(w) not in self._conditional)
         named = bool(self._explosive.intersection(self._analyzer.analyze(strong, snap=False).terms))
         stems = {self._analyzer.stem(word) for word in analysis.words}
         joined = f" {' '.join(analysis.words)} "
@@ -90,7 +89,8 @@ class SafetyDetector:
         # Named, nowhere in particular: a danger, unless the message asks about mines in
         # general ("le CICR aide les victimes de mines ?", "que faites-vous contre les mines").
         general = bool(stems & self._general) or any(
-            p in written or p in joined for p in self._general_phrases)
+            p in written or p in joined for p in self._general_phrases
+        )
         return not general
 
     def _names_conditional(self, analysis: Analysis) -> bool:
@@ -98,8 +98,7 @@ class SafetyDetector:
 
     def _mentions(self, analysis: Analysis) -> bool:
         """Whether the message names anything explosive at all, typos corrected."""
-        return bool(self._explosive.intersection(analysis.terms)) or self._names_conditional(
-            analysis)
+        return bool(self._explosive.intersection(analysis.terms)) or self._names_conditional(analysis)
 
     @property
     def explosive_terms(self) -> frozenset[str]:

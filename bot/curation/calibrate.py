@@ -30,7 +30,7 @@ class Calibration:
 _Read = list[tuple[Example, Reading, Decider]]
 
 
-def _read(kb: KnowledgeBase, examples: Sequence[Example], unknown_weight: float) -> _Read:
+def read_all(kb: KnowledgeBase, examples: Sequence[Example], unknown_weight: float) -> _Read:
     """Each message read once: the thresholds then only change the decision."""
     engine = assemble(kb, Thresholds(unknown_weight=unknown_weight))
     return [(example, engine.reader.read(example.text), engine.decider) for example in examples]
@@ -56,8 +56,10 @@ def judge(read: _Read, thresholds: Thresholds) -> tuple[float, float, float]:
             utility -= 1
         elif example.accepts(entry):
             utility += 1
-        elif decision.outcome is Outcome.CLARIFY and len(decision.offered) >= 2 and (
-            example.expect is None or any(example.accepts(c) for c in decision.offered)
+        elif (
+            decision.outcome is Outcome.CLARIFY
+            and len(decision.offered) >= 2
+            and (example.expect is None or any(example.accepts(c) for c in decision.offered))
         ):
             utility += 0.5
     count = max(len(read), 1)
@@ -65,8 +67,11 @@ def judge(read: _Read, thresholds: Thresholds) -> tuple[float, float, float]:
 
 
 def calibrate(
-    kb: KnowledgeBase, examples: Sequence[Example], max_confident_wrong: float = 0.01,
-    *, holdout: bool = False,
+    kb: KnowledgeBase,
+    examples: Sequence[Example],
+    max_confident_wrong: float = 0.01,
+    *,
+    holdout: bool = False,
 ) -> Calibration:
     """Grid-search the thresholds. Combinations with more than `max_confident_wrong` confident
     wrong answers are excluded. With `holdout`, the leave-one-out questions count as much as
@@ -75,10 +80,11 @@ def calibrate(
     """
     best: Calibration | None = None
     for unknown_weight in (1.0, 1.25, 1.5, 1.75, 2.0, 2.5):
-        sets = [_read(kb, examples, unknown_weight)]
+        sets = [read_all(kb, examples, unknown_weight)]
         if holdout:
-            sets.append([item for held, base in held_out(kb)
-                         for item in _read(base, held, unknown_weight)])
+            sets.append(
+                [item for held, base in held_out(kb) for item in read_all(base, held, unknown_weight)]
+            )
         for answer, clarify, margin in itertools.product(
             range(40, 86, 2), range(20, 66, 5), (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
         ):
@@ -86,8 +92,7 @@ def calibrate(
                 continue
             thresholds = Thresholds(answer, clarify, margin, unknown_weight)
             figures = [judge(read, thresholds) for read in sets]
-            found = Calibration(thresholds, *(sum(f[i] for f in figures) / len(figures)
-                                              for i in range(3)))
+            found = Calibration(thresholds, *(sum(f[i] for f in figures) / len(figures) for i in range(3)))
             if found.confident_wrong <= max_confident_wrong and (
                 best is None or found.utility > best.utility
             ):

@@ -125,20 +125,23 @@ class Report:
     def safety_false_alarms(self) -> list[Result]:
         """Messages given the safety answer first although they report no explosive object: a
         cost accepted for never missing one, counted apart from wrong topics."""
-        return [r for r in self.results
-                if r.entry == self.safety_id and not r.example.accepts(r.entry)]
+        return [r for r in self.results if r.entry == self.safety_id and not r.example.accepts(r.entry)]
 
     def wrong_topics(self) -> list[Result]:
         """Confident wrong answers other than the safety answer."""
-        return [r for r in self.results if r.entry is not None and r.entry != self.safety_id
-                and not r.example.accepts(r.entry)]
+        return [
+            r
+            for r in self.results
+            if r.entry is not None and r.entry != self.safety_id and not r.example.accepts(r.entry)
+        ]
 
     def confusions(self, most: int = 10) -> list[tuple[tuple[str, str], int]]:
         pairs: Counter[tuple[str, str]] = Counter()
         for r in self.results:
             if not r.example.accepts(r.entry):
-                got = r.entry or (f"clarify({'|'.join(r.suggestions)})" if r.outcome == "clarify"
-                                  else "fallback")
+                got = r.entry or (
+                    f"clarify({'|'.join(r.suggestions)})" if r.outcome == "clarify" else "fallback"
+                )
                 pairs[(str(r.example.expect), got)] += 1
         return pairs.most_common(most)
 
@@ -153,10 +156,8 @@ class Report:
             "accuracy": f"{self.accuracy:.1%}",
             "in-scope accuracy": f"{self.in_scope_accuracy:.1%}" if self.in_scope else "-",
             "confident wrong": f"{self.confident_wrong:.1%}",
-            "out-of-scope rejection": (f"{self.out_of_scope_rejection:.1%}"
-                                       if self.out_of_scope else "-"),
-            "safety first": (f"{len(safety) - len(self.safety_misses())}/{len(safety)}"
-                             if safety else "-"),
+            "out-of-scope rejection": (f"{self.out_of_scope_rejection:.1%}" if self.out_of_scope else "-"),
+            "safety first": (f"{len(safety) - len(self.safety_misses())}/{len(safety)}" if safety else "-"),
             "safety false alarms": str(len(self.safety_false_alarms())),
             "clarification rate": f"{self.clarification_rate:.1%}",
         }
@@ -177,11 +178,15 @@ def load_examples(path: str | Path, origin: str = "labelled") -> list[Example]:
     examples = []
     for item in data:
         also = item.get("also") or ()
-        examples.append(Example(
-            str(item["text"]), item.get("expect"), origin=origin,
-            also=frozenset([also] if isinstance(also, str) else also),
-            safety=bool(item.get("safety", False)),
-        ))
+        examples.append(
+            Example(
+                str(item["text"]),
+                item.get("expect"),
+                origin=origin,
+                also=frozenset([also] if isinstance(also, str) else also),
+                safety=bool(item.get("safety", False)),
+            )
+        )
     return examples
 
 
@@ -190,8 +195,9 @@ def off_topic_examples(directory: Path = OFF_TOPIC_DIR) -> list[Example]:
     greeted back: such items list `also: [hello]`)."""
     examples: list[Example] = []
     for path in sorted(directory.glob("*.yaml")):
-        examples.extend(replace(e, expect=None)
-                        for e in load_examples(path, origin=f"off-topic: {path.name}"))
+        examples.extend(
+            replace(e, expect=None) for e in load_examples(path, origin=f"off-topic: {path.name}")
+        )
     return examples
 
 
@@ -215,10 +221,10 @@ def _disfigure(text: str, rng: random.Random) -> Iterable[tuple[str, str]]:
         i = rng.choice(long_words)
         word = words[i]
         drop = rng.randrange(1, len(word) - 1)
-        yield "letter dropped", " ".join([*words[:i], word[:drop] + word[drop + 1:], *words[i + 1:]])
+        yield "letter dropped", " ".join([*words[:i], word[:drop] + word[drop + 1 :], *words[i + 1 :]])
         swap = rng.randrange(1, len(word) - 2)
-        swapped = word[:swap] + word[swap + 1] + word[swap] + word[swap + 2:]
-        yield "letters swapped", " ".join([*words[:i], swapped, *words[i + 1:]])
+        swapped = word[:swap] + word[swap + 1] + word[swap] + word[swap + 2 :]
+        yield "letters swapped", " ".join([*words[:i], swapped, *words[i + 1 :]])
     if len(words) >= 3:
         shuffled = words[:]
         rng.shuffle(shuffled)
@@ -240,21 +246,29 @@ def evaluate(dialogue: Dialogue, examples: Sequence[Example]) -> Report:
     return Report(tuple(results), safety_id(dialogue.kb))
 
 
+ROUNDS = 45  # index builds in a leave-one-out run; most shipped entries have 26 to 45 questions
+
+
 def held_out(kb: KnowledgeBase) -> Iterator[tuple[list[Example], KnowledgeBase]]:
     """Rounds of held-out questions, each with the knowledge base they are all left out of.
 
-    Round r leaves out the r-th example question of every entry at once: each question is still
-    asked of an index built without it (and without one question of each other topic, which can
-    only make it harder), for a few dozen index builds instead of one per question.
+    Round r leaves out the questions r, r + ROUNDS, r + 2 * ROUNDS... of every entry at once:
+    each question is still asked of an index built without it (and without a question or two of
+    each other topic, which can only make it harder), for ROUNDS index builds instead of one per
+    question. An entry of up to ROUNDS questions loses one a round, as in a true leave-one-out.
     """
-    rounds = max((len(e.questions) for e in kb.entries.values()), default=0)
+    rounds = min(ROUNDS, max((len(e.questions) for e in kb.entries.values()), default=0))
     for r in range(rounds):
         examples = []
         entries = {}
         for key, entry in kb.entries.items():
-            if r < len(entry.questions):
-                examples.append(Example(entry.questions[r], entry.id, origin="leave-one-out"))
-                entry = replace(entry, questions=entry.questions[:r] + entry.questions[r + 1:])
+            out = set(range(r, len(entry.questions), rounds))
+            if out:
+                examples += [
+                    Example(entry.questions[i], entry.id, origin="leave-one-out") for i in sorted(out)
+                ]
+                kept = tuple(q for i, q in enumerate(entry.questions) if i not in out)
+                entry = replace(entry, questions=kept)
             entries[key] = entry
         yield examples, replace(kb, entries=entries)
 
@@ -263,14 +277,13 @@ def held_out_examples(kb: KnowledgeBase) -> list[Example]:
     return [example for examples, _ in held_out(kb) for example in examples]
 
 
-def leave_one_out(
-    kb: KnowledgeBase, build: Callable[[KnowledgeBase], Dialogue] | None = None
-) -> Report:
+def leave_one_out(kb: KnowledgeBase, build: Callable[[KnowledgeBase], Dialogue] | None = None) -> Report:
     """Ask each example question of a bot whose index was built without it.
 
     The whole matcher is rebuilt for each round (vocabulary and typo snapping included), so
     nothing of a question leaks into the index that answers it.
     """
+
     def default_build(base: KnowledgeBase) -> Dialogue:
         return assemble(base).dialogue
 
@@ -315,8 +328,9 @@ class WRatioPeer(_QuestionPeer):
     name: str = "rapidfuzz WRatio"
 
     def nearest(self, text: str, leave_out: str | None = None) -> tuple[str | None, float]:
-        for _, score, index in process.extract(text, self.questions, scorer=fuzz.WRatio,
-                                               processor=utils.default_process, limit=2):
+        for _, score, index in process.extract(
+            text, self.questions, scorer=fuzz.WRatio, processor=utils.default_process, limit=2
+        ):
             if self.questions[index] != leave_out:
                 return self.owners[index], score
         return None, 0.0
@@ -358,11 +372,15 @@ class PeerRun:
     safety_id: str | None = None
 
     def report(self, cutoff: float) -> Report:
-        return Report(tuple(
-            Result(example, entry if score >= cutoff else None,
-                   "answer" if score >= cutoff else "fallback")
-            for example, (entry, score) in zip(self.examples, self.picks, strict=True)
-        ), self.safety_id)
+        return Report(
+            tuple(
+                Result(
+                    example, entry if score >= cutoff else None, "answer" if score >= cutoff else "fallback"
+                )
+                for example, (entry, score) in zip(self.examples, self.picks, strict=True)
+            ),
+            self.safety_id,
+        )
 
 
 def run_peer(peer: Peer, examples: Sequence[Example], *, held_out_questions: bool = False) -> PeerRun:

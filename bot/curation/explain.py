@@ -16,8 +16,10 @@ def explain(engine: Engine, text: str) -> list[str]:
     decision = engine.decider.decide(reading)
     lines = []
     if reading.notice is not None:
-        lines.append(f"not French: notice {reading.notice}"
-                     + (", danger named: safety first" if reading.foreign_explosive else ""))
+        lines.append(
+            f"not French: notice {reading.notice}"
+            + (", danger named: safety first" if reading.foreign_explosive else "")
+        )
     lines.append(f"words as read: {' '.join(analysis.words)}")
     kinds = []
     for term in dict.fromkeys(analysis.terms):
@@ -32,16 +34,23 @@ def explain(engine: Engine, text: str) -> list[str]:
     lines.append(f"explosive object reported: {'yes, safety first' if reading.explosive else 'no'}")
     t = engine.thresholds
     candidates, outcome = choose(reading.content, reading.polite, t)
-    lines.append("candidates: " + (", ".join(f"{c.entry_id} {c.score:.0f}"
-                                              for c in candidates[:3]) or "none"))
-    lines.append(f"ranking alone: {outcome.value} (answer at {t.answer:.0f}, ask between "
-                 f"{t.clarify:.0f} and {t.answer:.0f} or when the runner-up is within "
-                 f"{t.margin:.0f})")
+    lines.append(
+        "candidates: " + (", ".join(f"{c.entry_id} {c.score:.0f}" for c in candidates[:3]) or "none")
+    )
+    lines.append(
+        f"ranking alone: {outcome.value} (answer at {t.answer:.0f}, ask between "
+        f"{t.clarify:.0f} and {t.answer:.0f} or when the runner-up is within "
+        f"{t.margin:.0f})"
+    )
     if reading.rest is not None:
         rest, rest_outcome = choose(reading.rest.content, reading.rest.polite, t)
-        lines.append(f"rest of the message after the danger: {rest_outcome.value}, "
-                     + ", ".join(f"{c.entry_id} {c.score:.0f}" for c in rest[:2]))
-    lines.append(f"decision: {decision.outcome.value}"
-                 + (f", answers {' then '.join(decision.entries)}" if decision.entries else "")
-                 + (f", offers {', '.join(decision.offered)}" if decision.offered else ""))
+        lines.append(
+            f"rest of the message after the danger: {rest_outcome.value}, "
+            + ", ".join(f"{c.entry_id} {c.score:.0f}" for c in rest[:2])
+        )
+    lines.append(
+        f"decision: {decision.outcome.value}"
+        + (f", answers {' then '.join(decision.entries)}" if decision.entries else "")
+        + (f", offers {', '.join(decision.offered)}" if decision.offered else "")
+    )
     return lines

@@ -28,8 +28,16 @@ _MAX_STRING_ARGUMENT = 200
 # Messages of exceptions from these modules are written by the Bot API or the HTTP stack, not
 # by people: they are kept (with the token removed) because they say what went wrong.
 _TRUSTED_EXCEPTION_MODULES = ("telegram.error", "httpx", "httpcore", "ssl", "asyncio", "builtins")
-_TRUSTED_BUILTINS = frozenset({"TimeoutError", "ConnectionError", "ConnectionRefusedError",
-                               "ConnectionResetError", "OSError", "CancelledError"})
+_TRUSTED_BUILTINS = frozenset(
+    {
+        "TimeoutError",
+        "ConnectionError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "OSError",
+        "CancelledError",
+    }
+)
 
 
 class PrivacyFormatter(logging.Formatter):
@@ -114,9 +122,7 @@ def format_exception_safely(error: BaseException, tb: TracebackType | None) -> s
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def configure(
-    level_name: str, secrets: Iterable[str] = (), stream: IO[str] | None = None
-) -> logging.Handler:
+def configure(level_name: str, secrets: Iterable[str] = (), stream: IO[str] | None = None) -> logging.Handler:
     """One handler (stderr by default) with the privacy formatter, replacing the root's others.
 
     Library loggers are kept above the levels at which they leak, and uncaught exceptions go

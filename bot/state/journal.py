@@ -32,9 +32,7 @@ _MAX_HANDLED = 10_000  # ids above the offset remembered; the offset catches up 
 class UpdateJournal:
     """The offset to confirm, and the updates handled above it."""
 
-    def __init__(
-        self, path: Path | None, bot_id: int, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, path: Path | None, bot_id: int, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self.bot_id = bot_id
         self._clock = clock
@@ -52,8 +50,9 @@ class UpdateJournal:
             offset = int(data["offset"])
             handled = {int(i) for i in data["handled"]}
         except (OSError, ValueError, KeyError, TypeError) as error:
-            log.warning("update journal %s unreadable (%s): starting without it",
-                        self.path, type(error).__name__)
+            log.warning(
+                "update journal %s unreadable (%s): starting without it", self.path, type(error).__name__
+            )
             return
         if bot_id != self.bot_id:
             log.warning("update journal %s belongs to another bot: ignored", self.path)
@@ -93,8 +92,12 @@ class UpdateJournal:
     def save(self) -> None:
         if self.path is None:
             return
-        data = {"bot_id": self.bot_id, "saved_at": self._clock(), "offset": self.offset,
-                "handled": sorted(self._handled)}
+        data = {
+            "bot_id": self.bot_id,
+            "saved_at": self._clock(),
+            "offset": self.offset,
+            "handled": sorted(self._handled),
+        }
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.channels.terminal import chat
 from bot.core.dialogue import Dialogue
+
+pytestmark = pytest.mark.unit
 
 
 def test_terminal_chat_uses_the_same_engine(dialogue: Dialogue) -> None:
@@ -18,8 +22,11 @@ def test_terminal_chat_opens_a_link_button_by_its_number(dialogue: Dialogue) -> 
     """A number on a link button shows its address; it is not read as a question."""
     shown: list[str] = []
     chat(dialogue, ["comment retrouver mon frere disparu"], shown.append)
-    listed = [line for line in shown[-1].splitlines()
-              if line.startswith("  [") and "(https://familylinks.icrc.org" in line]
+    listed = [
+        line
+        for line in shown[-1].splitlines()
+        if line.startswith("  [") and "(https://familylinks.icrc.org" in line
+    ]
     assert listed, shown[-1]
     number = listed[0].split("[", 1)[1].split("]", 1)[0]
     shown.clear()

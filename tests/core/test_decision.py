@@ -11,6 +11,8 @@ from bot.core.engine import Engine
 from bot.core.matcher import DEFAULT_THRESHOLDS, Thresholds
 from bot.core.reading import Reader
 
+pytestmark = pytest.mark.unit
+
 OUT_OF_SCOPE_TRAPS = [
     "horaires du bus Minsk–Brest",
     "un bon hôtel à Minsk",
@@ -37,19 +39,21 @@ def test_out_of_scope_traps_are_not_answered(engine: Engine, message: str) -> No
     assert decide(engine, message).outcome is not Outcome.ANSWER
 
 
-@pytest.mark.parametrize(("message", "entry"), [
-    ("numéro du CICR à Minsk", "belarus_contact"),
-    ("adresse de la mission au Bélarus", "belarus_contact"),
-    ("comment retrouver ma mere disparue", "family_links"),
-    ("que fait le CICR au Bélarus", "belarus_mission"),
-    ("qu'a fait le CICR en Azerbaïdjan en 2023", "azerbaijan_2023"),
-    ("bonjour", "hello"),
-    ("merci", "thanks"),
-    ("que faites-vous de mes données ?", "privacy"),
-])
+@pytest.mark.parametrize(
+    ("message", "entry"),
+    [
+        ("numéro du CICR à Minsk", "belarus_contact"),
+        ("adresse de la mission au Bélarus", "belarus_contact"),
+        ("comment retrouver ma mere disparue", "family_links"),
+        ("que fait le CICR au Bélarus", "belarus_mission"),
+        ("qu'a fait le CICR en Azerbaïdjan en 2023", "azerbaijan_2023"),
+        ("bonjour", "hello"),
+        ("merci", "thanks"),
+        ("que faites-vous de mes données ?", "privacy"),
+    ],
+)
 def test_plain_questions_are_answered(engine: Engine, message: str, entry: str) -> None:
-    assert decide(engine, message) == Decision(Outcome.ANSWER, (entry,),
-                                               score=decide(engine, message).score)
+    assert decide(engine, message) == Decision(Outcome.ANSWER, (entry,), score=decide(engine, message).score)
 
 
 def test_a_danger_comes_first_and_the_rest_is_answered_after_it(engine: Engine) -> None:
@@ -81,8 +85,13 @@ def test_scores_are_percentages(engine: Engine) -> None:
 
 
 def test_reading_and_deciding_is_well_under_a_millisecond(engine: Engine) -> None:
-    messages = ["numero du cicr a minsk", "je cherche mon frere disparu depuis la guerre",
-                "g trouvé un obus", "meteo a minsk", "qui etes vous"] * 40
+    messages = [
+        "numero du cicr a minsk",
+        "je cherche mon frere disparu depuis la guerre",
+        "g trouvé un obus",
+        "meteo a minsk",
+        "qui etes vous",
+    ] * 40
     decide(engine, "warm up")
     started = time.perf_counter()
     for message in messages:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from bot.core import html as telegram_html
 from bot.core.decision import Decision, Outcome
 from bot.core.dialogue import Dialogue
 from bot.core.knowledge import KnowledgeBase
 from bot.core.replies import CLARIFIED, SHOW_MENU, Reply
+
+pytestmark = pytest.mark.unit
 
 
 @dataclass
@@ -179,8 +183,7 @@ def test_an_answer_stating_facts_offers_its_source_as_a_button(dialogue: Dialogu
     assert sources[0].label == "Source : icrc.org"
     # Small talk has none.
     hello = dialogue.ask("bonjour")
-    assert not [b for m in hello.messages for row in m.buttons for b in row
-                if b.label.startswith("Source")]
+    assert not [b for m in hello.messages for row in m.buttons for b in row if b.label.startswith("Source")]
 
 
 def test_the_general_contact_becomes_the_named_country_s(dialogue: Dialogue) -> None:

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.core import html as th
+
+pytestmark = pytest.mark.unit
 
 
 def test_valid_and_invalid_html() -> None:
@@ -59,8 +63,12 @@ def test_numeric_entities_must_name_a_unicode_character() -> None:
 
 
 def test_echoed_values_are_cut() -> None:
-    for hostile in ("<" + "x" * 10_000 + ">", "<b " + "x" * 10_000 + ">", "&" + "x" * 10_000,
-                    '<a href="' + "x" * 10_000 + '">'):
+    for hostile in (
+        "<" + "x" * 10_000 + ">",
+        "<b " + "x" * 10_000 + ">",
+        "&" + "x" * 10_000,
+        '<a href="' + "x" * 10_000 + '">',
+    ):
         problems = th.validate(hostile)
         assert problems and all(len(problem) < 150 for problem in problems), problems
     assert th.quoted("é" * 10) == repr("é" * 10)

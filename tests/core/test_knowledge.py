@@ -33,6 +33,7 @@ def problems_of(directory: Path) -> list[str]:
     return raised.value.problems
 
 
+@pytest.mark.unit
 def test_shipped_knowledge_base_is_valid(kb: KnowledgeBase) -> None:
     assert len(kb.entries) >= 17
     for entry in kb.entries.values():
@@ -41,6 +42,7 @@ def test_shipped_knowledge_base_is_valid(kb: KnowledgeBase) -> None:
         assert entry.sources and entry.reviewed
 
 
+@pytest.mark.unit
 def test_every_source_is_a_seed_or_a_public_url(kb: KnowledgeBase) -> None:
     seeds = {path.name for path in SEEDS.glob("*.txt")}  # empty where ../shared is not beside us
     for entry in kb.entries.values():
@@ -53,21 +55,41 @@ def test_every_source_is_a_seed_or_a_public_url(kb: KnowledgeBase) -> None:
                 assert entry.kind in ("smalltalk", "info") and "bot" in source.lower(), source
 
 
+@pytest.mark.unit
 def test_seed_facts_are_present_and_faithful(kb: KnowledgeBase) -> None:
-    belarus = " ".join(kb.entries[i].answer + (kb.entries[i].details or "")
-                       for i in ("belarus_mission", "belarus_conflict_response", "belarus_contact"))
+    belarus = " ".join(
+        kb.entries[i].answer + (kb.entries[i].details or "")
+        for i in ("belarus_mission", "belarus_conflict_response", "belarus_contact")
+    )
     for fact in ("2018", "Moscou", "2022", "+375 17 318 70 07", "6, Volodarskogo str", "220030"):
         assert fact in belarus, fact
     contact = kb.entries["belarus_contact"].contact
     assert contact is not None and contact.phone == "+375 17 318 70 07"
     azerbaijan = kb.entries["azerbaijan_2023"].answer.replace("\u202f", " ").replace("\xa0", " ")
-    for figure in ("13 369", "8 000", "1 500", "5 202", "3 474", "2 602", "221", "2 356", "129",
-                   "trois", "100", "7 000", "930", "384", "2023", "septembre 2025"):
+    for figure in (
+        "13 369",
+        "8 000",
+        "1 500",
+        "5 202",
+        "3 474",
+        "2 602",
+        "221",
+        "2 356",
+        "129",
+        "trois",
+        "100",
+        "7 000",
+        "930",
+        "384",
+        "2023",
+        "septembre 2025",
+    ):
         assert figure in azerbaijan, figure
     closure = kb.entries["azerbaijan_closure"]
     assert "septembre 2025" in closure.answer and closure.contact is None
 
 
+@pytest.mark.unit
 def test_no_phone_number_that_no_source_gives(kb: KnowledgeBase) -> None:
     phones = set()
     for entry in kb.entries.values():
@@ -76,64 +98,72 @@ def test_no_phone_number_that_no_source_gives(kb: KnowledgeBase) -> None:
     assert phones == {"+375 17 318 70 07"}
 
 
+@pytest.mark.integration
 def test_invalid_yaml_is_reported_with_file_and_line(tmp_path: Path) -> None:
     directory = broken_copy(tmp_path, "fraude.yaml", "entries:", "entries: [")
     problems = problems_of(directory)
     assert any(re.match(r".*fraude\.yaml:\d+: invalid YAML", p) for p in problems), problems
 
 
+@pytest.mark.integration
 def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
-    directory = broken_copy(tmp_path, "fraude.yaml", "    kind: info\n",
-                            "    kind: info\n    kind: info\n")
+    directory = broken_copy(tmp_path, "fraude.yaml", "    kind: info\n", "    kind: info\n    kind: info\n")
     problems = problems_of(directory)
     assert any("fraude.yaml" in p and "duplicate key 'kind'" in p for p in problems), problems
 
 
+@pytest.mark.integration
 def test_duplicate_id_across_files_is_an_error(tmp_path: Path) -> None:
     directory = broken_copy(tmp_path, "fraude.yaml", "id: fraud_warning", "id: family_links")
     problems = problems_of(directory)
     assert any("duplicate id 'family_links'" in p for p in problems), problems
 
 
+@pytest.mark.integration
 def test_missing_field_and_wrong_type(tmp_path: Path) -> None:
     directory = broken_copy(tmp_path, "fraude.yaml", "    kind: info\n", "    kind: [info]\n")
     problems = problems_of(directory)
-    assert any(re.match(r".*fraude\.yaml:\d+: 'kind' must be non-empty text", p)
-               for p in problems), problems
+    assert any(re.match(r".*fraude\.yaml:\d+: 'kind' must be non-empty text", p) for p in problems), problems
 
 
+@pytest.mark.integration
 def test_answer_with_bare_ampersand_or_unknown_tag_is_invalid_html(tmp_path: Path) -> None:
-    directory = broken_copy(tmp_path, "fraude.yaml", "answer: |\n",
-                            "answer: |\n      Dupont & fils <script>x</script>\n")
+    directory = broken_copy(
+        tmp_path, "fraude.yaml", "answer: |\n", "answer: |\n      Dupont & fils <script>x</script>\n"
+    )
     problems = problems_of(directory)
     assert any("bare '&'" in p for p in problems), problems
     assert any("<script> is not allowed" in p for p in problems), problems
 
 
+@pytest.mark.integration
 def test_answer_longer_than_telegram_allows(tmp_path: Path) -> None:
-    directory = broken_copy(tmp_path, "fraude.yaml", "answer: |\n",
-                            "answer: |\n      " + "x" * 4100 + "\n")
+    directory = broken_copy(tmp_path, "fraude.yaml", "answer: |\n", "answer: |\n      " + "x" * 4100 + "\n")
     assert any("longer than Telegram's 4096" in p for p in problems_of(directory))
 
 
+@pytest.mark.integration
 def test_unquoted_yaml_boolean_is_explained(tmp_path: Path) -> None:
     directory = broken_copy(tmp_path, "fraude.yaml", "keywords: [", "keywords: [on, ")
     assert any("True is not text: write it in quotes" in p for p in problems_of(directory))
 
 
+@pytest.mark.integration
 def test_unknown_next_step_and_too_few_questions(tmp_path: Path) -> None:
     directory = broken_copy(tmp_path, "fraude.yaml", "next_steps: [", "next_steps: [nowhere, ")
     assert any("unknown entry 'nowhere'" in p for p in problems_of(directory))
 
 
+@pytest.mark.integration
 def test_unsafe_yaml_tags_are_refused(tmp_path: Path) -> None:
-    directory = broken_copy(tmp_path, "fraude.yaml", "    kind: info\n",
-                            "    kind: !!python/object/apply:os.system ['true']\n")
+    directory = broken_copy(
+        tmp_path, "fraude.yaml", "    kind: info\n", "    kind: !!python/object/apply:os.system ['true']\n"
+    )
     assert any("fraude.yaml" in p for p in problems_of(directory))
 
 
-def test_check_command_prints_file_line_messages(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.integration
+def test_check_command_prints_file_line_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bot.__main__ import main
 
     directory = broken_copy(tmp_path, "fraude.yaml", "id: fraud_warning", "id: family_links")
@@ -142,6 +172,7 @@ def test_check_command_prints_file_line_messages(tmp_path: Path,
     assert main(["check", str(KNOWLEDGE_DIR)]) == 0
 
 
+@pytest.mark.unit
 def test_entries_not_reviewed_for_too_long_are_reported(kb: KnowledgeBase) -> None:
     from bot.core.knowledge import stale_entries
 
@@ -153,6 +184,7 @@ def test_entries_not_reviewed_for_too_long_are_reported(kb: KnowledgeBase) -> No
     assert late[0].split(":")[0].endswith(".yaml")  # file:line first, like every other problem
 
 
+@pytest.mark.integration
 def test_check_warns_about_stale_entries_with_a_configurable_limit(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

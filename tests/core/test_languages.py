@@ -6,6 +6,8 @@ import pytest
 
 from bot.core.languages import OTHER, detect
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("text", "language"),

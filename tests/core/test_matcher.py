@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.matcher import Matcher
+
+pytestmark = pytest.mark.unit
 
 
 def test_candidates_are_ranked_best_first_with_percentages(matcher: Matcher) -> None:

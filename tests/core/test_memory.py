@@ -6,8 +6,12 @@ import random
 import string
 import tracemalloc
 
+import pytest
+
 from bot.core.dialogue import Dialogue
 from bot.core.reading import MAX_ANALYSED, Reader
+
+pytestmark = pytest.mark.measure
 
 
 def long_message(rng: random.Random) -> str:
@@ -23,15 +27,15 @@ def test_distinct_long_messages_do_not_grow_memory(dialogue: Dialogue) -> None:
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for _ in range(1500):
+        for _ in range(700):
             dialogue.ask(long_message(rng))
         grown = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
     # The bounded caches of (cut) words grow by about 2 KB a message until they are full (two
     # new words a message, in the stem and the snap caches); caching whole texts and whole
-    # words, as before, added about 12 KB a message (18 MB here).
-    assert grown < 4_000_000, grown
+    # words, as before, added about 12 KB a message (8 MB here).
+    assert grown < 2_500_000, grown
 
 
 def test_a_danger_late_in_a_long_message_still_comes_first(reader: Reader) -> None:

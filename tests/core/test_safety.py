@@ -6,6 +6,8 @@ import pytest
 
 from bot.core.reading import Reader
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     "text",

@@ -6,6 +6,8 @@ import pytest
 
 from bot.curation.bench import main, synthetic_entries
 
+pytestmark = pytest.mark.process
+
 
 def test_synthetic_bases_have_the_asked_size_and_are_deterministic() -> None:
     entries = synthetic_entries(1000)

@@ -16,10 +16,19 @@ from tests.conftest import ROOT
 def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     environment.update(env or {})
-    return subprocess.run([sys.executable, *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=environment, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
 
 
+@pytest.mark.process
 def test_ask_json_interface() -> None:
     result = run("-m", "bot", "ask", "--json", "numéro du CICR à Minsk", "horaires du bus Minsk–Brest")
     assert result.returncode == 0, result.stderr
@@ -30,6 +39,7 @@ def test_ask_json_interface() -> None:
     assert second["entry"] is None and isinstance(second["suggestions"], list)
 
 
+@pytest.mark.process
 def test_ask_reads_many_messages_from_stdin_in_one_process() -> None:
     lines = ["bonjour", "merci", "numero cicr minsk"] * 100
     result = run("-m", "bot", "ask", "--json", stdin="\n".join(lines) + "\n")
@@ -37,6 +47,7 @@ def test_ask_reads_many_messages_from_stdin_in_one_process() -> None:
     assert len(records) == 300 and records[0]["entry"] == "hello"
 
 
+@pytest.mark.process
 def test_ask_answers_every_line_blank_ones_included() -> None:
     result = run("-m", "bot", "ask", "--json", stdin="bonjour\n\n   \nmerci\n")
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -44,6 +55,7 @@ def test_ask_answers_every_line_blank_ones_included() -> None:
     assert [r["outcome"] for r in records[1:3]] == ["fallback", "fallback"]
 
 
+@pytest.mark.process
 def test_invalid_utf8_input_gives_valid_utf8_json() -> None:
     environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     ways: list[tuple[list[str | bytes], bytes]] = [
@@ -51,24 +63,38 @@ def test_invalid_utf8_input_gives_valid_utf8_json() -> None:
         ([b"caf\xe9 \xff\xfe minsk", "numéro"], b""),  # as arguments
     ]
     for arguments, stdin in ways:
-        result = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", *arguments],
-                                input=stdin, capture_output=True, cwd=ROOT, env=environment,
-                                timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "--json", *arguments],
+            input=stdin,
+            capture_output=True,
+            cwd=ROOT,
+            env=environment,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         records = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
         assert [r["query"] for r in records] == ["caf\ufffd \ufffd\ufffd minsk", "numéro"]
 
 
+@pytest.mark.process
 def test_output_cut_short_by_the_reader_is_no_error(tmp_path: Path) -> None:
     """`python -m bot ask --json < questions.txt | head -1`."""
     questions = tmp_path / "questions.txt"
     # Far more output than a pipe holds: the bot is still writing when the reader leaves.
     questions.write_text("numero cicr minsk\n" * 5000, encoding="utf-8")
     environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    with questions.open("rb") as stdin, subprocess.Popen(
-        [sys.executable, "-m", "bot", "ask", "--json"], cwd=ROOT, env=environment, stdin=stdin,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    ) as process:
+    with (
+        questions.open("rb") as stdin,
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "ask", "--json"],
+            cwd=ROOT,
+            env=environment,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as process,
+    ):
         assert process.stdout and process.stderr
         first = process.stdout.readline()
         process.stdout.close()  # what `head -1` does after its line
@@ -78,24 +104,34 @@ def test_output_cut_short_by_the_reader_is_no_error(tmp_path: Path) -> None:
     assert code == 1 and errors == b""
 
 
+@pytest.mark.process
 def test_ask_conversation_follows_up() -> None:
-    result = run("-m", "bot", "ask", "--json", "--conversation",
-                 stdin="que fait le CICR au Bélarus\net le téléphone ?\n")
+    result = run(
+        "-m",
+        "bot",
+        "ask",
+        "--json",
+        "--conversation",
+        stdin="que fait le CICR au Bélarus\net le téléphone ?\n",
+    )
     entries = [json.loads(line)["entry"] for line in result.stdout.splitlines()]
     assert entries == ["belarus_mission", "belarus_contact"]
 
 
+@pytest.mark.process
 def test_run_without_token_or_terminal_explains_and_exits_2() -> None:
     result = run("run_bot.py")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.process
 def test_run_refuses_an_invalid_knowledge_base(tmp_path: object) -> None:
     result = run("run_bot.py", env={"KNOWLEDGE_DIR": "/nonexistent"})
     assert result.returncode == 1 and "/nonexistent" in result.stderr
 
 
+@pytest.mark.unit
 def test_ask_explain_shows_why(capsys: pytest.CaptureFixture[str]) -> None:
     from bot.__main__ import main
 

@@ -9,6 +9,7 @@ never lower it to let a change through.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 import yaml
@@ -25,6 +26,8 @@ from bot.curation.evaluation import (
     load_examples,
     off_topic_examples,
 )
+
+pytestmark = pytest.mark.measure
 
 # Measured on 2026-11-22. Re-based once the same day, when safety became its own step (issue 9):
 # safety misses on the test half 8 -> 2, and no more false alarms than before (23); confident wrong
@@ -88,18 +91,15 @@ def test_the_blind_test_half_is_never_in_the_knowledge_base(
 
     questions = {fold(q).strip() for e in kb.entries.values() for q in e.questions}
     # Short messages ("merci", "aide", "Bonjour madame") coincide by nature; longer ones cannot.
-    copied = [e.text for e in blind_test
-              if len(e.text.split()) >= 4 and fold(e.text).strip() in questions]
+    copied = [e.text for e in blind_test if len(e.text.split()) >= 4 and fold(e.text).strip() in questions]
     assert not copied, copied
 
 
 def test_blind_test_half(blind_report: Report) -> None:
     assert blind_report.accuracy >= BLIND_TEST_ACCURACY, blind_report.summary()
     assert len(blind_report.wrong_topics()) <= BLIND_TEST_WRONG_TOPICS, blind_report.summary()
-    assert len(blind_report.safety_false_alarms()) <= BLIND_TEST_SAFETY_FALSE_ALARMS, (
-        blind_report.summary())
-    assert blind_report.out_of_scope_rejection >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, (
-        blind_report.summary())
+    assert len(blind_report.safety_false_alarms()) <= BLIND_TEST_SAFETY_FALSE_ALARMS, blind_report.summary()
+    assert blind_report.out_of_scope_rejection >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, blind_report.summary()
 
 
 def test_explosive_reports_in_the_blind_test_half_get_the_safety_answer_first(
@@ -126,31 +126,43 @@ def test_real_off_topic_french_is_almost_never_answered(off_topic_report: Report
 
 
 def test_every_entry_has_25_example_questions(kb: KnowledgeBase) -> None:
-    thin = {e.id: len(e.questions) for e in kb.entries.values()
-            if e.kind != "notice" and len(e.questions) < 25}
+    thin = {
+        e.id: len(e.questions) for e in kb.entries.values() if e.kind != "notice" and len(e.questions) < 25
+    }
     assert not thin, thin
 
 
 def test_peers_are_scored_on_the_same_messages(kb: KnowledgeBase) -> None:
     from bot.curation.evaluation import DifflibPeer, WRatioPeer, best_cutoff, run_peer
 
-    sample = random.Random(8).sample(load_examples(BLIND_TUNING), 40)
+    sample = random.Random(8).sample(load_examples(BLIND_TUNING), 12)
     for peer in (WRatioPeer(kb), DifflibPeer(kb)):
         run = run_peer(peer, sample)
         cutoff = best_cutoff(run)
-        assert 0 <= cutoff <= 100 and len(run.report(cutoff).results) == 40
+        assert 0 <= cutoff <= 100 and len(run.report(cutoff).results) == 12
         # Leaving a question out means the peer cannot find that very question.
         question = kb.entries["family_links"].questions[0]
         assert peer.nearest(question)[1] == 100
         assert peer.nearest(question, leave_out=question)[1] < 100
 
 
-def test_eval_command_reports_each_set_on_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_command_reports_each_set_on_its_own(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from bot.__main__ import main
 
-    assert main(["eval", "--holdout"]) == 0
+    given = tmp_path / "few.yaml"
+    given.write_text(
+        "- {text: numero du cicr a minsk, expect: belarus_contact}\n- {text: la meteo a minsk}\n",
+        encoding="utf-8",
+    )
+    assert main(["eval", str(given)]) == 0
     out = capsys.readouterr().out
-    assert "== leave-one-out ==" in out and "blind" not in out
-    for figure in ("accuracy", "confident wrong", "out-of-scope rejection", "safety first",
-                   "worst confusions"):
+    # The file given, on its own: no other set is mixed in.
+    assert "== few.yaml ==" in out and "blind" not in out and "leave-one-out" not in out
+    for figure in (
+        "accuracy",
+        "confident wrong",
+        "out-of-scope rejection",
+        "safety first",
+        "worst confusions",
+    ):
         assert figure in out

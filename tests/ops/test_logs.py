@@ -12,6 +12,8 @@ from telegram.error import BadRequest, InvalidToken
 
 from bot.ops import logs
 
+pytestmark = pytest.mark.unit
+
 TOKEN = "123456:SECRET-part-of-the-token"
 PERSONAL = "Ivan Petrovitch +375 29 555 01 23"
 
@@ -40,7 +42,8 @@ def test_structured_arguments_are_withheld() -> None:
 
 def test_ids_and_short_words_are_kept() -> None:
     assert formatted(record("update %d: %s %s", 42, "answer", "family_links")) == (
-        "update 42: answer family_links")
+        "update 42: answer family_links"
+    )
 
 
 def test_the_token_is_redacted_in_messages_and_tracebacks() -> None:

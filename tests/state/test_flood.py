@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.state.flood import Admission, MemoryFloodBudget
+
+pytestmark = pytest.mark.unit
 
 
 async def test_flood_budget_notices_once_then_stays_silent_until_it_refills() -> None:

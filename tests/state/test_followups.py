@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.replies import Reply
 from bot.state.followups import MemoryFollowUpStore, keep
+
+pytestmark = pytest.mark.unit
 
 
 async def test_a_topic_expires_after_its_time() -> None:

@@ -41,8 +41,7 @@ ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 # Every text the bot sends is Telegram HTML (escaped by bot/core/html.py); previews of the
 # source links would bury the answer.
-DEFAULTS = Defaults(parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
 async def publish_profile(application: BotApplication) -> None:
@@ -50,8 +49,7 @@ async def publish_profile(application: BotApplication) -> None:
     engine = application.bot_data.ready()[0]
     interface = engine.kb.interface
     try:
-        await application.bot.set_my_commands(
-            [BotCommand(c.name, c.description) for c in interface.commands])
+        await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in interface.commands])
         await application.bot.set_my_description(interface["description"])
         await application.bot.set_my_short_description(interface["short_description"])
     except TelegramError as error:  # the bot still answers without them
@@ -92,7 +90,9 @@ def build_application(
         .defaults(DEFAULTS)
         .rate_limiter(rate_limiter or PatientRateLimiter())
         .updater(None)  # polling is done by bot.channels.telegram.polling: see why there
-        .read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .connect_timeout(timeout)
         .pool_timeout(timeout)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -102,17 +102,18 @@ def build_application(
     application: BotApplication = builder.build()
     application.add_handler(TypeHandler(Update, handlers.keep_to_budget), group=-2)
     application.add_handler(
-        ChatMemberHandler(handlers.leave_group, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS | filters.ChatType.CHANNEL,
-                                           handlers.leave_group), group=-1)
+        ChatMemberHandler(handlers.leave_group, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
+    )
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS | filters.ChatType.CHANNEL, handlers.leave_group), group=-1
+    )
     application.add_handler(CommandHandler("start", handlers.start, PRIVATE_MESSAGE))
     # The knowledge base's commands (/aide, /contacts...) are read once here: a reload that
     # changed them takes effect at the next start (the published menu is the same list).
     names = [c.name for c in engine.kb.interface.commands if c.entry]
     application.add_handler(CommandHandler(names, handlers.knowledge_command, PRIVATE_MESSAGE))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, handlers.answer_text))
-    application.add_handler(
-        MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, handlers.answer_non_text))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, handlers.answer_non_text))
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     application.add_handler(InlineQueryHandler(handlers.answer_inline))
     application.add_error_handler(handlers.report_error)

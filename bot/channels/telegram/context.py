@@ -22,7 +22,8 @@ class BotData:
 
     def ready(self) -> tuple[Engine, FollowUpStore, FloodBudget]:
         assert self.engine is not None and self.followups is not None and self.flood is not None, (
-            "post_init has not run")
+            "post_init has not run"
+        )
         return self.engine, self.followups, self.flood
 
 

@@ -33,19 +33,30 @@ log = logging.getLogger(__name__)
 def _markup(message: Message) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(b.label, url=b.url) if b.url
-         else InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
-        for row in message.buttons
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.action)
+                for b in row
+            ]
+            for row in message.buttons
+        ]
+    )
 
 
 def _vcard(contact: Contact) -> str:
     def value(text: str) -> str:  # vCard 3.0 escaping
         return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
 
-    lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{value(contact.name)}",
-             f"ORG:{value(contact.name)}", f"TEL;TYPE=WORK,VOICE:{contact.phone}"]
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        f"FN:{value(contact.name)}",
+        f"ORG:{value(contact.name)}",
+        f"TEL;TYPE=WORK,VOICE:{contact.phone}",
+    ]
     if contact.address:
         lines.append(f"ADR;TYPE=WORK:;;{value(contact.address)};;;;")
     lines.append("END:VCARD")
@@ -57,15 +68,18 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
     for message in reply.messages:
         if message.contact is not None:
             await bot.send_contact(
-                chat_id, phone_number=message.contact.phone,
-                first_name=message.contact.name[:64], vcard=_vcard(message.contact),
+                chat_id,
+                phone_number=message.contact.phone,
+                first_name=message.contact.name[:64],
+                vcard=_vcard(message.contact),
             )
             continue
         parts = split_message(message.html)
         for index, part in enumerate(parts):
             # Parse mode (HTML) and link previews (off) come from the application's Defaults.
             await bot.send_message(
-                chat_id, part, reply_markup=_markup(message) if index == len(parts) - 1 else None)
+                chat_id, part, reply_markup=_markup(message) if index == len(parts) - 1 else None
+            )
 
 
 async def _reply_and_keep(context: Context, chat_id: int, reply: Reply) -> None:
@@ -98,7 +112,8 @@ async def leave_group(update: Update, context: Context) -> None:
         return
     member = update.my_chat_member
     if member is not None and member.new_chat_member.status in (
-        ChatMemberStatus.LEFT, ChatMemberStatus.BANNED
+        ChatMemberStatus.LEFT,
+        ChatMemberStatus.BANNED,
     ):
         return
     log.info("leaving %s chat %d", chat.type, chat.id)
@@ -130,8 +145,9 @@ async def answer_text(update: Update, context: Context) -> None:
     engine, followups, _ = context.bot_data.ready()
     last = await followups.get(chat_id)
     reply = engine.dialogue.text(update.effective_message.text or "", last)
-    log.info("update %d: %s %s (score %d)", update.update_id, reply.outcome,
-             reply.entry_id or "-", reply.score)
+    log.info(
+        "update %d: %s %s (score %d)", update.update_id, reply.outcome, reply.entry_id or "-", reply.score
+    )
     await _reply_and_keep(context, chat_id, reply)
 
 
@@ -170,7 +186,9 @@ async def answer_inline(update: Update, context: Context) -> None:
     engine, _, _ = context.bot_data.ready()
     results = [
         InlineQueryResultArticle(
-            id=found.entry_id, title=found.title, description=found.description,
+            id=found.entry_id,
+            title=found.title,
+            description=found.description,
             input_message_content=InputTextMessageContent(split_message(found.html)[0]),
         )
         for found in engine.dialogue.inline(query.query)
@@ -181,12 +199,18 @@ async def answer_inline(update: Update, context: Context) -> None:
 async def report_error(update: object, context: Context) -> None:
     """Log the failure without message text, and tell the person something went wrong."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update %s failed: %s", update_id, type(context.error).__name__,
-              exc_info=(type(context.error), context.error, context.error.__traceback__)
-              if context.error else None)
+    log.error(
+        "update %s failed: %s",
+        update_id,
+        type(context.error).__name__,
+        exc_info=(type(context.error), context.error, context.error.__traceback__) if context.error else None,
+    )
     engine = context.bot_data.engine
-    if engine is not None and isinstance(update, Update) and update.effective_chat and (
-        update.effective_chat.type == ChatType.PRIVATE
+    if (
+        engine is not None
+        and isinstance(update, Update)
+        and update.effective_chat
+        and (update.effective_chat.type == ChatType.PRIVATE)
     ):
         try:
             await context.bot.send_message(update.effective_chat.id, engine.dialogue.texts["error"])

@@ -89,8 +89,7 @@ class Poller:
                 raise
             except (TelegramError, OSError) as error:
                 backoff = min(max(self.first_backoff, backoff * 2), MAX_BACKOFF_SECONDS)
-                log.warning("getUpdates failed (%s): next try in %.0f s",
-                            type(error).__name__, backoff)
+                log.warning("getUpdates failed (%s): next try in %.0f s", type(error).__name__, backoff)
                 await _wait(stop, backoff)
                 continue
             backoff = 0.0
@@ -102,8 +101,12 @@ class Poller:
     async def _fetch(self, timeout: float) -> list[Any]:
         # Raw JSON through the request object (Bot.get_updates would parse the whole batch):
         # parsing is done update by update in `_accept`.
-        parameters = {"offset": self.next_offset(), "limit": BATCH, "timeout": int(timeout),
-                      "allowed_updates": self.allowed_updates}
+        parameters = {
+            "offset": self.next_offset(),
+            "limit": BATCH,
+            "timeout": int(timeout),
+            "allowed_updates": self.allowed_updates,
+        }
         return await self._call(parameters, read_timeout=timeout + 10)
 
     async def _call(self, parameters: dict[str, Any], read_timeout: float) -> list[Any]:
@@ -136,8 +139,7 @@ class Poller:
             try:
                 update = Update.de_json(item, self.bot)
             except Exception as error:  # whatever the library chokes on, only this update is lost
-                log.error("update %d could not be read (%s): skipped", update_id,
-                          type(error).__name__)
+                log.error("update %d could not be read (%s): skipped", update_id, type(error).__name__)
                 self.journal.mark_handled(update_id)
                 continue
             self.dispatcher.submit(chat_key(update), update_id, update)
@@ -149,15 +151,13 @@ class Poller:
         abandoned = await self.dispatcher.close(deadline)
         self.journal.advance(self.next_offset())
         if abandoned:
-            log.warning("%d updates in hand at shutdown: they will be handled after the restart",
-                        abandoned)
+            log.warning("%d updates in hand at shutdown: they will be handled after the restart", abandoned)
         if self.journal.offset <= 0:
             return abandoned
         try:  # confirm what was handled, so that Telegram does not send it again
             await self._call({"offset": self.journal.offset, "limit": 1, "timeout": 0}, 2.0)
         except (TelegramError, OSError) as error:
-            log.info("could not confirm the last updates (%s): the journal covers them",
-                     type(error).__name__)
+            log.info("could not confirm the last updates (%s): the journal covers them", type(error).__name__)
         return abandoned
 
 

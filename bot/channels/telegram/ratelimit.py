@@ -26,7 +26,10 @@ class PatientRateLimiter(AIORateLimiter):
     """
 
     def __init__(
-        self, attempts: int = 5, first_pause: float = 0.5, max_pause: float = 30.0,
+        self,
+        attempts: int = 5,
+        first_pause: float = 0.5,
+        max_pause: float = 30.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__(max_retries=0)
@@ -44,12 +47,14 @@ class PatientRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint == "getMe":
+            # The start-up check: an operator wants its verdict at once, and the service
+            # manager's restart policy is the retry.
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         pause = self.first_pause
         for attempt in range(1, self.attempts + 1):
             try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except RetryAfter as error:
                 if attempt == self.attempts:
                     raise
@@ -61,8 +66,9 @@ class PatientRateLimiter(AIORateLimiter):
             except NetworkError as error:  # 5xx, timeouts, connection errors
                 if attempt == self.attempts:
                     raise
-                log.warning("%s: %s, retrying in %.1fs (attempt %d)",
-                            endpoint, type(error).__name__, pause, attempt)
+                log.warning(
+                    "%s: %s, retrying in %.1fs (attempt %d)", endpoint, type(error).__name__, pause, attempt
+                )
                 await self.sleep(pause)
                 pause = min(pause * 2, self.max_pause)
         raise AssertionError("unreachable")

@@ -27,9 +27,7 @@ class StartupError(Exception):
 class TelegramService:
     """The application, its poller and their lifecycle: start, serve until told, stop in time."""
 
-    def __init__(
-        self, settings: Settings, application: BotApplication, *, poll_backoff: float = 1.0
-    ) -> None:
+    def __init__(self, settings: Settings, application: BotApplication, *, poll_backoff: float = 1.0) -> None:
         self.settings = settings
         self.application = application
         self.poll_backoff = poll_backoff  # first pause after a failed getUpdates; it doubles
@@ -44,19 +42,25 @@ class TelegramService:
             await self.application.initialize()  # getMe: the token is checked here
         except InvalidToken:
             raise StartupError(
-                "Telegram rejected the token (TELEGRAM_BOT_TOKEN): check it with @BotFather, "
-                "then start again") from None
+                "Telegram rejected the token (TELEGRAM_BOT_TOKEN): check it with @BotFather, then start again"
+            ) from None
         except (NetworkError, OSError) as error:
             raise StartupError(
                 f"cannot reach the Bot API at {where} ({type(error).__name__}): check the network "
-                "or TELEGRAM_BASE_URL, then start again") from None
+                "or TELEGRAM_BASE_URL, then start again"
+            ) from None
         # The order of python-telegram-bot's own run_polling: initialize, post_init, start.
         if self.application.post_init is not None:
             await self.application.post_init(self.application)
         await self.application.start()
         journal = UpdateJournal(self.settings.update_journal, self.application.bot.id)
-        self.poller = Poller(self.application.bot, journal, self.application.process_update,
-                             ALLOWED_UPDATES, first_backoff=self.poll_backoff)
+        self.poller = Poller(
+            self.application.bot,
+            journal,
+            self.application.process_update,
+            ALLOWED_UPDATES,
+            first_backoff=self.poll_backoff,
+        )
         self._polling = asyncio.create_task(self.poller.run(self._stop_polling), name="poller")
         log.info("serving Telegram by long polling")
 

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.channels.telegram.context import BotApplication
+from bot.channels.telegram.service import TelegramService
 from tests.conftest import DATA
 from tests.fake_telegram import FakeTelegram
 
+pytestmark = pytest.mark.integration
+
 SCRIPTS = yaml.safe_load((DATA / "conversations.yaml").read_text("utf-8"))
 CHAT_IDS = itertools.count(5001)
-QUIET = 0.4  # a turn is over when the bot has sent nothing for this long
 
 
 def readable(call: dict[str, Any]) -> str:
@@ -27,17 +28,14 @@ def readable(call: dict[str, Any]) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", str(call.get("text", ""))))
 
 
-async def settle(telegram: FakeTelegram, before: int, timeout: float = 8.0) -> None:
-    """Wait for the first call after `before`, then until the bot has been quiet a moment."""
+async def handled(service: TelegramService, update: dict[str, Any], timeout: float = 8.0) -> None:
+    """Wait until the bot has handled the update, replies sent: the poller marks it so then."""
+    assert service.poller is not None
+    journal, update_id = service.poller.journal, update["update_id"]
     deadline = time.monotonic() + timeout
-    while len(telegram.calls) <= before and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
-    seen = len(telegram.calls)
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < QUIET and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-        if len(telegram.calls) != seen:
-            seen, quiet_since = len(telegram.calls), time.monotonic()
+    while not journal.is_handled(update_id):
+        assert time.monotonic() < deadline, f"update {update_id} not handled in {timeout} s"
+        await asyncio.sleep(0.005)
 
 
 def message_with_button(telegram: FakeTelegram, chat: int, label: str) -> tuple[int, str]:
@@ -54,32 +52,29 @@ def message_with_button(telegram: FakeTelegram, chat: int, label: str) -> tuple[
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s["name"] for s in SCRIPTS])
-async def test_conversation(app: BotApplication, telegram: FakeTelegram,
-                            script: dict[str, Any]) -> None:
+async def test_conversation(service: TelegramService, telegram: FakeTelegram, script: dict[str, Any]) -> None:
     chat = next(CHAT_IDS)
     for number, turn in enumerate(script["turns"], 1):
         where = f"turn {number} {turn}"
-        before = len(telegram.calls)
         sent_before = len(telegram.sent_to(chat))
         pressed: int | None = None
         if "say" in turn:
-            telegram.push_text(chat, turn["say"])
+            update = telegram.push_text(chat, turn["say"])
         elif "command" in turn:
             command, _, payload = turn["command"].partition(" ")
-            telegram.push_command(chat, command, args=payload)
+            update = telegram.push_command(chat, command, args=payload)
         elif "press" in turn:
             pressed, data = message_with_button(telegram, chat, turn["press"])
-            telegram.push_callback(chat, data, message_id=pressed)
-        elif "inline" in turn:
-            telegram.push_inline_query(chat, turn["inline"])
-        await settle(telegram, before)
+            update = telegram.push_callback(chat, data, message_id=pressed)
+        else:
+            update = telegram.push_inline_query(chat, turn["inline"])
+        await handled(service, update)
 
         if "inline" in turn:
             answer = telegram.calls_to("answerInlineQuery")[-1]
             results = answer["results"]
             assert len(results) >= turn.get("results", 1), where
-            replies = [readable({"text": r["input_message_content"]["message_text"]})
-                       for r in results[:1]]
+            replies = [readable({"text": r["input_message_content"]["message_text"]}) for r in results[:1]]
             calls: list[dict[str, Any]] = []
         else:
             calls = telegram.sent_to(chat)[sent_before:]
@@ -92,8 +87,9 @@ async def test_conversation(app: BotApplication, telegram: FakeTelegram,
             assert text not in everything, f"{where}: {text!r} present in {everything!r}"
         for text in turn.get("first_contains", []):
             assert text in replies[0], f"{where}: {text!r} not first in {replies!r}"
-        offered = [b for c in calls for row in (c.get("reply_markup") or {}).get("inline_keyboard", [])
-                   for b in row]
+        offered = [
+            b for c in calls for row in (c.get("reply_markup") or {}).get("inline_keyboard", []) for b in row
+        ]
         for label in turn.get("buttons", []):
             assert label in [b["text"] for b in offered], f"{where}: no button {label!r}"
         for url in turn.get("url_buttons", []):

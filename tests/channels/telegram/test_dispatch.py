@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.channels.telegram.dispatch import ChatDispatcher
+
+pytestmark = pytest.mark.unit
 
 
 async def test_chats_run_concurrently_and_each_chat_in_order() -> None:

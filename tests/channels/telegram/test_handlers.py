@@ -13,6 +13,8 @@ from bot.core.html import MAX_MESSAGE_LENGTH, telegram_length, validate
 from bot.core.replies import Message, Reply
 from tests.fake_telegram import FakeTelegram
 
+pytestmark = pytest.mark.integration
+
 USER = 1001
 
 
@@ -65,9 +67,7 @@ async def test_menu_button_press_answers_and_acknowledges(
     assert telegram.calls_to("answerCallbackQuery")
 
 
-async def test_clarification_choice_edits_the_question(
-    app: BotApplication, telegram: FakeTelegram
-) -> None:
+async def test_clarification_choice_edits_the_question(app: BotApplication, telegram: FakeTelegram) -> None:
     telegram.push_callback(USER, "c:belarus_contact", message_id=7)
     await sent(telegram, USER, 1)
     edits = telegram.calls_to("editMessageText")
@@ -121,14 +121,26 @@ async def test_edited_messages_and_channel_posts_are_ignored(
     assert "edited_message" not in (telegram.allowed_updates or [])
 
 
-@pytest.mark.parametrize("status", [429, 502, 500])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (429, [7.0, 7.0]),  # as long as Telegram asks
+        (502, [0.05, 0.1]),  # growing pauses
+        (500, [0.05, 0.1]),
+    ],
+)
 async def test_passing_failures_on_send_are_retried(
-    app: BotApplication, telegram: FakeTelegram, status: int
+    app: BotApplication,
+    telegram: FakeTelegram,
+    pauses: list[float],
+    status: int,
+    expected: list[float],
 ) -> None:
-    telegram.fail_next("sendMessage", status=status, retry_after=1, times=2)
+    telegram.fail_next("sendMessage", status=status, retry_after=7, times=2)
     telegram.push_text(USER, "bonjour")
     await sent(telegram, USER, 1, timeout=10)
     assert len([f for f in telegram.failed_calls if f.method == "sendMessage"]) == 2
+    assert pauses == expected
 
 
 async def test_a_send_timeout_is_retried(app: BotApplication, telegram: FakeTelegram) -> None:

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
 from bot.core.dialogue import Dialogue
@@ -17,17 +19,25 @@ from bot.state.journal import UpdateJournal
 from tests.conftest import stand_in_settings
 from tests.fake_telegram import FakeTelegram
 
+pytestmark = pytest.mark.integration
+
 # A poll sent in a private chat, as an older self-hosted Bot API server describes it: without
 # the fields python-telegram-bot 22 requires (persistent_id, allows_revoting), it cannot be read.
 OLD_POLL: dict[str, Any] = {
     "message": {
-        "message_id": 900, "date": 1_700_000_000,
+        "message_id": 900,
+        "date": 1_700_000_000,
         "chat": {"id": 500, "type": "private", "first_name": "Ivan"},
         "from": {"id": 500, "is_bot": False, "first_name": "Ivan"},
         "poll": {
-            "id": "77", "question": "Ivan Petrovitch est-il vivant ?", "total_voter_count": 0,
-            "options": [{"text": "oui", "voter_count": 0}], "is_closed": False,
-            "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
+            "id": "77",
+            "question": "Ivan Petrovitch est-il vivant ?",
+            "total_voter_count": 0,
+            "options": [{"text": "oui", "voter_count": 0}],
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
         },
     }
 }
@@ -118,12 +128,9 @@ async def test_each_chat_is_answered_in_order(service: TelegramService, telegram
     assert "bonjour" in first and "revoir" in third and second not in (first, third)
 
 
-async def test_polling_errors_back_off(
-    telegram: FakeTelegram, engine: Engine
-) -> None:
+async def test_polling_errors_back_off(telegram: FakeTelegram, engine: Engine) -> None:
     settings = stand_in_settings(telegram)
-    served = TelegramService(settings, build_application(settings, engine, timeout=1.0),
-                             poll_backoff=0.05)
+    served = TelegramService(settings, build_application(settings, engine, timeout=1.0), poll_backoff=0.05)
     telegram.fail_next("getUpdates", status=502, times=4)
     started = time.monotonic()
     await served.start()
@@ -137,9 +144,7 @@ async def test_polling_errors_back_off(
     assert elapsed >= 0.05 + 0.1 + 0.2 + 0.4  # pauses that double, not a hot loop
 
 
-async def test_a_revoked_token_stops_the_bot_with_code_2(
-    telegram: FakeTelegram, engine: Engine
-) -> None:
+async def test_a_revoked_token_stops_the_bot_with_code_2(telegram: FakeTelegram, engine: Engine) -> None:
     settings = stand_in_settings(telegram)
     served = TelegramService(settings, build_application(settings, engine, timeout=1.0))
     await served.start()
@@ -171,4 +176,3 @@ async def test_inline_answers_are_given_in_private_chats_only(
     await telegram.wait_for_async(lambda _: len(telegram.calls_to("answerInlineQuery")) >= 2)
     in_group, in_private = telegram.calls_to("answerInlineQuery")[:2]
     assert in_group["results"] == [] and in_private["results"]
-
