@@ -76,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     chat = commands.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--kb", help="knowledge directory")
 
+    webhook = commands.add_parser(
+        "webhook", help="set, delete or show the Telegram webhook (once, at deployment)"
+    )
+    webhook.add_argument("action", choices=["set", "delete", "info"])
+
     commands.add_parser("bench", help="time the matcher against naive peers", add_help=False)
     commands.add_parser("run", help="serve Telegram, or chat in the terminal without a token")
 
@@ -106,6 +111,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
         from bot.app import main as run_main
 
         return run_main()
+    if args.command == "webhook":
+        return _webhook(args.action)
     if args.command == "check":
         return _check(args.directory, args.review_days)
     try:
@@ -137,6 +144,15 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
 
     terminal_chat(engine.dialogue, input_lines())
     return 0
+
+
+def _webhook(action: str) -> int:
+    from bot.channels.telegram.webhook import command
+
+    settings = Settings.from_environment()
+    if not settings.token:
+        raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
+    return command(settings, action)
 
 
 def _knowledge_dir(given: str | None) -> Path:

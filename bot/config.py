@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
@@ -28,6 +32,19 @@ class Settings:
     flood_seconds: float = 10.0  # ...per this many seconds
     # Entries not reviewed for longer are reported by `check` and at start-up.
     review_max_age_days: int = 365
+    # Webhook mode when a URL is set (else long polling); Telegram sends the secret back in a
+    # header with every update.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    listen_host: str = "127.0.0.1"
+    # The HTTP server (webhook, /livez, /readyz, /metrics): always in webhook mode, in polling
+    # mode only when LISTEN_PORT is set.
+    listen_port: int | None = None
+    reload_check_seconds: float = 60.0  # how often the knowledge files' hash is compared
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url).path or "/" if self.webhook_url else ""
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -44,7 +61,41 @@ class Settings:
             flood_messages=int(_number("FLOOD_MESSAGES", 5, minimum=1)),
             flood_seconds=_number("FLOOD_SECONDS", 10.0, minimum=0.1),
             review_max_age_days=int(_number("REVIEW_MAX_AGE_DAYS", 365, minimum=1)),
+            **_server(environ),
         )
+
+
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _server(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The webhook and HTTP server settings, checked together."""
+    url = environ.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
+    secret = environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    port_given = environ.get("LISTEN_PORT", "").strip()
+    if url is not None:
+        if not url.startswith("https://") or not urlsplit(url).netloc:
+            raise ConfigurationError("TELEGRAM_WEBHOOK_URL must be an https:// URL (Telegram requires it)")
+        if secret is None:
+            raise ConfigurationError(
+                "TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL: "
+                "1 to 256 characters among A-Z a-z 0-9 _ -"
+            )
+    if secret is not None and not _SECRET.fullmatch(secret):
+        # The value itself is never echoed: it is a secret.
+        raise ConfigurationError("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters among A-Z a-z 0-9 _ -")
+    port: int | None = None
+    if port_given or url is not None:
+        port = int(_number("LISTEN_PORT", 8080, minimum=0))
+        if port > 65535:
+            raise ConfigurationError("LISTEN_PORT must be at most 65535")
+    return {
+        "webhook_url": url,
+        "webhook_secret": secret,
+        "listen_host": environ.get("LISTEN_HOST", "").strip() or "127.0.0.1",
+        "listen_port": port,
+        "reload_check_seconds": _number("RELOAD_CHECK_SECONDS", 60.0, minimum=0.1),
+    }
 
 
 def _number(name: str, default: float, *, minimum: float) -> float:

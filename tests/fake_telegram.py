@@ -526,10 +526,12 @@ class FakeTelegram:
         self._held: set[str] = set()
         self._corrupt: dict[str, int] = {}
         self._revoked = False
+        self.webhook: JSONDict | None = None  # what setWebhook was given
 
         handlers: dict[str, Callable[[JSONDict], Any]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "close": lambda _p: True,
@@ -1189,13 +1191,23 @@ class FakeTelegram:
             return kind in self._allowed_updates
         return kind not in _OPT_IN_UPDATE_TYPES
 
+    def _set_webhook(self, params: JSONDict) -> bool:
+        _require(params, "url")
+        url = str(params["url"])
+        if not url.startswith("https://"):
+            raise _bad("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+        return True
+
     def _delete_webhook(self, params: JSONDict) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = None
         return True
 
     def _get_webhook_info(self, _params: JSONDict) -> JSONDict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        url = self.webhook["url"] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
     def _send_message(self, params: JSONDict) -> JSONDict:
         _require(params, "chat_id")

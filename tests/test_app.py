@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,7 +88,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_and_repeats_nothing(
     telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     journal = tmp_path / "updates.json"
-    chats = list(range(2001, 2081))
+    chats = list(range(2001, 2061))
     update_of = {chat: telegram.push_text(chat, "bonjour")["update_id"] for chat in chats}
 
     def journaled() -> bool:
@@ -99,7 +102,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_and_repeats_nothing(
 
     bot = start_bot(telegram, journal)
     try:
-        assert telegram.wait_for(lambda _: sum(answers_per_chat(telegram, chats).values()) >= 20, 20)
+        assert telegram.wait_for(lambda _: sum(answers_per_chat(telegram, chats).values()) >= 15, 20)
         # Kill while answers are on their way (requests not yet through never arrive), once the
         # bot has taken note of the answers that did arrive. (An answer that reached Telegram
         # but whose confirmation had not yet reached the bot can repeat: no API can tell.)
@@ -114,7 +117,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_and_repeats_nothing(
         bot.communicate(timeout=10)  # reaps it and closes its pipes
     telegram.release("sendMessage")
     before = answers_per_chat(telegram, chats)
-    assert 20 <= sum(before.values()) < len(chats), "the kill came too late to test anything"
+    assert 15 <= sum(before.values()) < len(chats), "the kill came too late to test anything"
 
     finished, code, logs = run_until(
         telegram, journal, lambda: all(answers_per_chat(telegram, chats).values()), 30
@@ -231,3 +234,69 @@ def test_a_malformed_setting_is_one_line_and_exit_code_2(variable: str) -> None:
     )
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert name in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def metric(port: int, line_start: str) -> float:
+    page = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    found = [line for line in page.splitlines() if line.startswith(line_start)]
+    return float(found[0].rsplit(" ", 1)[1]) if found else -1.0
+
+
+def test_sighup_reloads_a_good_knowledge_base_and_keeps_serving_on_a_broken_one(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    directory = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", directory)
+    port = free_port()
+    bot = start_bot(
+        telegram, tmp_path / "updates.json", extra={"KNOWLEDGE_DIR": str(directory), "LISTEN_PORT": str(port)}
+    )
+    try:
+        wait_polling(telegram, bot)
+        rejected, ok = (
+            'bot_knowledge_reloads_total{result="rejected"}',
+            'bot_knowledge_reloads_total{result="ok"}',
+        )
+        # Broken: a canary now gets another answer. The old version keeps serving.
+        canaries = directory / "canaries.yaml"
+        canaries.write_text(canaries.read_text("utf-8").replace("entry: hello", "entry: thanks"), "utf-8")
+        bot.send_signal(signal.SIGHUP)
+        assert telegram.wait_for(lambda _: metric(port, rejected) == 1.0, 20)
+        telegram.push_text(5101, "numero du cicr a minsk")
+        assert telegram.wait_for(lambda _: bool(telegram.sent_to(5101)), 20)
+        # Good: a changed answer is served after the reload.
+        canaries.write_text(canaries.read_text("utf-8").replace("entry: thanks", "entry: hello"), "utf-8")
+        fraud = directory / "fraude.yaml"
+        fraud.write_text(fraud.read_text("utf-8") + "\n# revu le 22 novembre\n", "utf-8")
+        bot.send_signal(signal.SIGHUP)
+        assert telegram.wait_for(lambda _: metric(port, ok) == 1.0, 20)
+        code, logs, _ = stop(bot)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.communicate(timeout=10)
+    assert code == 0, logs
+    assert "canaries.yaml:" in logs and "must get thanks, got hello" in logs  # file:line, why
+    assert "knowledge reloaded: 31 entries" in logs
+
+
+def test_a_webhook_without_its_secret_is_one_line_and_exit_code_2() -> None:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"}
+    env.pop("TELEGRAM_WEBHOOK_SECRET", None)
+    result = subprocess.run(
+        [sys.executable, "run_bot.py"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "TELEGRAM_WEBHOOK_SECRET is required" in result.stderr

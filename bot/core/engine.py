@@ -11,6 +11,7 @@ that passes `check` is one the bot starts on, and one it refuses is refused by `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,8 +61,9 @@ def build(directory: str | Path) -> Engine:
     # never the other way round.
     version = knowledge.fingerprint(directory)
     kb = knowledge.load(directory)
+    canaries = knowledge.load_canaries(directory, kb.entries)
     try:
-        return assemble(kb, fingerprint=version)
+        engine = assemble(kb, fingerprint=version)
     except Exception as error:
         # A last resort: knowledge.load should refuse whatever the matcher cannot index. Should
         # something slip through, the curator still reads one `file:line: message`.
@@ -71,3 +73,20 @@ def build(directory: str | Path) -> Engine:
                 f"{type(error).__name__}: {shorten(str(error))}"
             ]
         ) from error
+    failed = canary_failures(engine, canaries)
+    if failed:
+        raise knowledge.KnowledgeError(failed)
+    return engine
+
+
+def canary_failures(engine: Engine, canaries: Sequence[knowledge.Canary]) -> list[str]:
+    """One `file:line` problem for each canary question answered otherwise than it must be."""
+    problems = []
+    for canary in canaries:
+        reply = engine.dialogue.ask(canary.question)
+        if canary.entry not in reply.entries:
+            got = " then ".join(reply.entries) or reply.outcome
+            problems.append(
+                f"{canary.location}: canary {shorten(canary.question)!r} must get {canary.entry}, got {got}"
+            )
+    return problems

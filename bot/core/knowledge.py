@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,9 @@ DEFAULT_MIN_QUESTIONS = 5
 MAX_TITLE = 40
 INTERFACE_FILE = "interface.yaml"
 LANGUAGE_FILE = "langue.yaml"
+# Questions with the entry each must get: a knowledge base that answers one of them otherwise is
+# refused (at start-up, by `check`, and by a reload, which keeps the old one serving).
+CANARIES_FILE = "canaries.yaml"
 # Bounds that keep `check` and start-up fast whatever a file holds (PyYAML reads about 1 MB a
 # second): the shipped files are under 10 kB, 800 values and 6 levels each.
 MAX_FILE_BYTES = 1_000_000
@@ -823,6 +826,8 @@ def load(directory: str | Path) -> KnowledgeBase:
     language: Language | None = None
     unreadable: set[str] = set()
     for path in paths:
+        if path.name == CANARIES_FILE:
+            continue  # read by `load_canaries`, once the entries are known
         shown = str(path)
         readable, data = _read_yaml(path, shown, problems)
         if not readable:
@@ -904,3 +909,42 @@ def _check_references(
                     f"names unknown entry {quoted(command.entry)}"
                 )
     return problems
+
+
+@dataclass(frozen=True)
+class Canary:
+    question: str
+    entry: str
+    location: str  # file:line, for the curator
+
+
+def load_canaries(directory: str | Path, entries: Mapping[str, Entry]) -> tuple[Canary, ...]:
+    """The canary questions of a knowledge directory (none without the file); KnowledgeError
+    with `file:line` problems when the file is malformed or names an unknown entry."""
+    path = Path(directory) / CANARIES_FILE
+    if not path.exists():
+        return ()
+    shown = str(path)
+    problems: list[str] = []
+    readable, data = _read_yaml(path, shown, problems)
+    found: list[Canary] = []
+    if readable:
+        items = data.get("canaries") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            problems.append(
+                f"{shown}:1: expected 'canaries:' followed by a list of {{question: ..., entry: ...}}"
+            )
+            items = []
+        for item in items:
+            line = getattr(item, "line", getattr(data, "line", 0))
+            question = item.get("question") if isinstance(item, dict) else None
+            entry = item.get("entry") if isinstance(item, dict) else None
+            if not isinstance(question, str) or not isinstance(entry, str) or not question.strip():
+                problems.append(f"{shown}:{line}: each canary needs a 'question' and an 'entry' (text)")
+            elif entry not in entries:
+                problems.append(f"{shown}:{line}: unknown entry {quoted(entry)}")
+            else:
+                found.append(Canary(question, entry, f"{shown}:{line}"))
+    if problems:
+        raise KnowledgeError(problems)
+    return tuple(found)

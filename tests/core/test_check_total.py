@@ -361,7 +361,8 @@ def run(*args: str, knowledge_dir: Path) -> tuple[subprocess.CompletedProcess[st
     return result, time.perf_counter() - started
 
 
-AS_PROCESSES = ("month 13", "FIFO", "billion laughs", "5,000 nested lists", "synonyms that are numbers")
+# One of each kind of refusal: a value, a file that is not a file, a YAML bomb.
+AS_PROCESSES = ("month 13", "FIFO", "billion laughs")
 
 
 @pytest.mark.process

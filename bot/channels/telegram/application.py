@@ -1,6 +1,7 @@
 """The python-telegram-bot application: handlers registered, services started in `post_init`.
 
 Why each handler is where it is:
+- group -3, counting: every update counted by kind, before anything can stop it;
 - group -2, the flood budget: a flood is dropped before any work is done for it;
 - group -1, groups and channels: the bot leaves them (members' data is not ours to see) and
   answers nothing there;
@@ -75,6 +76,8 @@ def build_application(
         states.append(started)
         data = application.bot_data
         data.engine, data.followups, data.flood = engine, started.followups, started.flood
+        data.seen = started.seen
+        data.metrics.entries.set(len(engine.kb.entries))
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -100,6 +103,7 @@ def build_application(
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     application: BotApplication = builder.build()
+    application.add_handler(TypeHandler(Update, handlers.count_update), group=-3)
     application.add_handler(TypeHandler(Update, handlers.keep_to_budget), group=-2)
     application.add_handler(
         ChatMemberHandler(handlers.leave_group, ChatMemberHandler.MY_CHAT_MEMBER), group=-1

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.core.engine import Engine
+from bot.ops.metrics import Metrics
 from bot.state.flood import FloodBudget
 from bot.state.followups import FollowUpStore
+from bot.state.seen import SeenUpdates
 
 
 @dataclass
@@ -19,6 +21,8 @@ class BotData:
     engine: Engine | None = None  # the snapshot answering now; a reload swaps it whole
     followups: FollowUpStore | None = None
     flood: FloodBudget | None = None
+    seen: SeenUpdates | None = None  # update ids already taken (the webhook's de-duplication)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def ready(self) -> tuple[Engine, FollowUpStore, FloodBudget]:
         assert self.engine is not None and self.followups is not None and self.flood is not None, (

@@ -7,6 +7,7 @@ follow-up store's. Message text is never logged.
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import (
     Bot,
@@ -17,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram.context import Context
@@ -88,6 +89,18 @@ async def _reply_and_keep(context: Context, chat_id: int, reply: Reply) -> None:
     await send_reply(context.bot, chat_id, reply)
 
 
+def _kind(update: Update) -> str:
+    for kind in ("message", "callback_query", "inline_query", "my_chat_member"):
+        if getattr(update, kind) is not None:
+            return kind
+    return "other"
+
+
+async def count_update(update: Update, context: Context) -> None:
+    """Count every update by kind (a fixed list: nothing about the person)."""
+    context.bot_data.metrics.update(_kind(update))
+
+
 async def keep_to_budget(update: Update, context: Context) -> None:
     """Over its chat's budget, a message gets one short notice, then silence until it refills."""
     chat = update.effective_chat
@@ -141,6 +154,7 @@ async def knowledge_command(update: Update, context: Context) -> None:
 async def answer_text(update: Update, context: Context) -> None:
     """Answer a written message from the knowledge base."""
     assert update.effective_chat is not None and update.effective_message is not None
+    started = time.perf_counter()
     chat_id = update.effective_chat.id
     engine, followups, _ = context.bot_data.ready()
     last = await followups.get(chat_id)
@@ -149,6 +163,10 @@ async def answer_text(update: Update, context: Context) -> None:
         "update %d: %s %s (score %d)", update.update_id, reply.outcome, reply.entry_id or "-", reply.score
     )
     await _reply_and_keep(context, chat_id, reply)
+    metrics = context.bot_data.metrics
+    safety = reply.entry_id is not None and reply.entry_id == engine.decider.safety_id
+    metrics.answer("safety" if safety else reply.outcome)
+    metrics.reply_seconds.observe(time.perf_counter() - started)
 
 
 async def answer_non_text(update: Update, context: Context) -> None:
@@ -196,9 +214,24 @@ async def answer_inline(update: Update, context: Context) -> None:
     await query.answer(results, cache_time=300, is_personal=False)
 
 
+def _code(error: TelegramError) -> str:
+    """The failure as one of the metric's fixed codes."""
+    if isinstance(error, RetryAfter):
+        return "429"
+    if isinstance(error, Forbidden):
+        return "403"
+    if isinstance(error, BadRequest):
+        return "400"
+    if isinstance(error, NetworkError):  # python-telegram-bot's for timeouts, lost connections and 5xx
+        return "network"
+    return "other"
+
+
 async def report_error(update: object, context: Context) -> None:
     """Log the failure without message text, and tell the person something went wrong."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, TelegramError):
+        context.bot_data.metrics.send_error(_code(context.error))
     log.error(
         "update %s failed: %s",
         update_id,

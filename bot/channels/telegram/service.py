@@ -1,4 +1,5 @@
-"""Serve Telegram by long polling: start (token checked), serve until told, stop in time."""
+"""Serve Telegram, by long polling or by webhook: start (token checked), serve until told, stop
+in time; reload the knowledge base on SIGHUP or when its files change."""
 
 from __future__ import annotations
 
@@ -7,14 +8,22 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import Any
 
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
 from bot.channels.telegram.context import BotApplication
+from bot.channels.telegram.dispatch import ChatDispatcher
 from bot.channels.telegram.polling import Poller
+from bot.channels.telegram.webhook import webhook_route
 from bot.config import Settings
 from bot.core.engine import Engine
+from bot.ops.health import Health
+from bot.ops.http import HttpServer, routes
+from bot.ops.metrics import Metrics
+from bot.ops.reload import Reloader
 from bot.state.journal import UpdateJournal
 
 log = logging.getLogger(__name__)
@@ -25,18 +34,26 @@ class StartupError(Exception):
 
 
 class TelegramService:
-    """The application, its poller and their lifecycle: start, serve until told, stop in time."""
+    """The application, how updates reach it (poller or webhook), the HTTP server, and their
+    lifecycle: start, serve until told, stop in time."""
 
     def __init__(self, settings: Settings, application: BotApplication, *, poll_backoff: float = 1.0) -> None:
         self.settings = settings
         self.application = application
         self.poll_backoff = poll_backoff  # first pause after a failed getUpdates; it doubles
+        self.health = Health()
         self.poller: Poller | None = None
+        self.dispatcher: ChatDispatcher[Update] | None = None  # webhook mode
+        self.http: HttpServer | None = None
         self._polling: asyncio.Task[None] | None = None
         self._stop_polling = asyncio.Event()
 
+    @property
+    def metrics(self) -> Metrics:
+        return self.application.bot_data.metrics
+
     async def start(self) -> None:
-        """Check the token, publish the profile, start polling; StartupError if that fails."""
+        """Check the token, start the services, then take updates; StartupError if that fails."""
         where = self.settings.base_url or "Telegram"
         try:
             await self.application.initialize()  # getMe: the token is checked here
@@ -52,25 +69,57 @@ class TelegramService:
         # The order of python-telegram-bot's own run_polling: initialize, post_init, start.
         if self.application.post_init is not None:
             await self.application.post_init(self.application)
+        self.health.knowledge_loaded = self.application.bot_data.engine is not None
         await self.application.start()
-        journal = UpdateJournal(self.settings.update_journal, self.application.bot.id)
-        self.poller = Poller(
-            self.application.bot,
-            journal,
-            self.application.process_update,
-            ALLOWED_UPDATES,
-            first_backoff=self.poll_backoff,
-        )
-        self._polling = asyncio.create_task(self.poller.run(self._stop_polling), name="poller")
-        log.info("serving Telegram by long polling")
+        extra = []
+        if self.settings.webhook_url:
+            assert self.settings.webhook_secret is not None  # Settings refuses a URL without one
+            seen = self.application.bot_data.seen
+            assert seen is not None
+            self.dispatcher = ChatDispatcher(self.application.process_update, lambda _: None)
+            extra.append(
+                webhook_route(
+                    self.settings.webhook_path,
+                    self.settings.webhook_secret,
+                    self.application.bot,
+                    self.dispatcher,
+                    seen,
+                )
+            )
+        if self.settings.listen_port is not None:
+            self.http = HttpServer(
+                self.settings.listen_host,
+                self.settings.listen_port,
+                [*extra, *routes(self.health, self.metrics)],
+            )
+            try:
+                await self.http.start()
+            except OSError as error:
+                raise StartupError(f"{error}: check LISTEN_HOST and LISTEN_PORT") from None
+        if self.dispatcher is None:
+            journal = UpdateJournal(self.settings.update_journal, self.application.bot.id)
+            self.poller = Poller(
+                self.application.bot,
+                journal,
+                self.application.process_update,
+                ALLOWED_UPDATES,
+                first_backoff=self.poll_backoff,
+            )
+            self._polling = asyncio.create_task(self.poller.run(self._stop_polling), name="poller")
+            log.info("serving Telegram by long polling")
+        else:
+            log.info("serving Telegram by webhook on %s", self.settings.webhook_path)
+        self.health.started = True
 
     async def wait(self, stop: asyncio.Event) -> int:
         """Serve until `stop` is set (0) or Telegram rejects the token (2)."""
-        assert self._polling is not None
         stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait([stopping, self._polling], return_when=asyncio.FIRST_COMPLETED)
+        waited: list[asyncio.Task[Any]] = [stopping]
+        if self._polling is not None:
+            waited.append(self._polling)
+        await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
-        if self._polling.done() and not self._polling.cancelled():
+        if self._polling is not None and self._polling.done() and not self._polling.cancelled():
             error = self._polling.exception()
             if isinstance(error, InvalidToken):
                 log.error("Telegram rejected the token while serving: stopping")
@@ -81,22 +130,42 @@ class TelegramService:
         return 0
 
     async def stop(self, deadline: float | None = None) -> int:
-        """Stop fetching at once, finish what is in hand within the deadline; abandoned count."""
+        """Take no new update, finish what is in hand within the deadline; abandoned count."""
+        self.health.stopping = True
+        wait = self.settings.stop_deadline if deadline is None else deadline
         abandoned = 0
         self._stop_polling.set()
         if self._polling is not None:
             self._polling.cancel()  # a long poll in progress is dropped: what it held comes again
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._polling
+        if self.http is not None:
+            await self.http.stop()  # webhook requests now fail: Telegram keeps them for later
         if self.poller is not None:
-            wait = self.settings.stop_deadline if deadline is None else deadline
             abandoned = await self.poller.close(wait)
+        if self.dispatcher is not None:
+            abandoned = await self.dispatcher.close(wait)
+            if abandoned:
+                # Acknowledged to Telegram already (a webhook answers at once): these are lost.
+                log.warning("%d updates in hand at shutdown were not answered", abandoned)
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
         if self.application.post_shutdown is not None:
             await self.application.post_shutdown(self.application)
         return abandoned
+
+    def reloader(self) -> Reloader:
+        data = self.application.bot_data
+
+        def current() -> Engine:
+            assert data.engine is not None
+            return data.engine
+
+        def swap(engine: Engine) -> None:
+            data.engine = engine  # one reference: a message in hand keeps the engine it started with
+
+        return Reloader(self.settings.knowledge_dir, current, swap, self.metrics)
 
 
 async def serve(settings: Settings, engine: Engine) -> int:
@@ -110,14 +179,29 @@ async def serve(settings: Settings, engine: Engine) -> int:
         await service.start()
     except StartupError as error:
         print(f"The bot does not start: {error}.", file=sys.stderr)
+        with contextlib.suppress(Exception):  # release what did start (the HTTP server...)
+            await service.stop(deadline=0)
         return 2
+    reloader = service.reloader()
+    pending: set[asyncio.Task[Any]] = set()
+
+    def on_hangup() -> None:
+        task = asyncio.create_task(reloader.reload("SIGHUP"))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hangup)
+    watching = asyncio.create_task(reloader.watch(stop, settings.reload_check_seconds), name="reload-watch")
     code = await service.wait(stop)
+    stop.set()
     log.info("stopping: finishing the updates in hand (at most %.0f s)", settings.stop_deadline)
     await service.stop()
+    watching.cancel()
+    await asyncio.gather(watching, *pending, return_exceptions=True)
     log.info("stopped")
     return code
 
 
 def run(settings: Settings, engine: Engine) -> int:
-    """Serve by long polling; returns the process exit code."""
+    """Serve Telegram; returns the process exit code."""
     return asyncio.run(serve(settings, engine))

@@ -130,7 +130,7 @@ async def test_each_chat_is_answered_in_order(service: TelegramService, telegram
 
 async def test_polling_errors_back_off(telegram: FakeTelegram, engine: Engine) -> None:
     settings = stand_in_settings(telegram)
-    served = TelegramService(settings, build_application(settings, engine, timeout=1.0), poll_backoff=0.05)
+    served = TelegramService(settings, build_application(settings, engine, timeout=1.0), poll_backoff=0.01)
     telegram.fail_next("getUpdates", status=502, times=4)
     started = time.monotonic()
     await served.start()
@@ -141,7 +141,7 @@ async def test_polling_errors_back_off(telegram: FakeTelegram, engine: Engine) -
     finally:
         await served.stop(deadline=1.0)
     assert len([f for f in telegram.failed_calls if f.method == "getUpdates"]) == 4
-    assert elapsed >= 0.05 + 0.1 + 0.2 + 0.4  # pauses that double, not a hot loop
+    assert elapsed >= 0.01 + 0.02 + 0.04 + 0.08  # pauses that double, not a hot loop
 
 
 async def test_a_revoked_token_stops_the_bot_with_code_2(telegram: FakeTelegram, engine: Engine) -> None:

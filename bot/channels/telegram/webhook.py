@@ -1,0 +1,103 @@
+"""The webhook: Telegram POSTs each update to the path of TELEGRAM_WEBHOOK_URL.
+
+Rather than python-telegram-bot's `run_webhook` (its server logs whole updates, message text
+included, at DEBUG and on parse errors, and compares the secret with `!=`):
+- the secret header is compared in constant time; missing or wrong: 403, the body unread;
+- a valid request is answered 200 at once, also when the body is not a readable update:
+  Telegram retries any other answer with back-off and holds that chat's later updates;
+- an update id seen before is dropped (Telegram redelivers); the others are handled per chat,
+  in order, by the same dispatcher the poller uses. Only ids are ever logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import sys
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import Bot, Update
+from telegram.error import TelegramError
+
+from bot.channels.telegram.application import ALLOWED_UPDATES
+from bot.channels.telegram.dispatch import ChatDispatcher
+from bot.channels.telegram.polling import chat_key
+from bot.config import ConfigurationError, Settings
+from bot.state.seen import SeenUpdates
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1_000_000  # an update is a few kilobytes
+
+
+def webhook_route(
+    path: str, secret: str, bot: Bot, dispatcher: ChatDispatcher[Update], seen: SeenUpdates
+) -> Route:
+    expected = secret.encode()
+
+    async def receive(request: Request) -> Response:
+        """One update from Telegram."""
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", errors="replace")
+        if not hmac.compare_digest(given, expected):
+            log.warning("webhook: a request without the right secret was refused")
+            return Response(status_code=403)
+        body = await request.body()
+        update_id = None
+        try:
+            if len(body) > MAX_BODY:
+                raise ValueError("too large")
+            data = json.loads(body)
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                raise ValueError("no update id")
+            if not await seen.first_time(update_id):
+                return Response(status_code=200)  # delivered again: answered already
+            update = Update.de_json(data, bot)
+        except Exception as error:  # whatever it is, only this update is lost, and never logged
+            log.error("webhook: update %s could not be read (%s): dropped", update_id, type(error).__name__)
+            return Response(status_code=200)
+        dispatcher.submit(chat_key(update), update_id, update)
+        return Response(status_code=200)
+
+    return Route(path, receive, methods=["POST"])
+
+
+async def manage(settings: Settings, action: str) -> list[str]:
+    """`python -m bot webhook set|delete|info`: done once at deployment, never by each replica."""
+    bot = Bot(settings.token or "", base_url=settings.base_url or "https://api.telegram.org/bot")
+    async with bot:
+        if action == "set":
+            if not settings.webhook_url or not settings.webhook_secret:
+                raise ConfigurationError("webhook set needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+            await bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+            return [f"webhook set: {settings.webhook_url}"]
+        if action == "delete":
+            await bot.delete_webhook(drop_pending_updates=False)
+            return ["webhook deleted: the bot can poll again"]
+        info = await bot.get_webhook_info()
+        return [
+            f"url: {info.url or '(none: polling)'}",
+            f"pending updates: {info.pending_update_count}",
+            f"last error: {info.last_error_message or '-'}",
+        ]
+
+
+def command(settings: Settings, action: str) -> int:
+    """Run `manage` and print its lines; 1 with one line when Telegram refuses."""
+    try:
+        lines = asyncio.run(manage(settings, action))
+    except TelegramError as error:
+        print(f"python -m bot webhook {action}: Telegram refused ({type(error).__name__})", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0

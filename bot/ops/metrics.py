@@ -1,0 +1,67 @@
+"""Prometheus metrics. Labels come from fixed lists only: never a chat id, a user id or a text."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+UPDATE_KINDS = ("message", "callback_query", "inline_query", "my_chat_member", "other")
+OUTCOMES = ("answer", "clarify", "fallback", "safety", "other")
+SEND_ERRORS = ("400", "403", "429", "network", "other")  # network: timeouts, lost connections, 5xx
+RELOAD_RESULTS = ("ok", "rejected")
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def _one_of(value: str, allowed: tuple[str, ...]) -> str:
+    return value if value in allowed else allowed[-1]
+
+
+class Metrics:
+    """One registry per process (not the library's global one: tests build several)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.updates = Counter("bot_updates", "Updates received, by kind.", ["kind"], registry=self.registry)
+        self.answers = Counter(
+            "bot_answers", "Replies to written messages, by outcome.", ["outcome"], registry=self.registry
+        )
+        self.reply_seconds = Histogram(
+            "bot_reply_seconds",
+            "Time from an update to its reply sent.",
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+        )
+        self.send_errors = Counter(
+            "bot_send_errors", "Failed calls to Telegram, by code.", ["code"], registry=self.registry
+        )
+        self.entries = Gauge(
+            "bot_knowledge_entries", "Entries in the knowledge base serving now.", registry=self.registry
+        )
+        self.reloads = Counter(
+            "bot_knowledge_reloads", "Knowledge reloads, by result.", ["result"], registry=self.registry
+        )
+        # Every label value exists from the start: a rate over a series that appears late is
+        # wrong, and an operator sees at once which values there can be.
+        for labels, metric in (
+            (UPDATE_KINDS, self.updates),
+            (OUTCOMES, self.answers),
+            (SEND_ERRORS, self.send_errors),
+            (RELOAD_RESULTS, self.reloads),
+        ):
+            for value in labels:
+                metric.labels(value)
+
+    def update(self, kind: str) -> None:
+        self.updates.labels(_one_of(kind, UPDATE_KINDS)).inc()
+
+    def answer(self, outcome: str) -> None:
+        self.answers.labels(_one_of(outcome, OUTCOMES)).inc()
+
+    def send_error(self, code: str) -> None:
+        self.send_errors.labels(_one_of(code, SEND_ERRORS)).inc()
+
+    def reload(self, result: str) -> None:
+        self.reloads.labels(_one_of(result, RELOAD_RESULTS)).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
