@@ -81,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     webhook.add_argument("action", choices=["set", "delete", "info"])
 
+    inbox = commands.add_parser("inbox", help="the words of the questions the bot declined (counts only)")
+    inbox.add_argument("--days", type=int, default=None, help="default: INBOX_DAYS or 30")
+
     commands.add_parser("bench", help="time the matcher against naive peers", add_help=False)
     commands.add_parser("run", help="serve Telegram, or chat in the terminal without a token")
 
@@ -113,6 +116,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
         return run_main()
     if args.command == "webhook":
         return _webhook(args.action)
+    if args.command == "inbox":
+        return _inbox(args.days)
     if args.command == "check":
         return _check(args.directory, args.review_days)
     try:
@@ -153,6 +158,22 @@ def _webhook(action: str) -> int:
     if not settings.token:
         raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
     return command(settings, action)
+
+
+def _inbox(days: int | None) -> int:
+    from bot.ops.inbox import Inbox, render
+
+    settings = Settings.from_environment()
+    if settings.inbox_path is None or not settings.inbox_path.exists():
+        print(f"no inbox at {settings.inbox_path}: nothing declined yet, or another INBOX_PATH")
+        return 0
+    inbox = Inbox(settings.inbox_path, (), settings.inbox_days)
+    try:
+        span = days or settings.inbox_days
+        print(render(inbox.report(span, limit=50), span))
+    finally:
+        inbox.close()
+    return 0
 
 
 def _knowledge_dir(given: str | None) -> Path:

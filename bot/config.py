@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 DEFAULT_UPDATE_JOURNAL = PROJECT_DIR / ".state" / "telegram-updates.json"
+DEFAULT_INBOX = PROJECT_DIR / ".state" / "inbox.sqlite3"
 
 
 class ConfigurationError(Exception):
@@ -41,6 +42,11 @@ class Settings:
     # mode only when LISTEN_PORT is set.
     listen_port: int | None = None
     reload_check_seconds: float = 60.0  # how often the knowledge files' hash is compared
+    # Telegram user ids allowed /reload, /stats and /inconnues; to anyone else they do not exist.
+    admin_user_ids: frozenset[int] = frozenset()
+    # The unanswered-question inbox: counts of ordinary words, per day, kept this many days.
+    inbox_path: Path | None = None
+    inbox_days: int = 30
 
     @property
     def webhook_path(self) -> str:
@@ -62,7 +68,21 @@ class Settings:
             flood_seconds=_number("FLOOD_SECONDS", 10.0, minimum=0.1),
             review_max_age_days=int(_number("REVIEW_MAX_AGE_DAYS", 365, minimum=1)),
             **_server(environ),
+            admin_user_ids=_user_ids(environ.get("ADMIN_USER_IDS", "")),
+            inbox_path=Path(environ.get("INBOX_PATH", "").strip() or DEFAULT_INBOX),
+            inbox_days=int(_number("INBOX_DAYS", 30, minimum=1)),
         )
+
+
+def _user_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigurationError("ADMIN_USER_IDS must be Telegram user ids (digits) separated by commas")
+        ids.add(int(part))
+    return frozenset(ids)
 
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")

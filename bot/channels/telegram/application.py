@@ -5,8 +5,8 @@ Why each handler is where it is:
 - group -2, the flood budget: a flood is dropped before any work is done for it;
 - group -1, groups and channels: the bot leaves them (members' data is not ours to see) and
   answers nothing there;
-- group 0, private chats: /start, the knowledge base's commands, text, anything else (stickers,
-  photos), buttons, and inline sharing.
+- group 0, private chats: the admin commands (only for ADMIN_USER_IDS), /start, the knowledge
+  base's commands, text, anything else (stickers, photos), buttons, and inline sharing.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram import admin as admin_commands
 from bot.channels.telegram import handlers
 from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.channels.telegram.ratelimit import PatientRateLimiter
 from bot.config import Settings
 from bot.core.engine import Engine
+from bot.ops.inbox import Inbox
 from bot.state import State, in_memory
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ def build_application(
         data.engine, data.followups, data.flood = engine, started.followups, started.flood
         data.seen = started.seen
         data.metrics.entries.set(len(engine.kb.entries))
+        data.admins = settings.admin_user_ids
+        data.inbox = Inbox(settings.inbox_path, engine.kb.language.stopwords, settings.inbox_days)
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -85,6 +89,8 @@ def build_application(
         for started in states:
             await started.aclose()
         states.clear()
+        if application.bot_data.inbox is not None:
+            application.bot_data.inbox.close()
 
     builder = (
         ApplicationBuilder()
@@ -111,6 +117,13 @@ def build_application(
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS | filters.ChatType.CHANNEL, handlers.leave_group), group=-1
     )
+    if settings.admin_user_ids:
+        # Admins only, in private: to anyone else these commands do not exist (they read as
+        # text). Each callback checks the user again.
+        admin = PRIVATE_MESSAGE & filters.User(user_id=settings.admin_user_ids)
+        application.add_handler(CommandHandler("reload", admin_commands.reload, admin))
+        application.add_handler(CommandHandler("stats", admin_commands.stats, admin))
+        application.add_handler(CommandHandler("inconnues", admin_commands.unanswered, admin))
     application.add_handler(CommandHandler("start", handlers.start, PRIVATE_MESSAGE))
     # The knowledge base's commands (/aide, /contacts...) are read once here: a reload that
     # changed them takes effect at the next start (the published menu is the same list).

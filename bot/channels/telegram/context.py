@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.core.engine import Engine
+from bot.ops.inbox import Inbox
 from bot.ops.metrics import Metrics
+from bot.ops.reload import Reloader
 from bot.state.flood import FloodBudget
 from bot.state.followups import FollowUpStore
 from bot.state.seen import SeenUpdates
@@ -23,6 +26,10 @@ class BotData:
     flood: FloodBudget | None = None
     seen: SeenUpdates | None = None  # update ids already taken (the webhook's de-duplication)
     metrics: Metrics = field(default_factory=Metrics)
+    inbox: Inbox | None = None  # counts of ordinary words of declined questions
+    reloader: Reloader | None = None
+    admins: frozenset[int] = frozenset()  # user ids allowed the admin commands
+    started_at: float = field(default_factory=time.time)
 
     def ready(self) -> tuple[Engine, FollowUpStore, FloodBudget]:
         assert self.engine is not None and self.followups is not None and self.flood is not None, (

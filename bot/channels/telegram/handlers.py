@@ -6,6 +6,7 @@ follow-up store's. Message text is never logged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -163,6 +164,10 @@ async def answer_text(update: Update, context: Context) -> None:
         "update %d: %s %s (score %d)", update.update_id, reply.outcome, reply.entry_id or "-", reply.score
     )
     await _reply_and_keep(context, chat_id, reply)
+    inbox = context.bot_data.inbox
+    if reply.outcome == "fallback" and inbox is not None:
+        # Only counts of ordinary words are kept (bot/ops/inbox.py); off the event loop.
+        await asyncio.to_thread(inbox.record, chat_id, update.effective_message.text or "")
     metrics = context.bot_data.metrics
     safety = reply.entry_id is not None and reply.entry_id == engine.decider.safety_id
     metrics.answer("safety" if safety else reply.outcome)

@@ -109,6 +109,7 @@ class TelegramService:
             log.info("serving Telegram by long polling")
         else:
             log.info("serving Telegram by webhook on %s", self.settings.webhook_path)
+        self.application.bot_data.reloader = self.reloader()
         self.health.started = True
 
     async def wait(self, stop: asyncio.Event) -> int:
@@ -182,7 +183,8 @@ async def serve(settings: Settings, engine: Engine) -> int:
         with contextlib.suppress(Exception):  # release what did start (the HTTP server...)
             await service.stop(deadline=0)
         return 2
-    reloader = service.reloader()
+    reloader = service.application.bot_data.reloader
+    assert reloader is not None
     pending: set[asyncio.Task[Any]] = set()
 
     def on_hangup() -> None:
