@@ -170,7 +170,7 @@ def _inbox(days: int | None) -> int:
     inbox = Inbox(settings.inbox_path, (), settings.inbox_days)
     try:
         span = days or settings.inbox_days
-        print(render(inbox.report(span, limit=50), span))
+        print(render(inbox.report(span, limit=50), span, inbox.shared(span, limit=50)))
     finally:
         inbox.close()
     return 0

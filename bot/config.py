@@ -47,6 +47,8 @@ class Settings:
     # The unanswered-question inbox: counts of ordinary words, per day, kept this many days.
     inbox_path: Path | None = None
     inbox_days: int = 30
+    # Offer "share this question" after a fallback; only then is its (redacted) text kept.
+    inbox_raw: bool = False
 
     @property
     def webhook_path(self) -> str:
@@ -71,7 +73,15 @@ class Settings:
             admin_user_ids=_user_ids(environ.get("ADMIN_USER_IDS", "")),
             inbox_path=Path(environ.get("INBOX_PATH", "").strip() or DEFAULT_INBOX),
             inbox_days=int(_number("INBOX_DAYS", 30, minimum=1)),
+            inbox_raw=_flag("INBOX_RAW"),
         )
+
+
+def _flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip()
+    if raw not in ("", "0", "1"):
+        raise ConfigurationError(f"{name} must be 1 (on) or 0 (off)")
+    return raw == "1"
 
 
 def _user_ids(raw: str) -> frozenset[int]:

@@ -670,6 +670,12 @@ INTERFACE_TEXTS = {
     "terminal_link": False,
     "no_terminal": False,
     "flood_notice": True,
+    "share_button": False,
+    "share_thanks": True,
+    "share_gone": True,
+    "privacy_kept": True,
+    "privacy_sharing_on": False,
+    "privacy_sharing_off": False,
 }
 
 

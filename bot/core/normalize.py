@@ -96,6 +96,11 @@ class Analyzer:
         self.learn(w for phrase in self._phrases for w in phrase)
         self.learn(fold(v) for variants in language.synonyms.values() for v in variants)
 
+    @property
+    def known_words(self) -> frozenset[str]:
+        """The knowledge base's own folded words (what typos are snapped to)."""
+        return frozenset(self._known)
+
     def stem(self, word: str) -> str:
         found = self._stems.get(word)
         if found is None:

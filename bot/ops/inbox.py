@@ -21,8 +21,9 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.matcher import capitalised, common_french_words
@@ -77,6 +78,8 @@ class Inbox:
             "CREATE TABLE IF NOT EXISTS counts (day TEXT, words TEXT, uses INTEGER, "
             "chats INTEGER, PRIMARY KEY (day, words))"
         )
+        # Questions people chose to share (INBOX_RAW=1), redacted; no id of any kind.
+        self._db.execute("CREATE TABLE IF NOT EXISTS shared (day TEXT, text TEXT)")
         self._lock = threading.Lock()
         self._stopwords = frozenset(fold(w) for w in stopwords)
         self.keep_days = keep_days
@@ -90,6 +93,7 @@ class Inbox:
             self._day, self._key, self._seen = day, secrets.token_bytes(32), set()
             cutoff = (self._today() - dt.timedelta(days=self.keep_days)).isoformat()
             self._db.execute("DELETE FROM counts WHERE day < ?", (cutoff,))
+            self._db.execute("DELETE FROM shared WHERE day < ?", (cutoff,))
             self._db.commit()
 
     def record(self, chat_id: int, text: str) -> None:
@@ -125,6 +129,22 @@ class Inbox:
             ).fetchall()
         return [Line(words, int(uses), int(chats)) for words, uses, chats in rows]
 
+    def share(self, redacted: str) -> None:
+        """Keep a question its writer chose to share, already redacted (see `redact`)."""
+        with self._lock:
+            day = self._today().isoformat()
+            self._rotate(day)
+            self._db.execute("INSERT INTO shared VALUES (?, ?)", (day, redacted))
+            self._db.commit()
+
+    def shared(self, days: int = 30, limit: int = 20) -> list[str]:
+        since = (self._today() - dt.timedelta(days=days - 1)).isoformat()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT text FROM shared WHERE day >= ? ORDER BY day DESC LIMIT ?", (since, limit)
+            ).fetchall()
+        return [str(text) for (text,) in rows]
+
     def stored(self) -> list[tuple[str, str, int, int]]:
         """Everything the store holds (for the privacy tests and for curious operators)."""
         with self._lock:
@@ -135,9 +155,74 @@ class Inbox:
             self._db.close()
 
 
-def render(lines: list[Line], days: int) -> str:
+def render(lines: list[Line], days: int, shared: list[str] | None = None) -> str:
     """The report for curators (`python -m bot inbox`, /inconnues)."""
     if not lines:
-        return f"Declined questions, last {days} days: no word used by {MIN_CHATS} chats or more."
-    head = f"Declined questions, last {days} days: words used by {MIN_CHATS} chats or more (uses, words)"
-    return "\n".join([head, *(f"{line.uses:5d}  {line.words}" for line in lines)])
+        parts = [f"Declined questions, last {days} days: no word used by {MIN_CHATS} chats or more."]
+    else:
+        head = f"Declined questions, last {days} days: words used by {MIN_CHATS} chats or more (uses, words)"
+        parts = [head, *(f"{line.uses:5d}  {line.words}" for line in lines)]
+    if shared:
+        parts += ["", "Shared by the people who asked them (redacted):", *(f"  - {q}" for q in shared)]
+    return "\n".join(parts)
+
+
+_EMAIL = re.compile(r"\S+@\S+")
+_DIGITS = re.compile(r"\d[\d .\-/]*")
+_REGIONS = ("BY", "AZ", "UA", "RU", "AM", "FR")
+_BLANK = "…"
+
+
+def redact(text: str, known: frozenset[str], common: frozenset[str] | None = None) -> str:
+    """A question fit to keep: phone numbers, e-mails and digits blanked out, and every word that
+    is neither ordinary French nor a word of the knowledge base, or that is written with a capital
+    inside a sentence (a name), replaced by "…"."""
+    import phonenumbers  # only when a question is shared
+
+    words_known = common if common is not None else common_french_words()
+    for region in _REGIONS:
+        for found in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+            text = text.replace(found.raw_string, f" {_BLANK} ")
+    text = _EMAIL.sub(f" {_BLANK} ", text)
+    text = _DIGITS.sub(f" {_BLANK} ", text)
+    names = capitalised(text)
+    out: list[str] = []
+    for raw in text.split():
+        core = raw.strip(".,;:!?«»\"'()")
+        folded = fold(core)
+        parts = folded.split()
+        keep = (
+            bool(parts)
+            and all(p in words_known or p in known for p in parts)
+            and not (any(p in names for p in parts))
+        )
+        shown = raw if keep or core == _BLANK or not core else raw.replace(core, _BLANK)
+        if not (shown.strip() == _BLANK and out and out[-1].strip() == _BLANK):
+            out.append(shown)
+    return " ".join(out)[:1000]
+
+
+@dataclass
+class PendingShares:
+    """A declined question, in memory only, for the few minutes its "share" button is offered:
+    written nowhere unless its writer taps the button."""
+
+    ttl: float = 600.0
+    max_items: int = 1000
+    clock: Callable[[], float] = time.monotonic
+    _items: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    def offer(self, text: str) -> str:
+        now = self.clock()
+        self._items = {k: v for k, v in self._items.items() if now - v[1] <= self.ttl}
+        while len(self._items) >= self.max_items:
+            self._items.pop(next(iter(self._items)))
+        token = secrets.token_urlsafe(12)
+        self._items[token] = (text, now)
+        return token
+
+    def take(self, token: str) -> str | None:
+        found = self._items.pop(token, None)
+        if found is None or self.clock() - found[1] > self.ttl:
+            return None
+        return found[0]

@@ -79,4 +79,5 @@ async def unanswered(update: Update, context: Context) -> None:
         return
     days = inbox.keep_days
     lines = await asyncio.to_thread(inbox.report, days)
-    await _say(update, context, render(lines, days))
+    shared = await asyncio.to_thread(inbox.shared, days)
+    await _say(update, context, render(lines, days, shared))

@@ -35,7 +35,7 @@ from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.channels.telegram.ratelimit import PatientRateLimiter
 from bot.config import Settings
 from bot.core.engine import Engine
-from bot.ops.inbox import Inbox
+from bot.ops.inbox import Inbox, PendingShares
 from bot.state import State, in_memory
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def build_application(
         data.metrics.entries.set(len(engine.kb.entries))
         data.admins = settings.admin_user_ids
         data.inbox = Inbox(settings.inbox_path, engine.kb.language.stopwords, settings.inbox_days)
+        data.sharing = PendingShares() if settings.inbox_raw else None
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -131,6 +132,8 @@ def build_application(
     application.add_handler(CommandHandler(names, handlers.knowledge_command, PRIVATE_MESSAGE))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, handlers.answer_text))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, handlers.answer_non_text))
+    # Before the other buttons: "share this question" carries a token, not an entry.
+    application.add_handler(CallbackQueryHandler(handlers.share_question, pattern=f"^{handlers.SHARE}:"))
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     application.add_handler(InlineQueryHandler(handlers.answer_inline))
     application.add_error_handler(handlers.report_error)

@@ -9,7 +9,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.core.engine import Engine
-from bot.ops.inbox import Inbox
+from bot.ops.inbox import Inbox, PendingShares
 from bot.ops.metrics import Metrics
 from bot.ops.reload import Reloader
 from bot.state.flood import FloodBudget
@@ -29,6 +29,7 @@ class BotData:
     inbox: Inbox | None = None  # counts of ordinary words of declined questions
     reloader: Reloader | None = None
     admins: frozenset[int] = frozenset()  # user ids allowed the admin commands
+    sharing: PendingShares | None = None  # INBOX_RAW=1: declined questions offered for sharing
     started_at: float = field(default_factory=time.time)
 
     def ready(self) -> tuple[Engine, FollowUpStore, FloodBudget]:

@@ -7,6 +7,7 @@ follow-up store's. Message text is never logged.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 
@@ -23,9 +24,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram.context import Context
-from bot.core.html import split_message
+from bot.core.dialogue import CONTEXT_SECONDS
+from bot.core.html import escape, split_message
 from bot.core.knowledge import Contact
-from bot.core.replies import Message, Reply
+from bot.core.replies import MAX_MESSAGES_PER_REPLY, Button, Message, Reply
+from bot.ops.inbox import redact
 from bot.state.flood import Admission
 from bot.state.followups import keep
 
@@ -84,10 +87,35 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
             )
 
 
+SHARE = "s"  # callback data "s:<token>": share the declined question the token stands for
+
+
+def _live_privacy(context: Context, reply: Reply) -> Reply:
+    """The privacy answer, with what this deployment keeps, from its live settings."""
+    engine = context.bot_data.ready()[0]
+    privacy = next((c.entry for c in engine.kb.interface.commands if c.name == "confidentialite"), None)
+    if privacy is None or privacy not in reply.entries:
+        return reply
+    texts = engine.dialogue.texts
+    inbox = context.bot_data.inbox
+    days = inbox.keep_days if inbox is not None else 0
+    sharing = texts["privacy_sharing_on" if context.bot_data.sharing else "privacy_sharing_off"]
+    kept = (
+        texts["privacy_kept"]
+        .replace("{topic_minutes}", str(CONTEXT_SECONDS // 60))
+        .replace("{inbox_days}", str(days))
+        .replace("{sharing}", escape(sharing))
+        .replace("{inbox_days}", str(days))
+    )
+    messages = list(reply.messages)
+    messages.insert(1, Message(kept))
+    return dataclasses.replace(reply, messages=tuple(messages[:MAX_MESSAGES_PER_REPLY]))
+
+
 async def _reply_and_keep(context: Context, chat_id: int, reply: Reply) -> None:
     _, followups, _ = context.bot_data.ready()
     await keep(followups, chat_id, reply)
-    await send_reply(context.bot, chat_id, reply)
+    await send_reply(context.bot, chat_id, _live_privacy(context, reply))
 
 
 def _kind(update: Update) -> str:
@@ -163,6 +191,14 @@ async def answer_text(update: Update, context: Context) -> None:
     log.info(
         "update %d: %s %s (score %d)", update.update_id, reply.outcome, reply.entry_id or "-", reply.score
     )
+    sharing = context.bot_data.sharing
+    if reply.outcome == "fallback" and sharing is not None:
+        # Offered, not taken: the text stays in memory for the button's few minutes only.
+        token = sharing.offer(update.effective_message.text or "")
+        share = (Button(engine.dialogue.texts["share_button"], f"{SHARE}:{token}"),)
+        final = reply.messages[-1]
+        shown = dataclasses.replace(final, buttons=(share, *final.buttons))
+        reply = dataclasses.replace(reply, messages=(*reply.messages[:-1], shown))
     await _reply_and_keep(context, chat_id, reply)
     inbox = context.bot_data.inbox
     if reply.outcome == "fallback" and inbox is not None:
@@ -197,6 +233,25 @@ async def press_button(update: Update, context: Context) -> None:
         except BadRequest as error:  # too old or unchanged: the answer below still goes out
             log.info("could not edit the pressed message: %s", error.message)
     await _reply_and_keep(context, chat_id, reply)
+
+
+async def share_question(update: Update, context: Context) -> None:
+    """The person chose to share the question the bot could not answer: keep it, redacted."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    data = context.bot_data
+    engine = data.ready()[0]
+    if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        return
+    text = data.sharing.take((query.data or "").partition(":")[2]) if data.sharing else None
+    if text is None or data.inbox is None:
+        await context.bot.send_message(query.message.chat.id, engine.dialogue.texts["share_gone"])
+        return
+    known = frozenset(engine.matcher.analyzer.known_words)
+    await asyncio.to_thread(data.inbox.share, redact(text, known))
+    log.info("update %d: a declined question was shared (redacted)", update.update_id)
+    await context.bot.send_message(query.message.chat.id, engine.dialogue.texts["share_thanks"])
 
 
 async def answer_inline(update: Update, context: Context) -> None:

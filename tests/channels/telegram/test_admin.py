@@ -13,6 +13,7 @@ import pytest
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
 from bot.core.engine import build
+from tests.channels.telegram.test_conversations import message_with_button
 from tests.conftest import KNOWLEDGE_DIR, stand_in_settings
 from tests.fake_telegram import FakeTelegram
 
@@ -92,3 +93,59 @@ async def test_declined_questions_reach_the_inbox_as_word_counts_only(
     log = product_log.getvalue() + served.metrics.render().decode()
     for secret in (NAME, "555 01 23", STREET):
         assert secret not in log
+
+
+@pytest.fixture
+async def sharing(telegram: FakeTelegram) -> AsyncIterator[TelegramService]:
+    settings = dataclasses.replace(
+        stand_in_settings(telegram), admin_user_ids=frozenset({ADMIN}), inbox_raw=True
+    )
+    service = TelegramService(settings, build_application(settings, build(KNOWLEDGE_DIR), timeout=1.0))
+    await service.start()
+    yield service
+    await service.stop(deadline=2.0)
+
+
+def share_button(telegram: FakeTelegram, chat: int) -> str | None:
+    for message in telegram.sent_to(chat):
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                if button.get("callback_data", "").startswith("s:"):
+                    return str(button["callback_data"])
+    return None
+
+
+async def test_a_declined_question_is_kept_only_when_shared_and_then_redacted(
+    sharing: TelegramService, telegram: FakeTelegram, product_log: io.StringIO
+) -> None:
+    personal = f"mon voisin {NAME} au {PHONE}, 12 rue {STREET}, cherche les horaires du bus"
+    telegram.push_text(7401, personal)  # not shared
+    telegram.push_text(7402, personal)  # shared
+    await replies(telegram, 7401, 1)
+    await replies(telegram, 7402, 1)
+    assert share_button(telegram, 7401)
+    pressed, token = message_with_button(telegram, 7402, "Partager cette question (anonymisée)")
+    assert token.startswith("s:") and len(token.encode()) <= 64
+    telegram.push_callback(7402, token, message_id=pressed)
+    assert "transmise sans nom" in (await replies(telegram, 7402, 2))[-1]
+    telegram.push_callback(7402, token, message_id=pressed)
+    assert "rien n'a été transmis" in (await replies(telegram, 7402, 3))[-1]  # once only
+    inbox = sharing.application.bot_data.inbox
+    assert inbox is not None
+    (shared,) = inbox.shared()
+    assert "horaires du bus" in shared
+    everything = shared + repr(inbox.stored()) + product_log.getvalue() + sharing.metrics.render().decode()
+    for secret in (NAME, "555 01 23", "375 29", "01 23", STREET, "12 rue"):
+        assert secret not in everything, secret
+    telegram.push_command(ADMIN, "inconnues")
+    (report,) = await replies(telegram, ADMIN, 1)
+    assert "horaires du bus" in report and NAME not in report
+
+
+async def test_the_privacy_answer_says_what_this_deployment_keeps(
+    sharing: TelegramService, telegram: FakeTelegram
+) -> None:
+    telegram.push_command(7501, "confidentialite")
+    texts = await replies(telegram, 7501, 2)
+    live = next(t for t in texts if "tel qu'il est configuré" in t)
+    assert "30 minutes" in live and "30 jours" in live and "Partager cette question" in live
