@@ -219,7 +219,7 @@ def test_an_unreachable_bot_api_is_one_line_and_exit_code_2(tmp_path: Path) -> N
     assert result.stderr.strip().splitlines()[-1].startswith("The bot does not start: cannot reach")
 
 
-@pytest.mark.parametrize("variable", ["STOP_DEADLINE_SECONDS=soon", "FLOOD_MESSAGES=0"])
+@pytest.mark.parametrize("variable", ["STOP_DEADLINE_SECONDS=soon"])  # the others: tests/test_config.py
 def test_a_malformed_setting_is_one_line_and_exit_code_2(variable: str) -> None:
     name, _, value = variable.partition("=")
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "1:x", name: value}

@@ -380,11 +380,55 @@ def _read_text(path: Path, shown: str, problems: list[str]) -> str | None:
         return None
 
 
+if yaml.__with_libyaml__:
+    _CParser: Any = yaml._yaml.CParser  # libyaml's parser (no type stubs)
+
+    class _FastKnowledgeLoader(_CParser, _KnowledgeLoader):  # type: ignore[misc]
+        """The same loader on libyaml's parser: about four times faster. Only the events come
+        from C; composing (with its refusals: aliases, depth, size) and constructing (duplicate
+        keys, line numbers) are the Python loader's own."""
+
+        get_single_node = yaml.composer.Composer.get_single_node
+        get_node = yaml.composer.Composer.get_node
+        check_node = yaml.composer.Composer.check_node
+        compose_document = yaml.composer.Composer.compose_document
+
+        def __init__(self, stream: str, path: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.path = path
+            self.problems = []
+            self._depth = 0
+            self._nodes = 0
+
+
+def _fast_load(text: str, shown: str) -> tuple[Any, list[str]] | None:
+    """The file's data and its construction problems, or None when anything at all goes wrong:
+    then the pure-Python loader reads it again, and its messages are the ones a curator gets."""
+    if not yaml.__with_libyaml__:
+        return None
+    try:
+        loader = _FastKnowledgeLoader(text, shown)
+        try:
+            return loader.get_single_data(), loader.problems
+        finally:
+            loader.dispose()
+    except Exception:
+        return None
+
+
 def _read_yaml(path: Path, shown: str, problems: list[str]) -> tuple[bool, Any]:
     """Return (readable, data); an unreadable file's problem is already recorded."""
     text = _read_text(path, shown, problems)
     if text is None:
         return False, None
+    fast = _fast_load(text, shown)
+    if fast is not None:
+        data, found = fast
+        problems.extend(found)
+        return True, data
     try:
         # Inside the try: the reader refuses control characters as soon as it is built.
         loader = _KnowledgeLoader(text, shown)

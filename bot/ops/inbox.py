@@ -58,6 +58,8 @@ class Line:
     words: str  # a word, or two separated by a space
     uses: int
     chats: int
+    last_week: int = 0  # uses over the last 7 days
+    week_before: int = 0  # uses over the 7 days before: the trend
 
 
 class Inbox:
@@ -119,15 +121,22 @@ class Inbox:
 
     def report(self, days: int = 30, limit: int = 20) -> list[Line]:
         """The words and pairs most used over the last `days` days, by at least MIN_CHATS chats
-        on one day (a chat counted on two days may be the same: the key changed)."""
-        since = (self._today() - dt.timedelta(days=days - 1)).isoformat()
+        on one day (a chat counted on two days may be the same: the key changed), with their
+        uses over the last 7 days and the 7 days before (the trend)."""
+        today = self._today()
+        since = (today - dt.timedelta(days=days - 1)).isoformat()
+        week = (today - dt.timedelta(days=6)).isoformat()
+        before = (today - dt.timedelta(days=13)).isoformat()
         with self._lock:
             rows = self._db.execute(
-                "SELECT words, SUM(uses), SUM(chats) FROM counts WHERE day >= ? GROUP BY words "
+                "SELECT words, SUM(uses), SUM(chats), "
+                "SUM(CASE WHEN day >= ? THEN uses ELSE 0 END), "
+                "SUM(CASE WHEN day >= ? AND day < ? THEN uses ELSE 0 END) "
+                "FROM counts WHERE day >= ? GROUP BY words "
                 "HAVING MAX(chats) >= ? ORDER BY SUM(uses) DESC, words LIMIT ?",
-                (since, MIN_CHATS, limit),
+                (week, before, week, since, MIN_CHATS, limit),
             ).fetchall()
-        return [Line(words, int(uses), int(chats)) for words, uses, chats in rows]
+        return [Line(w, int(u), int(c), int(r), int(b)) for w, u, c, r, b in rows]
 
     def share(self, redacted: str) -> None:
         """Keep a question its writer chose to share, already redacted (see `redact`)."""
@@ -160,8 +169,14 @@ def render(lines: list[Line], days: int, shared: list[str] | None = None) -> str
     if not lines:
         parts = [f"Declined questions, last {days} days: no word used by {MIN_CHATS} chats or more."]
     else:
-        head = f"Declined questions, last {days} days: words used by {MIN_CHATS} chats or more (uses, words)"
-        parts = [head, *(f"{line.uses:5d}  {line.words}" for line in lines)]
+        head = (
+            f"Declined questions, last {days} days: words used by {MIN_CHATS} chats or more\n"
+            f"{'uses':>5}  {'7 days':>6}  {'before':>6}  words"
+        )
+        parts = [
+            head,
+            *(f"{line.uses:5d}  {line.last_week:6d}  {line.week_before:6d}  {line.words}" for line in lines),
+        ]
     if shared:
         parts += ["", "Shared by the people who asked them (redacted):", *(f"  - {q}" for q in shared)]
     return "\n".join(parts)

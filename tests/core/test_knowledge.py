@@ -202,3 +202,16 @@ class _FarFuture(dt.date):
     @classmethod
     def today(cls) -> _FarFuture:
         return cls(2100, 1, 1)
+
+
+@pytest.mark.integration
+def test_libyaml_reads_the_shipped_base_exactly_as_the_python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = knowledge.load(KNOWLEDGE_DIR)
+    monkeypatch.setattr(knowledge, "_fast_load", lambda text, shown: None)  # pure Python only
+    slow = knowledge.load(KNOWLEDGE_DIR)
+    assert (fast.entries, fast.interface, fast.language, fast.warnings) == (
+        slow.entries,
+        slow.interface,
+        slow.language,
+        slow.warnings,
+    )

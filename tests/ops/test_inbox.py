@@ -32,6 +32,10 @@ def test_a_word_is_reported_once_enough_chats_used_it_and_old_days_are_deleted(t
     inbox.record(99, "horaires du bus svp")
     (top, *_) = inbox.report()
     assert (top.words, top.uses, top.chats) in {("horaires", 5, 3), ("bus", 5, 3)}
+    today[0] = dt.date(2026, 11, 9)  # a week later: the trend moves to the week before
+    (top, *_) = inbox.report()
+    assert (top.last_week, top.week_before) == (0, 5)
+    today[0] = dt.date(2026, 11, 1)
     assert {line.words for line in inbox.report()} >= {"horaires", "bus", "horaires bus"}
     today[0] = dt.date(2026, 12, 15)  # 44 days later: the first day is deleted at the next count
     inbox.record(1, "la meteo")
@@ -52,4 +56,4 @@ def test_the_report_command_reads_the_store(
     monkeypatch.setenv("INBOX_PATH", str(path))
     assert main(["inbox"]) == 0
     out = capsys.readouterr().out
-    assert "prix visa" in out and "    4  prix" in out
+    assert "prix visa" in out and "    4       4       0  prix" in out
