@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 UPDATE_KINDS = ("message", "callback_query", "inline_query", "my_chat_member", "other")
@@ -10,6 +17,9 @@ OUTCOMES = ("answer", "clarify", "fallback", "safety", "other")
 SEND_ERRORS = ("400", "403", "429", "network", "other")  # network: timeouts, lost connections, 5xx
 RELOAD_RESULTS = ("ok", "rejected")
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+# The `_created` timestamp series double the page for nothing an operator reads.
+disable_created_metrics()
 
 
 def _one_of(value: str, allowed: tuple[str, ...]) -> str:
