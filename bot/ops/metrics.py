@@ -19,7 +19,7 @@ RELOAD_RESULTS = ("ok", "rejected")
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # The `_created` timestamp series double the page for nothing an operator reads.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
 
 
 def _one_of(value: str, allowed: tuple[str, ...]) -> str:
