@@ -53,6 +53,19 @@ def start_bot(
     )
 
 
+def run_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python run_bot.py` until it exits by itself (a start refused)."""
+    return subprocess.run(
+        [sys.executable, "run_bot.py"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def wait_polling(telegram: FakeTelegram, bot: subprocess.Popen[str]) -> None:
     calls = len(telegram.calls_to("getUpdates"))
     assert telegram.wait_for(lambda _: len(telegram.calls_to("getUpdates")) > calls, timeout=20), bot.poll()
@@ -205,15 +218,7 @@ def test_an_unreachable_bot_api_is_one_line_and_exit_code_2(tmp_path: Path) -> N
         "TELEGRAM_BASE_URL": base_url,
         "UPDATE_JOURNAL": str(tmp_path / "u.json"),
     }
-    result = subprocess.run(
-        [sys.executable, "run_bot.py"],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_once(env)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and token.partition(":")[2] not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("The bot does not start: cannot reach")
@@ -223,15 +228,7 @@ def test_an_unreachable_bot_api_is_one_line_and_exit_code_2(tmp_path: Path) -> N
 def test_a_malformed_setting_is_one_line_and_exit_code_2(variable: str) -> None:
     name, _, value = variable.partition("=")
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "1:x", name: value}
-    result = subprocess.run(
-        [sys.executable, "run_bot.py"],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_once(env)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert name in result.stderr
 
@@ -289,14 +286,6 @@ def test_sighup_reloads_a_good_knowledge_base_and_keeps_serving_on_a_broken_one(
 def test_a_webhook_without_its_secret_is_one_line_and_exit_code_2() -> None:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"}
     env.pop("TELEGRAM_WEBHOOK_SECRET", None)
-    result = subprocess.run(
-        [sys.executable, "run_bot.py"],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_once(env)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "TELEGRAM_WEBHOOK_SECRET is required" in result.stderr

@@ -7,10 +7,15 @@ from typing import Any
 
 import pytest
 
+from bot.channels.telegram.application import build_application
 from bot.channels.telegram.context import BotApplication
 from bot.channels.telegram.handlers import send_reply
+from bot.channels.telegram.ratelimit import PatientRateLimiter
+from bot.channels.telegram.service import TelegramService
+from bot.core.engine import Engine
 from bot.core.html import MAX_MESSAGE_LENGTH, telegram_length, validate
 from bot.core.replies import Message, Reply
+from tests.conftest import stand_in_settings
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.integration
@@ -143,12 +148,19 @@ async def test_passing_failures_on_send_are_retried(
     assert pauses == expected
 
 
-async def test_a_send_timeout_is_retried(app: BotApplication, telegram: FakeTelegram) -> None:
-    telegram.delay_next("sendMessage", 2.0)  # longer than the client's 1 s read timeout
-    telegram.push_text(USER, "bonjour")
-    await telegram.wait_for_async(lambda _: len(telegram.calls_to("sendMessage")) >= 2, 10)
-    assert len(telegram.calls_to("sendMessage")) >= 2
-    await sent(telegram, USER, 1)
+async def test_a_send_timeout_is_retried(telegram: FakeTelegram, engine: Engine) -> None:
+    settings = stand_in_settings(telegram)
+    limiter = PatientRateLimiter(first_pause=0.01)
+    served = TelegramService(settings, build_application(settings, engine, timeout=0.2, rate_limiter=limiter))
+    await served.start()
+    try:
+        telegram.delay_next("sendMessage", 0.5)  # longer than the client's 0.2 s read timeout
+        telegram.push_text(USER, "bonjour")
+        await telegram.wait_for_async(lambda _: len(telegram.calls_to("sendMessage")) >= 2, 10)
+        assert len(telegram.calls_to("sendMessage")) >= 2
+        await sent(telegram, USER, 1)
+    finally:
+        await served.stop(deadline=1.0)
 
 
 async def test_deep_link_opens_the_entry(app: BotApplication, telegram: FakeTelegram) -> None:
