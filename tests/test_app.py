@@ -146,8 +146,10 @@ def test_sigterm_with_a_backlog_exits_within_the_deadline_then_restart_completes
     journal = tmp_path / "updates.json"
     chats = list(range(3001, 3081))
     replies = {chat: 2 if chat % 6 == 0 else 1 for chat in chats}
+    update_of = {}
     for chat in chats:  # some replies are two messages (answer and contact card)
-        telegram.push_text(chat, "numero du cicr a minsk" if replies[chat] == 2 else "bonjour")
+        text = "numero du cicr a minsk" if replies[chat] == 2 else "bonjour"
+        update_of[chat] = telegram.push_text(chat, text)["update_id"]
     bot = start_bot(telegram, journal, extra={"STOP_DEADLINE_SECONDS": "1"})
     try:
         assert telegram.wait_for(lambda _: any(answers_per_chat(telegram, chats).values()), 20)
@@ -162,11 +164,19 @@ def test_sigterm_with_a_backlog_exits_within_the_deadline_then_restart_completes
     assert all(first_run[c] in (0, replies[c]) for c in chats)  # no reply was cut in half
     assert 0 in first_run.values(), "the backlog was too small to test the deadline"
 
+    saved = json.loads(journal.read_text())
+    handled = {c for c in chats if update_of[c] < saved["offset"] or update_of[c] in saved["handled"]}
     finished, code, logs = run_until(
         telegram, journal, lambda: 0 not in answers_per_chat(telegram, chats).values(), 60
     )
     assert finished and code == 0, logs
-    assert answers_per_chat(telegram, chats) == replies  # 0 lost, 0 twice
+    final = answers_per_chat(telegram, chats)
+    # 0 lost; 0 twice for every update the first run recorded as handled. An update whose reply
+    # was on its way to Telegram when the deadline cut it short was not recorded, so it is sent
+    # again: the limit the README states (no API tells whether a cut request arrived).
+    assert all(final[c] >= replies[c] for c in chats)
+    assert all(final[c] == replies[c] for c in handled)
+    assert sum(final[c] > replies[c] for c in chats) <= 32  # at most the updates in hand at once
 
 
 def test_logs_never_hold_the_token_or_what_people_write(telegram: FakeTelegram, tmp_path: Path) -> None:
