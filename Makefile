@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test unit lint check bench clean
+.PHONY: run test unit lint check bench clean redis-server
 
 # Re-install when pyproject.toml changes; the stamp files record what was installed.
 $(VENV)/.installed: pyproject.toml
@@ -16,6 +16,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The shared-state tests run against a real Redis (Debian's redis-server), installed if missing.
+redis-server:
+	@command -v redis-server >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q redis-server >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q redis-server >/dev/null; }; }
+
 run: $(VENV)/.installed
 	$(PY) run_bot.py
 
@@ -25,7 +32,7 @@ lint: $(VENV)/.installed-test
 	$(PY) -m mypy
 
 # Everything, on two workers: each takes tests in turn and takes over the other's queue when idle.
-test: lint
+test: lint redis-server
 	$(PY) -m pytest -q -n 2 --dist worksteal
 
 # The pure tests alone, in about a second: the loop while editing.

@@ -49,6 +49,9 @@ class Settings:
     inbox_days: int = 30
     # Offer "share this question" after a fallback; only then is its (redacted) text kept.
     inbox_raw: bool = False
+    # Shared state for several replicas; chat ids become HMACs under the secret.
+    redis_url: str | None = None
+    state_key_secret: str | None = None
 
     @property
     def webhook_path(self) -> str:
@@ -74,7 +77,22 @@ class Settings:
             inbox_path=Path(environ.get("INBOX_PATH", "").strip() or DEFAULT_INBOX),
             inbox_days=int(_number("INBOX_DAYS", 30, minimum=1)),
             inbox_raw=_flag("INBOX_RAW"),
+            **_shared_state(environ),
         )
+
+
+def _shared_state(environ: Mapping[str, str]) -> dict[str, Any]:
+    url = environ.get("REDIS_URL", "").strip() or None
+    secret = environ.get("STATE_KEY_SECRET", "").strip() or None
+    if url is not None:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigurationError("REDIS_URL must start with redis://, rediss:// or unix://")
+        if secret is None or len(secret) < 16:
+            raise ConfigurationError(
+                "STATE_KEY_SECRET (16 characters or more) is required with REDIS_URL: it keeps "
+                "chat ids out of Redis"
+            )
+    return {"redis_url": url, "state_key_secret": secret}
 
 
 def _flag(name: str) -> bool:

@@ -28,6 +28,9 @@ WEBHOOK = "https://bot.example.org/telegram/a1"
             "https:// URL",
         ),
         ({"LISTEN_PORT": "70000"}, "LISTEN_PORT must be at most 65535"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "STATE_KEY_SECRET (16 characters or more) is required"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_KEY_SECRET": "short"}, "STATE_KEY_SECRET"),
+        ({"REDIS_URL": "127.0.0.1:6379", "STATE_KEY_SECRET": "x" * 16}, "REDIS_URL must start with"),
         ({"LISTEN_PORT": "eighty"}, "LISTEN_PORT='eighty' is not a number"),
     ],
 )

@@ -47,6 +47,13 @@ class Metrics:
         self.entries = Gauge(
             "bot_knowledge_entries", "Entries in the knowledge base serving now.", registry=self.registry
         )
+        self.state_up = Gauge(
+            "bot_state_up",
+            "1 while the shared state store answers (or none is "
+            "configured), 0 while the bot runs without it.",
+            registry=self.registry,
+        )
+        self.state_up.set(1)
         self.reloads = Counter(
             "bot_knowledge_reloads", "Knowledge reloads, by result.", ["result"], registry=self.registry
         )

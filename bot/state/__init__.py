@@ -4,6 +4,7 @@ its message budget a chat has used, which updates were already taken. In memory 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.state.flood import FloodBudget, MemoryFloodBudget
@@ -16,10 +17,26 @@ class State:
     followups: FollowUpStore
     flood: FloodBudget
     seen: SeenUpdates
+    closing: Callable[[], Awaitable[None]] | None = None  # releases a network store's connections
 
     async def aclose(self) -> None:
-        """Release connections; nothing to do for the in-memory stores."""
+        if self.closing is not None:
+            await self.closing()
 
 
 def in_memory(flood_messages: int = 5, flood_seconds: float = 10.0) -> State:
     return State(MemoryFollowUpStore(), MemoryFloodBudget(flood_messages, flood_seconds), MemorySeenUpdates())
+
+
+def in_redis(
+    url: str,
+    secret: str,
+    flood_messages: int,
+    flood_seconds: float,
+    report: Callable[[bool], None],
+) -> State:
+    """Everything in one Redis, shared by every replica (bot/state/redis_store.py)."""
+    from bot.state.redis_store import RedisState
+
+    shared = RedisState.from_url(url, secret, capacity=flood_messages, period=flood_seconds, report=report)
+    return State(shared, shared, shared, shared.aclose)

@@ -36,7 +36,7 @@ from bot.channels.telegram.ratelimit import PatientRateLimiter
 from bot.config import Settings
 from bot.core.engine import Engine
 from bot.ops.inbox import Inbox, PendingShares
-from bot.state import State, in_memory
+from bot.state import State, in_memory, in_redis
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +69,23 @@ def build_application(
 ) -> BotApplication:
     """The application, handlers registered, not yet initialised."""
     assert settings.token
-    make_state = state or (lambda: in_memory(settings.flood_messages, settings.flood_seconds))
     states: list[State] = []
 
     async def post_init(application: BotApplication) -> None:
         """Start the services the handlers use, then publish the bot's profile."""
-        started = make_state()
+        metrics = application.bot_data.metrics
+        if state is not None:
+            started = state()
+        elif settings.redis_url and settings.state_key_secret:
+            started = in_redis(
+                settings.redis_url,
+                settings.state_key_secret,
+                settings.flood_messages,
+                settings.flood_seconds,
+                lambda up: metrics.state_up.set(int(up)),
+            )
+        else:
+            started = in_memory(settings.flood_messages, settings.flood_seconds)
         states.append(started)
         data = application.bot_data
         data.engine, data.followups, data.flood = engine, started.followups, started.flood

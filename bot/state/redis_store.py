@@ -1,0 +1,130 @@
+"""State shared by several replicas, in Redis: follow-up topics, seen updates, flood budgets.
+
+No raw chat id is stored: a chat becomes an HMAC of its id under STATE_KEY_SECRET. Timeouts are
+short and explicit (the client's defaults take seconds to fail). When Redis is down or slow the
+bot keeps answering, without follow-ups and de-duplication and with every message admitted; it
+says so once in the log and in `bot_state_up`, and recovers by itself when Redis answers again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
+
+from bot.core.dialogue import CONTEXT_SECONDS
+from bot.state.flood import Admission
+from bot.state.seen import DAY
+
+log = logging.getLogger(__name__)
+
+PREFIX = "cicr:"
+TIMEOUT_SECONDS = 0.25  # a reply must not wait on a sick store
+T = TypeVar("T")
+
+# A token bucket per chat, refilled from Redis's own clock (replicas' clocks may differ).
+_ADMIT = """
+local capacity, period = tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'updated', 'noticed')
+local tokens = tonumber(b[1]) or capacity
+local updated = tonumber(b[2]) or now
+local noticed = b[3] == '1'
+tokens = math.min(capacity, tokens + (now - updated) * capacity / period)
+local verdict = 0
+if tokens >= 1 then tokens = tokens - 1; noticed = false
+elseif noticed then verdict = 2
+else noticed = true; verdict = 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now),
+           'noticed', noticed and '1' or '0')
+redis.call('EXPIRE', KEYS[1], math.ceil(period) + 60)
+return verdict
+"""
+_VERDICTS = (Admission.ANSWER, Admission.NOTICE, Admission.SILENCE)
+
+
+@dataclass
+class RedisState:
+    """Implements the follow-up store, the seen-update set and the flood budget."""
+
+    client: aioredis.Redis
+    secret: bytes
+    capacity: int = 5
+    period: float = 10.0
+    ttl: float = CONTEXT_SECONDS
+    report: Callable[[bool], None] = lambda up: None  # tells the metrics whether Redis answers
+    up: bool = True
+    _admit: Any = field(default=None, init=False)
+
+    @classmethod
+    def from_url(cls, url: str, secret: str, **settings: Any) -> RedisState:
+        client = aioredis.Redis.from_url(
+            url,
+            socket_timeout=TIMEOUT_SECONDS,
+            socket_connect_timeout=TIMEOUT_SECONDS,
+            retry_on_timeout=False,
+            health_check_interval=0,
+        )
+        return cls(client, secret.encode(), **settings)
+
+    def _key(self, kind: str, chat: object) -> str:
+        digest = hmac.new(self.secret, str(chat).encode(), hashlib.sha256).hexdigest()[:32]
+        return f"{PREFIX}{kind}:{digest}"
+
+    async def _call(self, action: Callable[[], Awaitable[T]], fallback: T) -> T:
+        try:
+            result = await action()
+        except (RedisError, OSError, TimeoutError) as error:
+            if self.up:
+                self.up = False
+                self.report(False)
+                log.error(
+                    "state store unreachable (%s): answering without follow-ups and "
+                    "de-duplication until it is back",
+                    type(error).__name__,
+                )
+            return fallback
+        if not self.up:
+            self.up = True
+            self.report(True)
+            log.warning("state store back: follow-ups and de-duplication resume")
+        return result
+
+    # Follow-ups
+    async def get(self, chat_id: int) -> str | None:
+        found = await self._call(lambda: self.client.get(self._key("topic", chat_id)), None)
+        return found.decode() if isinstance(found, bytes) else found
+
+    async def set(self, chat_id: int, entry_id: str) -> None:
+        await self._call(
+            lambda: self.client.set(self._key("topic", chat_id), entry_id, ex=int(self.ttl)), None
+        )
+
+    async def clear(self, chat_id: int) -> None:
+        await self._call(lambda: self.client.delete(self._key("topic", chat_id)), None)
+
+    # Update de-duplication: exactly one replica takes each update id.
+    async def first_time(self, update_id: int) -> bool:
+        async def take() -> bool:
+            return bool(await self.client.set(f"{PREFIX}seen:{update_id}", b"1", nx=True, ex=DAY))
+
+        # Redis down: handle it (an update answered twice beats one lost).
+        return await self._call(take, True)
+
+    # Flood budget
+    async def admit(self, chat: Any) -> Admission:
+        if self._admit is None:
+            self._admit = self.client.register_script(_ADMIT)
+        key = self._key("flood", chat)
+        verdict = await self._call(lambda: self._admit(keys=[key], args=[self.capacity, self.period]), 0)
+        return _VERDICTS[int(verdict)]
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,87 @@
+"""Two replicas behind one webhook, sharing state through a real Redis, in this process."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.channels.telegram.application import build_application
+from bot.channels.telegram.service import TelegramService
+from bot.core.engine import Engine
+from tests.channels.telegram.test_webhook import PATH, SECRET, update, url
+from tests.conftest import stand_in_settings
+from tests.fake_telegram import FakeTelegram
+from tests.state.test_redis_store import RedisServer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def pair(
+    telegram: FakeTelegram, engine: Engine, tmp_path: Path
+) -> AsyncIterator[tuple[TelegramService, TelegramService, RedisServer]]:
+    redis = RedisServer(tmp_path)
+    redis.start()
+    settings = dataclasses.replace(
+        stand_in_settings(telegram),
+        webhook_url=f"https://bot.example.org{PATH}",
+        webhook_secret=SECRET,
+        listen_port=0,
+        redis_url=redis.url,
+        state_key_secret="a-secret-of-16-chars-or-more",
+    )
+    replicas = [TelegramService(settings, build_application(settings, engine, timeout=1.0)) for _ in "ab"]
+    for replica in replicas:
+        await replica.start()
+    yield replicas[0], replicas[1], redis
+    for replica in replicas:
+        await replica.stop(deadline=2.0)
+    redis.stop()
+
+
+async def deliver(replica: TelegramService, body: dict[str, object]) -> int:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            url(replica, PATH), json=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
+    return response.status_code
+
+
+async def test_one_update_posted_to_both_replicas_is_answered_once(
+    pair: tuple[TelegramService, TelegramService, RedisServer], telegram: FakeTelegram
+) -> None:
+    a, b, _ = pair
+    assert await deliver(a, update(81001, 8101, "bonjour")) == 200
+    assert await deliver(b, update(81001, 8101, "bonjour")) == 200
+    assert await deliver(b, update(81002, 8101, "merci")) == 200
+    assert await telegram.wait_for_async(lambda _: len(telegram.sent_to(8101)) >= 2, 8)
+    assert len(telegram.sent_to(8101)) == 2
+
+
+async def test_a_follow_up_on_the_other_replica_is_understood(
+    pair: tuple[TelegramService, TelegramService, RedisServer], telegram: FakeTelegram
+) -> None:
+    a, b, _ = pair
+    await deliver(a, update(82001, 8201, "que fait le CICR au Bélarus ?"))
+    assert await telegram.wait_for_async(lambda _: len(telegram.sent_to(8201)) >= 1, 8)
+    await deliver(b, update(82002, 8201, "et le téléphone ?"))
+    assert await telegram.wait_for_async(
+        lambda _: any(m.get("phone_number") == "+375 17 318 70 07" for m in telegram.sent_to(8201)), 8
+    )
+
+
+async def test_redis_stopped_the_replicas_still_answer_and_say_so(
+    pair: tuple[TelegramService, TelegramService, RedisServer], telegram: FakeTelegram
+) -> None:
+    a, _, redis = pair
+    redis.stop()
+    await deliver(a, update(83001, 8301, "numéro du CICR à Minsk"))
+    assert await telegram.wait_for_async(lambda _: len(telegram.sent_to(8301)) >= 1, 8)
+    assert a.metrics.state_up._value.get() == 0
+    redis.start()
+    await deliver(a, update(83002, 8301, "bonjour"))
+    assert await telegram.wait_for_async(lambda _: a.metrics.state_up._value.get() == 1, 8)

@@ -1,0 +1,123 @@
+"""The shared state against a real redis-server (Debian's; `make test` installs it if missing)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.state.flood import Admission
+from bot.state.redis_store import RedisState
+
+pytestmark = pytest.mark.integration
+
+SECRET = "test-state-key"
+
+
+class RedisServer:
+    """redis-server on a Unix socket in a temporary directory, nothing written to disk."""
+
+    def __init__(self, directory: Path) -> None:
+        self.socket = directory / "redis.sock"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.socket.parent),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.socket.exists():  # ready once it listens
+            assert time.monotonic() < deadline and self.process.poll() is None, "redis-server did not start"
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.socket.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def replicas(redis_server: RedisServer) -> AsyncIterator[tuple[RedisState, RedisState]]:
+    """Two replicas' views of the same store."""
+    a = RedisState.from_url(redis_server.url, SECRET, capacity=2, period=60.0)
+    b = RedisState.from_url(redis_server.url, SECRET, capacity=2, period=60.0)
+    yield a, b
+    await a.aclose()
+    await b.aclose()
+
+
+async def test_a_topic_set_on_one_replica_is_read_on_the_other_and_expires(
+    replicas: tuple[RedisState, RedisState],
+) -> None:
+    a, b = replicas
+    await a.set(7001, "belarus_contact")
+    assert await b.get(7001) == "belarus_contact"
+    assert await b.get(7002) is None
+    keys = [k.decode() if isinstance(k, bytes) else k for k in await a.client.keys("*")]
+    assert keys and not any("7001" in k for k in keys)  # no raw chat id in the store
+    assert 0 < await a.client.ttl(keys[0]) <= 1800  # Redis forgets it after 30 minutes
+    await b.clear(7001)
+    assert await a.get(7001) is None
+
+
+async def test_each_update_is_taken_by_exactly_one_replica(replicas: tuple[RedisState, RedisState]) -> None:
+    a, b = replicas
+    taken = [await a.first_time(900), await b.first_time(900), await a.first_time(900)]
+    assert taken == [True, False, False]
+    assert await b.first_time(901)
+
+
+async def test_the_flood_budget_is_shared(replicas: tuple[RedisState, RedisState]) -> None:
+    a, b = replicas
+    verdicts = [await a.admit(7010), await b.admit(7010), await a.admit(7010), await b.admit(7010)]
+    assert verdicts == [Admission.ANSWER, Admission.ANSWER, Admission.NOTICE, Admission.SILENCE]
+    assert await b.admit(7011) is Admission.ANSWER
+
+
+async def test_redis_down_the_bot_still_answers_then_recovers(redis_server: RedisServer) -> None:
+    reports: list[bool] = []
+    state = RedisState.from_url(redis_server.url, SECRET, report=reports.append)
+    try:
+        await state.set(7020, "family_links")
+        redis_server.stop()
+        assert await state.get(7020) is None  # no follow-up, but an answer
+        assert await state.first_time(950)  # handled rather than lost
+        assert await state.admit(7020) is Admission.ANSWER
+        await state.set(7020, "privacy")
+        assert reports == [False]  # said once
+        redis_server.start()
+        await state.set(7020, "privacy")
+        assert await state.get(7020) == "privacy"
+        assert reports == [False, True]
+    finally:
+        await state.aclose()
