@@ -33,7 +33,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -232,6 +232,7 @@ class _Record:
     params: JSONDict
     answered: bool = False
     error: tuple[int, str] | None = None
+    at: float = field(default_factory=time.monotonic)  # arrival, for rate checks
 
 
 @dataclass
@@ -614,6 +615,11 @@ class FakeTelegram:
         """Snapshot of every request in arrival order, failed ones included."""
         with self._cond:
             return [Call(r.method, r.params) for r in self._records]
+
+    def sent_times(self) -> list[float]:
+        """Arrival times (time.monotonic) of every sendMessage and sendContact, in order."""
+        with self._cond:
+            return [r.at for r in self._records if r.method in _SENT_METHODS]
 
     @property
     def failed_calls(self) -> list[FailedCall]:

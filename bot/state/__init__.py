@@ -18,6 +18,8 @@ class State:
     flood: FloodBudget
     seen: SeenUpdates
     closing: Callable[[], Awaitable[None]] | None = None  # releases a network store's connections
+    # Shared by several replicas: wait until a message to a chat keeps them all within limits.
+    send_turn: Callable[[object | None], Awaitable[None]] | None = None
 
     async def aclose(self) -> None:
         if self.closing is not None:
@@ -39,4 +41,4 @@ def in_redis(
     from bot.state.redis_store import RedisState
 
     shared = RedisState.from_url(url, secret, capacity=flood_messages, period=flood_seconds, report=report)
-    return State(shared, shared, shared, shared.aclose)
+    return State(shared, shared, shared, shared.aclose, shared.wait_turn)

@@ -8,6 +8,7 @@ says so once in the log and in `bot_state_up`, and recovers by itself when Redis
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -49,6 +50,35 @@ return verdict
 """
 _VERDICTS = (Admission.ANSWER, Admission.NOTICE, Admission.SILENCE)
 
+# Telegram's sending limits for all replicas together: a shared bucket refilled at `rate` a
+# second holding at most `peak` (so that no second ever sees more than rate + peak: 25 + 5), and
+# per chat a bucket of `burst` (one reply: answer, card...) refilled at 1 a second.
+# Returns 0 when the message may go now (both tokens taken), else the milliseconds to wait.
+_SEND = """
+local rate, burst, peak = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local function level(key, capacity, refill)
+  local b = redis.call('HMGET', key, 'tokens', 'updated')
+  local tokens = tonumber(b[1]) or capacity
+  local updated = tonumber(b[2]) or now
+  return math.min(capacity, tokens + (now - updated) * refill)
+end
+local all = level(KEYS[1], peak, rate)
+local chat = KEYS[2] ~= '' and level(KEYS[2], burst, 1) or 1
+if all < 1 or chat < 1 then
+  local wait = math.max((1 - all) / rate, 1 - chat)
+  return math.ceil(wait * 1000)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(all - 1), 'updated', tostring(now))
+redis.call('EXPIRE', KEYS[1], 60)
+if KEYS[2] ~= '' then
+  redis.call('HSET', KEYS[2], 'tokens', tostring(chat - 1), 'updated', tostring(now))
+  redis.call('EXPIRE', KEYS[2], 60)
+end
+return 0
+"""
+
 
 @dataclass
 class RedisState:
@@ -62,6 +92,7 @@ class RedisState:
     report: Callable[[bool], None] = lambda up: None  # tells the metrics whether Redis answers
     up: bool = True
     _admit: Any = field(default=None, init=False)
+    _send: Any = field(default=None, init=False)
 
     @classmethod
     def from_url(cls, url: str, secret: str, **settings: Any) -> RedisState:
@@ -125,6 +156,23 @@ class RedisState:
         key = self._key("flood", chat)
         verdict = await self._call(lambda: self._admit(keys=[key], args=[self.capacity, self.period]), 0)
         return _VERDICTS[int(verdict)]
+
+    # Sending rate, shared by every replica
+    async def wait_turn(
+        self, chat_id: object | None, rate: float = 25.0, burst: int = 3, peak: int = 5
+    ) -> None:
+        """Wait until a message to `chat_id` keeps all replicas within Telegram's limits. With
+        Redis down, no wait: each replica's own limiter still holds it to the overall rate."""
+        if self._send is None:
+            self._send = self.client.register_script(_SEND)
+        chat_key = self._key("send", chat_id) if chat_id is not None else ""
+        while True:
+            wait = await self._call(
+                lambda: self._send(keys=[f"{PREFIX}send:all", chat_key], args=[rate, burst, peak]), 0
+            )
+            if not wait:
+                return
+            await asyncio.sleep(int(wait) / 1000)
 
     async def aclose(self) -> None:
         await self.client.aclose()

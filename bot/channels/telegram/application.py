@@ -87,6 +87,9 @@ def build_application(
         else:
             started = in_memory(settings.flood_messages, settings.flood_seconds)
         states.append(started)
+        limiter = application.bot.rate_limiter
+        if started.send_turn is not None and isinstance(limiter, PatientRateLimiter):
+            limiter.shared = started.send_turn
         data = application.bot_data
         data.engine, data.followups, data.flood = engine, started.followups, started.flood
         data.seen = started.seen

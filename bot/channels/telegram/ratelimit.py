@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -16,6 +16,7 @@ from telegram.warnings import PTBDeprecationWarning
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Coroutine[Any, Any, None]]
+_SENDING = ("send", "edit", "copy", "forward")  # what counts towards Telegram's message limits
 
 
 class PatientRateLimiter(AIORateLimiter):
@@ -37,6 +38,8 @@ class PatientRateLimiter(AIORateLimiter):
         self.first_pause = first_pause
         self.max_pause = max_pause
         self.sleep = sleep
+        # With several replicas: waits until a message keeps them all within Telegram's limits.
+        self.shared: Callable[[object | None], Awaitable[None]] | None = None
 
     async def process_request(
         self,
@@ -53,6 +56,8 @@ class PatientRateLimiter(AIORateLimiter):
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         pause = self.first_pause
         for attempt in range(1, self.attempts + 1):
+            if self.shared is not None and endpoint.startswith(_SENDING):
+                await self.shared(data.get("chat_id"))
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except RetryAfter as error:
