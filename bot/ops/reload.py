@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,13 @@ class Reloader:
         self._metrics = metrics
         self._lock = asyncio.Lock()
         self._rejected = ""  # the hash of the files last refused: not retried until they change
+        self.announce: Callable[[], Awaitable[None]] | None = None  # tells the other replicas
+
+    async def ask(self, why: str) -> ReloadResult:
+        """A reload asked here (SIGHUP, /reload): every other replica is told to reload too."""
+        if self.announce is not None:
+            await self.announce()
+        return await self.reload(why)
 
     async def reload(self, why: str) -> ReloadResult:
         """Build, check, swap; one reload at a time."""

@@ -4,12 +4,19 @@ its message budget a chat has used, which updates were already taken. In memory 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.state.flood import FloodBudget, MemoryFloodBudget
 from bot.state.followups import FollowUpStore, MemoryFollowUpStore
 from bot.state.seen import MemorySeenUpdates, SeenUpdates
+
+
+class ReloadAnnouncer(Protocol):
+    async def announce(self) -> None: ...
+    async def listen(self, on_reload: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None: ...
 
 
 @dataclass
@@ -20,6 +27,7 @@ class State:
     closing: Callable[[], Awaitable[None]] | None = None  # releases a network store's connections
     # Shared by several replicas: wait until a message to a chat keeps them all within limits.
     send_turn: Callable[[object | None], Awaitable[None]] | None = None
+    reloads: ReloadAnnouncer | None = None  # several replicas: a reload asked on one reaches all
 
     async def aclose(self) -> None:
         if self.closing is not None:
@@ -38,7 +46,7 @@ def in_redis(
     report: Callable[[bool], None],
 ) -> State:
     """Everything in one Redis, shared by every replica (bot/state/redis_store.py)."""
-    from bot.state.redis_store import RedisState
+    from bot.state.redis_store import RedisReloads, RedisState
 
     shared = RedisState.from_url(url, secret, capacity=flood_messages, period=flood_seconds, report=report)
-    return State(shared, shared, shared, shared.aclose, shared.wait_turn)
+    return State(shared, shared, shared, shared.aclose, shared.wait_turn, RedisReloads(shared.client))

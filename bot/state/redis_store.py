@@ -9,9 +9,11 @@ says so once in the log and in `bot_state_up`, and recovers by itself when Redis
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -176,3 +178,40 @@ class RedisState:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+RELOAD_CHANNEL = f"{PREFIX}reload"
+
+
+@dataclass
+class RedisReloads:
+    """A reload asked on one replica (SIGHUP, /reload) is announced to all; each then builds,
+    checks and swaps its own engine. Messages carry only the announcing replica's random id."""
+
+    client: aioredis.Redis
+    replica: str = field(default_factory=lambda: secrets.token_hex(8))
+
+    async def announce(self) -> None:
+        try:
+            await self.client.publish(RELOAD_CHANNEL, self.replica)
+        except (RedisError, OSError, TimeoutError) as error:
+            log.warning("could not tell the other replicas to reload (%s)", type(error).__name__)
+
+    async def listen(self, on_reload: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
+        """Until `stop`: reload when another replica announces it. Reconnects by itself."""
+        while not stop.is_set():
+            try:
+                async with self.client.pubsub() as pubsub:
+                    await pubsub.subscribe(RELOAD_CHANNEL)
+                    while not stop.is_set():
+                        # Within the client's socket timeout, so that waiting is no error.
+                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                        if message is None:
+                            continue
+                        data = message.get("data")
+                        sender = data.decode() if isinstance(data, bytes) else str(data)
+                        if sender != self.replica:
+                            await on_reload()
+            except (RedisError, OSError, TimeoutError):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=1.0)  # Redis down: try again

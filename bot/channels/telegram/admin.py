@@ -41,7 +41,7 @@ async def reload(update: Update, context: Context) -> None:
     if not _allowed(update, context) or context.bot_data.reloader is None:
         return
     log.info("update %d: /reload by an admin", update.update_id)
-    result = await context.bot_data.reloader.reload("/reload by an admin")
+    result = await context.bot_data.reloader.ask("/reload by an admin")
     head = "Reloaded." if result.ok else "Refused; the version serving stays. Problems:"
     await _say(update, context, "\n".join([head, *result.lines]))
 

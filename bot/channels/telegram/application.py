@@ -93,6 +93,7 @@ def build_application(
         data = application.bot_data
         data.engine, data.followups, data.flood = engine, started.followups, started.flood
         data.seen = started.seen
+        data.reloads = started.reloads
         data.metrics.entries.set(len(engine.kb.entries))
         data.admins = settings.admin_user_ids
         data.inbox = Inbox(settings.inbox_path, engine.kb.language.stopwords, settings.inbox_days)

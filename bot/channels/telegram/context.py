@@ -12,6 +12,7 @@ from bot.core.engine import Engine
 from bot.ops.inbox import Inbox, PendingShares
 from bot.ops.metrics import Metrics
 from bot.ops.reload import Reloader
+from bot.state import ReloadAnnouncer
 from bot.state.flood import FloodBudget
 from bot.state.followups import FollowUpStore
 from bot.state.seen import SeenUpdates
@@ -28,6 +29,7 @@ class BotData:
     metrics: Metrics = field(default_factory=Metrics)
     inbox: Inbox | None = None  # counts of ordinary words of declined questions
     reloader: Reloader | None = None
+    reloads: ReloadAnnouncer | None = None  # several replicas: reloads announced to all
     admins: frozenset[int] = frozenset()  # user ids allowed the admin commands
     sharing: PendingShares | None = None  # INBOX_RAW=1: declined questions offered for sharing
     started_at: float = field(default_factory=time.time)

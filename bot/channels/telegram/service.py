@@ -46,7 +46,8 @@ class TelegramService:
         self.dispatcher: ChatDispatcher[Update] | None = None  # webhook mode
         self.http: HttpServer | None = None
         self._polling: asyncio.Task[None] | None = None
-        self._stop_polling = asyncio.Event()
+        self._stop_polling = asyncio.Event()  # set once, when stopping
+        self._listening: asyncio.Task[None] | None = None
 
     @property
     def metrics(self) -> Metrics:
@@ -109,7 +110,14 @@ class TelegramService:
             log.info("serving Telegram by long polling")
         else:
             log.info("serving Telegram by webhook on %s", self.settings.webhook_path)
-        self.application.bot_data.reloader = self.reloader()
+        reloader = self.application.bot_data.reloader = self.reloader()
+        reloads = self.application.bot_data.reloads
+        if reloads is not None:
+            reloader.announce = reloads.announce
+            self._listening = asyncio.create_task(
+                reloads.listen(lambda: reloader.reload("asked by another replica"), self._stop_polling),
+                name="reload-listener",
+            )
         self.health.started = True
 
     async def wait(self, stop: asyncio.Event) -> int:
@@ -140,6 +148,8 @@ class TelegramService:
             self._polling.cancel()  # a long poll in progress is dropped: what it held comes again
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._polling
+        if self._listening is not None:
+            await self._listening
         if self.http is not None:
             await self.http.stop()  # webhook requests now fail: Telegram keeps them for later
         if self.poller is not None:
@@ -188,7 +198,7 @@ async def serve(settings: Settings, engine: Engine) -> int:
     pending: set[asyncio.Task[Any]] = set()
 
     def on_hangup() -> None:
-        task = asyncio.create_task(reloader.reload("SIGHUP"))
+        task = asyncio.create_task(reloader.ask("SIGHUP"))
         pending.add(task)
         task.add_done_callback(pending.discard)
 

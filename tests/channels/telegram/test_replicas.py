@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
@@ -17,14 +17,22 @@ from tests.conftest import stand_in_settings
 from tests.fake_telegram import FakeTelegram
 from tests.state.test_redis_store import RedisServer
 
-pytestmark = pytest.mark.integration
+# One Redis, one stand-in and two replicas for the whole module, on the module's event loop:
+# starting them costs more than most of the tests. Each test uses its own chats and update ids.
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def pair(
-    telegram: FakeTelegram, engine: Engine, tmp_path: Path
+    telegram: FakeTelegram, engine: Engine, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[TelegramService, TelegramService, RedisServer]]:
-    redis = RedisServer(tmp_path)
+    redis = RedisServer(tmp_path_factory.mktemp("redis"))
     redis.start()
     settings = dataclasses.replace(
         stand_in_settings(telegram),
@@ -91,7 +99,7 @@ async def test_users_spread_over_both_replicas_are_all_answered_once_within_the_
     pair: tuple[TelegramService, TelegramService, RedisServer], telegram: FakeTelegram
 ) -> None:
     a, b, _ = pair
-    users = list(range(8401, 8461))
+    users = list(range(8401, 8441))
     for number, user in enumerate(users):
         assert await deliver(a if number % 2 else b, update(84000 + number, user, "bonjour")) == 200
     assert await telegram.wait_for_async(lambda _: all(telegram.sent_to(u) for u in users), 30)
@@ -99,3 +107,15 @@ async def test_users_spread_over_both_replicas_are_all_answered_once_within_the_
     times = telegram.sent_times()
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 30, busiest  # Telegram's limit, for both replicas together
+
+
+async def test_a_reload_asked_on_one_replica_reaches_the_other(
+    pair: tuple[TelegramService, TelegramService, RedisServer], telegram: FakeTelegram
+) -> None:
+    a, b, _ = pair
+    reloader = a.application.bot_data.reloader
+    assert reloader is not None
+    result = await reloader.ask("/reload by an admin")
+    assert result.ok and a.metrics.reloads.labels("ok")._value.get() == 1
+    assert await telegram.wait_for_async(lambda _: b.metrics.reloads.labels("ok")._value.get() == 1, 8)
+    assert a.metrics.reloads.labels("ok")._value.get() == 1  # its own announcement is not for it

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
@@ -16,13 +17,21 @@ from bot.core.engine import Engine
 from tests.conftest import stand_in_settings
 from tests.fake_telegram import FakeTelegram
 
-pytestmark = pytest.mark.integration
+# One stand-in and one bot for the module, on the module's event loop: starting them costs more
+# than most of the tests. Each test uses its own chats and update ids.
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 SECRET = "s3cret_-Token"
 PATH = "/telegram/a1b2"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def hooked(telegram: FakeTelegram, engine: Engine) -> AsyncIterator[TelegramService]:
     """The bot in webhook mode, its HTTP server on a free loopback port."""
     settings = dataclasses.replace(
@@ -115,43 +124,36 @@ async def test_health_and_metrics(hooked: TelegramService, telegram: FakeTelegra
         assert (await client.get(url(hooked, "/livez"))).status_code == 200
         ready = await client.get(url(hooked, "/readyz"))
         assert ready.status_code == 200 and ready.text == "ready\n"
+        metrics = hooked.metrics
+        before = (
+            metrics.updates.labels("message")._value.get(),
+            metrics.answers.labels("safety")._value.get(),
+        )
         await post(hooked, update(70031, 7031, "j'ai trouvé un obus dans le jardin"))
         assert await telegram.wait_for_async(lambda _: bool(telegram.sent_to(7031)), 8)
         assert await telegram.wait_for_async(
-            lambda _: hooked.metrics.answers.labels("safety")._value.get() == 1, 8
+            lambda _: metrics.answers.labels("safety")._value.get() == before[1] + 1, 8
         )
+        assert metrics.updates.labels("message")._value.get() == before[0] + 1
         page = (await client.get(url(hooked, "/metrics"))).text
-    assert 'bot_updates_total{kind="message"} 1.0' in page
-    assert 'bot_answers_total{outcome="safety"} 1.0' in page
-    assert "bot_knowledge_entries 31.0" in page
-    assert 'bot_knowledge_reloads_total{result="rejected"} 0.0' in page
-    assert "bot_reply_seconds_count 1.0" in page
+    for name in (
+        'bot_updates_total{kind="message"}',
+        'bot_answers_total{outcome="safety"}',
+        "bot_knowledge_entries 31.0",
+        'bot_knowledge_reloads_total{result="rejected"} 0.0',
+        "bot_reply_seconds_count",
+        'bot_send_errors_total{code="429"}',
+        "bot_state_up 1.0",
+    ):
+        assert name in page, name
     assert "7031" not in page and "obus" not in page  # no chat id, no text
 
 
 async def test_readiness_says_why_not(hooked: TelegramService) -> None:
     hooked.health.stopping = True
-    async with httpx.AsyncClient() as client:
-        response = await client.get(url(hooked, "/readyz"))
+    try:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(url(hooked, "/readyz"))
+    finally:
+        hooked.health.stopping = False  # the module's other tests share this bot
     assert response.status_code == 503 and response.text == "not ready: stopping\n"
-
-
-def test_the_webhook_is_set_once_by_a_command_never_by_the_bot(
-    telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from bot.__main__ import main
-
-    for name, value in {
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_BASE_URL": telegram.base_url,
-        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook",
-        "TELEGRAM_WEBHOOK_SECRET": "abc_DEF-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    assert main(["webhook", "set"]) == 0
-    assert telegram.webhook == {"url": "https://bot.example.org/hook", "secret_token": "abc_DEF-1"}
-    assert main(["webhook", "info"]) == 0
-    assert main(["webhook", "delete"]) == 0 and telegram.webhook is None
-    out = capsys.readouterr().out
-    assert "webhook set: https://bot.example.org/hook" in out and "url: https://bot.example.org/hook" in out
-    assert "abc_DEF-1" not in out
