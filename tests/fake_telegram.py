@@ -616,10 +616,17 @@ class FakeTelegram:
         with self._cond:
             return [Call(r.method, r.params) for r in self._records]
 
-    def sent_times(self) -> list[float]:
-        """Arrival times (time.monotonic) of every sendMessage and sendContact, in order."""
+    def sent_times(self, chat_ids: Iterable[ChatId] | None = None) -> list[float]:
+        """Arrival times (time.monotonic) of every sendMessage and sendContact (to these chats),
+        in order."""
+        wanted = None if chat_ids is None else {_norm_chat_id(c) for c in chat_ids}
         with self._cond:
-            return [r.at for r in self._records if r.method in _SENT_METHODS]
+            return [
+                r.at
+                for r in self._records
+                if r.method in _SENT_METHODS
+                and (wanted is None or _norm_chat_id(r.params.get("chat_id")) in wanted)
+            ]
 
     @property
     def failed_calls(self) -> list[FailedCall]:

@@ -53,7 +53,8 @@ return verdict
 _VERDICTS = (Admission.ANSWER, Admission.NOTICE, Admission.SILENCE)
 
 # Telegram's sending limits for all replicas together: a shared bucket refilled at `rate` a
-# second holding at most `peak` (so that no second ever sees more than rate + peak: 25 + 5), and
+# second holding at most `peak` (so that no second ever sees more than rate + peak: 24 + 4, a
+# margin under Telegram's 30 for the jitter of the network), and
 # per chat a bucket of `burst` (one reply: answer, card...) refilled at 1 a second.
 # Returns 0 when the message may go now (both tokens taken), else the milliseconds to wait.
 _SEND = """
@@ -161,7 +162,7 @@ class RedisState:
 
     # Sending rate, shared by every replica
     async def wait_turn(
-        self, chat_id: object | None, rate: float = 25.0, burst: int = 3, peak: int = 5
+        self, chat_id: object | None, rate: float = 24.0, burst: int = 3, peak: int = 4
     ) -> None:
         """Wait until a message to `chat_id` keeps all replicas within Telegram's limits. With
         Redis down, no wait: each replica's own limiter still holds it to the overall rate."""
