@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from bot.core.dialogue import CONTEXT_SECONDS
@@ -99,8 +102,12 @@ class RedisState:
 
     @classmethod
     def from_url(cls, url: str, secret: str, **settings: Any) -> RedisState:
+        # One retry on a broken connection: after Redis restarts, the pooled connections are dead
+        # and the first command on each would fail for nothing.
         client = aioredis.Redis.from_url(
             url,
+            retry=Retry(NoBackoff(), 1),
+            retry_on_error=[RedisConnectionError],
             socket_timeout=TIMEOUT_SECONDS,
             socket_connect_timeout=TIMEOUT_SECONDS,
             retry_on_timeout=False,
