@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -47,9 +48,19 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while not self.socket.exists():  # ready once it listens
+        while not self.answers():  # ready once it answers PING (the socket file comes earlier)
             assert time.monotonic() < deadline and self.process.poll() is None, "redis-server did not start"
             time.sleep(0.005)
+
+    def answers(self) -> bool:
+        try:
+            with socket.socket(socket.AF_UNIX) as probe:
+                probe.settimeout(1.0)
+                probe.connect(str(self.socket))
+                probe.sendall(b"PING\r\n")
+                return probe.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
 
     def stop(self) -> None:
         if self.process is not None:
