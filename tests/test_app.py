@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,8 +12,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +68,18 @@ def run_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@contextlib.contextmanager
+def bot_process(telegram: FakeTelegram, journal: Path, **options: Any) -> Iterator[subprocess.Popen[str]]:
+    """`start_bot`, and whatever happens, no process or pipe left behind."""
+    bot = start_bot(telegram, journal, **options)
+    try:
+        yield bot
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.communicate(timeout=10)
+
+
 def wait_polling(telegram: FakeTelegram, bot: subprocess.Popen[str]) -> None:
     calls = len(telegram.calls_to("getUpdates"))
     assert telegram.wait_for(lambda _: len(telegram.calls_to("getUpdates")) > calls, timeout=20), bot.poll()
@@ -82,14 +96,9 @@ def run_until(
     telegram: FakeTelegram, journal: Path, done: Callable[[], bool], timeout: float
 ) -> tuple[bool, int, str]:
     """Start the bot, wait for `done`, stop it with SIGTERM: (done in time, exit code, logs)."""
-    bot = start_bot(telegram, journal)
-    try:
+    with bot_process(telegram, journal) as bot:
         finished = telegram.wait_for(lambda _: done(), timeout)
         code, logs, _ = stop(bot)
-    finally:
-        if bot.poll() is None:
-            bot.kill()
-            bot.communicate(timeout=10)
     return finished, code, logs
 
 
@@ -113,8 +122,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_and_repeats_nothing(
         done = {update_of[c] for c, n in answers_per_chat(telegram, chats).items() if n}
         return all(u < saved["offset"] or u in saved["handled"] for u in done)
 
-    bot = start_bot(telegram, journal)
-    try:
+    with bot_process(telegram, journal) as bot:
         assert telegram.wait_for(lambda _: sum(answers_per_chat(telegram, chats).values()) >= 15, 20)
         # Kill while answers are on their way (requests not yet through never arrive), once the
         # bot has taken note of the answers that did arrive. (An answer that reached Telegram
@@ -123,10 +131,6 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_and_repeats_nothing(
         assert telegram.wait_for(lambda _: telegram.held_calls("sendMessage") > 0, 10)
         assert telegram.wait_for(lambda _: journaled(), 10)
         bot.kill()
-    finally:
-        if bot.poll() is None:
-            bot.kill()
-            bot.communicate(timeout=10)
         bot.communicate(timeout=10)  # reaps it and closes its pipes
     telegram.release("sendMessage")
     before = answers_per_chat(telegram, chats)
@@ -150,14 +154,9 @@ def test_sigterm_with_a_backlog_exits_within_the_deadline_then_restart_completes
     for chat in chats:  # some replies are two messages (answer and contact card)
         text = "numero du cicr a minsk" if replies[chat] == 2 else "bonjour"
         update_of[chat] = telegram.push_text(chat, text)["update_id"]
-    bot = start_bot(telegram, journal, extra={"STOP_DEADLINE_SECONDS": "1"})
-    try:
+    with bot_process(telegram, journal, extra={"STOP_DEADLINE_SECONDS": "1"}) as bot:
         assert telegram.wait_for(lambda _: any(answers_per_chat(telegram, chats).values()), 20)
         code, logs, took = stop(bot)
-    finally:
-        if bot.poll() is None:
-            bot.kill()
-            bot.communicate(timeout=10)
     assert code == 0, logs
     assert took < 1 + 2, took  # the deadline, plus the process's own exit
     first_run = answers_per_chat(telegram, chats)
@@ -185,8 +184,7 @@ def test_logs_never_hold_the_token_or_what_people_write(telegram: FakeTelegram, 
     """Every path a message can take, at DEBUG: normal, failed send, unreadable, handler crash."""
     from tests.channels.telegram.test_polling import OLD_POLL
 
-    bot = start_bot(telegram, tmp_path / "updates.json", log_level="DEBUG")
-    try:
+    with bot_process(telegram, tmp_path / "updates.json", log_level="DEBUG") as bot:
         wait_polling(telegram, bot)
         telegram.push_text(4001, SECRET_TEXT)  # normal
         assert telegram.wait_for(lambda _: bool(telegram.sent_to(4001)), 20)
@@ -200,10 +198,6 @@ def test_logs_never_hold_the_token_or_what_people_write(telegram: FakeTelegram, 
         assert telegram.wait_for(lambda _: bool(telegram.sent_to(4004)), 20)
         assert telegram.wait_for(lambda _: telegram.pending_updates == [], 20)
         code, logs, _ = stop(bot)
-    finally:
-        if bot.poll() is None:
-            bot.kill()
-            bot.communicate(timeout=10)
     assert code == 0, logs
     assert "update" in logs and "failed" in logs and "could not be read" in logs  # it does say what
     assert "Traceback" in logs  # the crash is shown, with its stack...
@@ -263,10 +257,9 @@ def test_sighup_reloads_a_good_knowledge_base_and_keeps_serving_on_a_broken_one(
     directory = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", directory)
     port = free_port()
-    bot = start_bot(
+    with bot_process(
         telegram, tmp_path / "updates.json", extra={"KNOWLEDGE_DIR": str(directory), "LISTEN_PORT": str(port)}
-    )
-    try:
+    ) as bot:
         wait_polling(telegram, bot)
         rejected, ok = (
             'bot_knowledge_reloads_total{result="rejected"}',
@@ -286,10 +279,6 @@ def test_sighup_reloads_a_good_knowledge_base_and_keeps_serving_on_a_broken_one(
         bot.send_signal(signal.SIGHUP)
         assert telegram.wait_for(lambda _: metric(port, ok) == 1.0, 20)
         code, logs, _ = stop(bot)
-    finally:
-        if bot.poll() is None:
-            bot.kill()
-            bot.communicate(timeout=10)
     assert code == 0, logs
     assert "canaries.yaml:" in logs and "must get thanks, got hello" in logs  # file:line, why
     assert "knowledge reloaded: 31 entries" in logs

@@ -42,12 +42,15 @@ def outcome_of(candidates: Sequence[Candidate], thresholds: Thresholds) -> Outco
     return Outcome.CLARIFY
 
 
-def choose(
-    content: tuple[Candidate, ...], polite: tuple[Candidate, ...], thresholds: Thresholds
-) -> tuple[tuple[Candidate, ...], Outcome]:
-    """Judge the message on its content; if that is unclear, politeness may be the point."""
+def choose(reading: Reading, thresholds: Thresholds) -> tuple[tuple[Candidate, ...], Outcome]:
+    """Judge the message on its content; if that is unclear, politeness may be the point (then,
+    and only then, is the message ranked with it)."""
+    content = reading.content
     outcome = outcome_of(content, thresholds)
-    if outcome is not Outcome.ANSWER and polite and (not content or polite[0].score > content[0].score):
+    if outcome is Outcome.ANSWER:
+        return content, outcome
+    polite = reading.polite
+    if polite and (not content or polite[0].score > content[0].score):
         return polite, outcome_of(polite, thresholds)
     return content, outcome
 
@@ -69,10 +72,10 @@ class Decider:
             # The knowledge base is French: the notice says so in the person's language and
             # gives the contacts, after the safety advice if an explosive object is named.
             return Decision(Outcome.ANSWER, (*first, reading.notice), score=100)
-        candidates, outcome = choose(reading.content, reading.polite, limits)
+        candidates, outcome = choose(reading, limits)
         terms = reading.analysis.terms
         if reading.explosive and reading.rest is not None:
-            rest, rest_outcome = choose(reading.rest.content, reading.rest.polite, limits)
+            rest, rest_outcome = choose(reading.rest, limits)
             if rest_outcome is Outcome.ANSWER:
                 candidates, outcome, terms = rest, rest_outcome, reading.rest.analysis.terms
         score = round(candidates[0].score) if candidates else 0

@@ -94,7 +94,7 @@ class Dialogue:
             ids = [item.entry for item in self.kb.interface.menu]
         else:
             reading = self.reader.read(query)
-            candidates, _ = choose(reading.content, reading.polite, self.thresholds)
+            candidates, _ = choose(reading, self.thresholds)
             # Every topic near enough to share, the safety message first when a danger is named.
             ids = [c.entry_id for c in candidates if c.score >= self.thresholds.clarify]
             if reading.explosive and self.decider.safety_id is not None:

@@ -9,8 +9,9 @@ numéro à Minsk ?") can be answered after the safety message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from bot.core import languages
 from bot.core.knowledge import Entry
@@ -37,11 +38,18 @@ class Reading:
 
     analysis: Analysis
     content: tuple[Candidate, ...]  # ranked on the message without its greetings and thanks
-    polite: tuple[Candidate, ...]  # ranked with them, when it has some ("merci" alone): else ()
+    # Ranks it with them ("merci" alone); None when it has none. Called only when the content
+    # alone is not answered: most messages never need it.
+    rank_polite: Callable[[], tuple[Candidate, ...]] | None = field(default=None, compare=False, repr=False)
     explosive: bool = False  # the (French) message reports an explosive object
     notice: str | None = None  # not French: the entry that says so in the person's language
     foreign_explosive: bool = False  # not French, and names an explosive object
     rest: Reading | None = None  # with an explosive report: the rest of the message on its own
+
+    @cached_property
+    def polite(self) -> tuple[Candidate, ...]:
+        """Ranked with its greetings and thanks, once, if it has some; else ()."""
+        return self.rank_polite() if self.rank_polite is not None else ()
 
     @property
     def danger(self) -> bool:
@@ -74,9 +82,11 @@ class Reader:
                 if t not in self.safety.explosive_terms and t not in self.safety.cue_stems
             )
             if words:
-                rest = Reading(Analysis(analysis.words, words, words), self.matcher.rank(words, neutral), ())
+                rest = Reading(Analysis(analysis.words, words, words), self.matcher.rank(words, neutral))
         content = self.matcher.rank(analysis.content, neutral)
-        polite = self.matcher.rank(analysis.terms, neutral) if analysis.content != analysis.terms else ()
+        polite = None
+        if analysis.content != analysis.terms:
+            polite = partial(self.matcher.rank, analysis.terms, neutral)
         notice, foreign_explosive = self._foreign(text)
         return Reading(analysis, content, polite, explosive, notice, foreign_explosive, rest)
 

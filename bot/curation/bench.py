@@ -829,7 +829,7 @@ def _reader(matcher: Matcher, language: Language) -> Reader:
 def _matcher_pick(reader: Reader, text: str) -> str | None:
     """What the bot does for each message: read it (safety, language, ranking), then decide."""
     reading = reader.read(text)
-    candidates, outcome = choose(reading.content, reading.polite, DEFAULT_THRESHOLDS)
+    candidates, outcome = choose(reading, DEFAULT_THRESHOLDS)
     if outcome is Outcome.FALLBACK or not candidates:
         return None
     return candidates[0].entry_id

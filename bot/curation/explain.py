@@ -33,7 +33,7 @@ def explain(engine: Engine, text: str) -> list[str]:
     lines += ["terms:", *kinds]
     lines.append(f"explosive object reported: {'yes, safety first' if reading.explosive else 'no'}")
     t = engine.thresholds
-    candidates, outcome = choose(reading.content, reading.polite, t)
+    candidates, outcome = choose(reading, t)
     lines.append(
         "candidates: " + (", ".join(f"{c.entry_id} {c.score:.0f}" for c in candidates[:3]) or "none")
     )
@@ -43,7 +43,7 @@ def explain(engine: Engine, text: str) -> list[str]:
         f"{t.margin:.0f})"
     )
     if reading.rest is not None:
-        rest, rest_outcome = choose(reading.rest.content, reading.rest.polite, t)
+        rest, rest_outcome = choose(reading.rest, t)
         lines.append(
             f"rest of the message after the danger: {rest_outcome.value}, "
             + ", ".join(f"{c.entry_id} {c.score:.0f}" for c in rest[:2])

@@ -29,6 +29,7 @@ from bot.core.html import escape, split_message
 from bot.core.knowledge import Contact
 from bot.core.replies import MAX_MESSAGES_PER_REPLY, Button, Message, Reply
 from bot.ops.inbox import redact
+from bot.ops.metrics import UPDATE_KINDS
 from bot.state.flood import Admission
 from bot.state.followups import keep
 
@@ -100,11 +101,11 @@ def _live_privacy(context: Context, reply: Reply) -> Reply:
     inbox = context.bot_data.inbox
     days = inbox.keep_days if inbox is not None else 0
     sharing = texts["privacy_sharing_on" if context.bot_data.sharing else "privacy_sharing_off"]
+    # {sharing} first: its own text holds an {inbox_days} too.
     kept = (
         texts["privacy_kept"]
-        .replace("{topic_minutes}", str(CONTEXT_SECONDS // 60))
-        .replace("{inbox_days}", str(days))
         .replace("{sharing}", escape(sharing))
+        .replace("{topic_minutes}", str(CONTEXT_SECONDS // 60))
         .replace("{inbox_days}", str(days))
     )
     messages = list(reply.messages)
@@ -119,10 +120,8 @@ async def _reply_and_keep(context: Context, chat_id: int, reply: Reply) -> None:
 
 
 def _kind(update: Update) -> str:
-    for kind in ("message", "callback_query", "inline_query", "my_chat_member"):
-        if getattr(update, kind) is not None:
-            return kind
-    return "other"
+    """The update's kind among the metric's fixed list (the allowed updates, then "other")."""
+    return next((kind for kind in UPDATE_KINDS[:-1] if getattr(update, kind) is not None), "other")
 
 
 async def count_update(update: Update, context: Context) -> None:
@@ -248,7 +247,7 @@ async def share_question(update: Update, context: Context) -> None:
     if text is None or data.inbox is None:
         await context.bot.send_message(query.message.chat.id, engine.dialogue.texts["share_gone"])
         return
-    known = frozenset(engine.matcher.analyzer.known_words)
+    known = engine.matcher.analyzer.known_words
     await asyncio.to_thread(data.inbox.share, redact(text, known))
     log.info("update %d: a declined question was shared (redacted)", update.update_id)
     await context.bot.send_message(query.message.chat.id, engine.dialogue.texts["share_thanks"])
