@@ -189,37 +189,58 @@ class RedisState:
 
 
 RELOAD_CHANNEL = f"{PREFIX}reload"
+# How many reloads were ever announced: a replica cut off from Redis when one was announced (pub/sub
+# keeps nothing) finds the number changed when it subscribes again, and reloads then.
+RELOAD_GENERATION = f"{PREFIX}reload-generation"
 
 
 @dataclass
 class RedisReloads:
     """A reload asked on one replica (SIGHUP, /reload) is announced to all; each then builds,
-    checks and swaps its own engine. Messages carry only the announcing replica's random id."""
+    checks and swaps its own engine. Messages carry only the announcing replica's random id and
+    the reload's number."""
 
     client: aioredis.Redis
     replica: str = field(default_factory=lambda: secrets.token_hex(8))
+    _seen: int | None = field(default=None, init=False)  # the last reload number acted upon
 
     async def announce(self) -> None:
         try:
-            await self.client.publish(RELOAD_CHANNEL, self.replica)
+            generation = int(await self.client.incr(RELOAD_GENERATION))
+            self._seen = generation  # this replica has just reloaded
+            await self.client.publish(RELOAD_CHANNEL, f"{self.replica}:{generation}")
         except (RedisError, OSError, TimeoutError) as error:
             log.warning("could not tell the other replicas to reload (%s)", type(error).__name__)
 
     async def listen(self, on_reload: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
-        """Until `stop`: reload when another replica announces it. Reconnects by itself."""
+        """Until `stop`: reload when another replica announces it, or when one was announced
+        while this replica could not hear it. Reconnects by itself."""
         while not stop.is_set():
             try:
                 async with self.client.pubsub() as pubsub:
                     await pubsub.subscribe(RELOAD_CHANNEL)
+                    # After subscribing, so that an announcement in between is not missed: at
+                    # worst it is seen twice, and the second time its number is already known.
+                    await self._catch_up(int(await self.client.get(RELOAD_GENERATION) or 0), on_reload)
                     while not stop.is_set():
                         # Within the client's socket timeout, so that waiting is no error.
                         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
                         if message is None:
                             continue
                         data = message.get("data")
-                        sender = data.decode() if isinstance(data, bytes) else str(data)
-                        if sender != self.replica:
-                            await on_reload()
+                        sender, _, number = (
+                            data.decode() if isinstance(data, bytes) else str(data)
+                        ).partition(":")
+                        if sender != self.replica and number.isdigit():
+                            await self._catch_up(int(number), on_reload)
             except (RedisError, OSError, TimeoutError):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=1.0)  # Redis down: try again
+
+    async def _catch_up(self, generation: int, on_reload: Callable[[], Awaitable[object]]) -> None:
+        """Reload unless this reload number was already acted upon (or is the first one seen:
+        a replica that just started has the files as they are)."""
+        if self._seen is not None and generation != self._seen:
+            self._seen = generation
+            await on_reload()
+        self._seen = generation

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.state.flood import Admission
-from bot.state.redis_store import RedisState
+from bot.state.redis_store import RedisReloads, RedisState
 
 pytestmark = pytest.mark.integration
 
@@ -132,3 +133,42 @@ async def test_redis_down_the_bot_still_answers_then_recovers(redis_server: Redi
         assert reports == [False, True]
     finally:
         await state.aclose()
+
+
+async def test_a_reload_announced_while_a_replica_was_cut_off_reaches_it_when_it_is_back(
+    replicas: tuple[RedisState, RedisState],
+) -> None:
+    a, b = (RedisReloads(state.client) for state in replicas)
+    reloads: list[str] = []
+
+    async def hear(stop: asyncio.Event) -> None:
+        async def on_reload() -> None:
+            reloads.append("b")
+
+        await b.listen(on_reload, stop)
+
+    async def until(predicate: Callable[[], bool]) -> None:
+        for _ in range(500):
+            if predicate():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("not within 5 s")
+
+    stop = asyncio.Event()
+    listening = asyncio.create_task(hear(stop))
+    await until(lambda: b._seen is not None)  # subscribed
+    await a.announce()
+    await until(lambda: reloads == ["b"])
+    await b.announce()  # its own announcement is not for it: the next one is the second reload
+    await a.announce()
+    await until(lambda: len(reloads) == 2 and b._seen == 3)
+    stop.set()
+    await listening
+
+    await a.announce()  # pub/sub keeps nothing: b is not listening
+    stop = asyncio.Event()
+    listening = asyncio.create_task(hear(stop))
+    await until(lambda: b._seen == 4)
+    stop.set()
+    await listening
+    assert reloads == ["b", "b", "b"]  # caught up once on subscribing again
