@@ -22,6 +22,7 @@ from bot.core.dialogue import Dialogue
 from bot.core.followups import FollowUpRules
 from bot.core.html import shorten
 from bot.core.matcher import DEFAULT_THRESHOLDS, Matcher, Thresholds
+from bot.core.normalize import Analyzer
 from bot.core.reading import Reader
 from bot.core.replies import NOTICE_ENTRY_KIND
 from bot.core.safety import SafetyDetector
@@ -42,10 +43,14 @@ class Engine:
 
 
 def assemble(
-    kb: knowledge.KnowledgeBase, thresholds: Thresholds = DEFAULT_THRESHOLDS, fingerprint: str = ""
+    kb: knowledge.KnowledgeBase,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    fingerprint: str = "",
+    analyzer: Analyzer | None = None,
 ) -> Engine:
-    """The engine for a knowledge base already loaded (evaluation builds many of them)."""
-    matcher = Matcher(list(kb.entries.values()), kb.language, thresholds)
+    """The engine for a knowledge base already loaded (evaluation builds many of them, each with
+    a sibling of one analyzer)."""
+    matcher = Matcher(list(kb.entries.values()), kb.language, thresholds, analyzer)
     analyzer = matcher.analyzer
     notices = {e.language: e for e in kb.entries.values() if e.kind == NOTICE_ENTRY_KIND and e.language}
     reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices)

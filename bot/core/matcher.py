@@ -80,9 +80,11 @@ class Matcher:
         entries: Sequence[Entry],
         language: Language,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        analyzer: Analyzer | None = None,
     ) -> None:
+        """`analyzer`, when given, is a fresh one of this language (see `Analyzer.sibling`)."""
         self.thresholds = thresholds
-        self.analyzer = Analyzer(language, common_french_words())
+        self.analyzer = analyzer or Analyzer(language, common_french_words())
         for entry in entries:
             texts = (*entry.questions, *entry.keywords, entry.title)
             self.analyzer.learn(fold(text) for text in texts)

@@ -7,6 +7,7 @@ stop words. Everything the pipeline knows about French comes from knowledge/lang
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -60,6 +61,9 @@ class Analyzer:
         self._stemmer = snowballstemmer.stemmer("french")
         self._stems: dict[str, str] = {}
         self._snapped: dict[str, str] = {}
+        # Analyses without typo snapping, by text; only between siblings (see `sibling`): the
+        # bot itself analyses people's messages this way, and they must not pile up here.
+        self._plain: dict[str, Analysis] | None = None
         # Real French words are not typos: "grandes" must not become "granades", nor "forêts"
         # "forts". Only words outside this list are corrected towards the knowledge base's.
         self._common = common
@@ -95,6 +99,23 @@ class Analyzer:
         self._by_shape: dict[tuple[int, str], list[str]] = {}
         self.learn(w for phrase in self._phrases for w in phrase)
         self.learn(fold(v) for variants in language.synonyms.values() for v in variants)
+        self._language_words = (frozenset(self._known), {k: tuple(v) for k, v in self._by_shape.items()})
+
+    def sibling(self) -> Analyzer:
+        """A new analyzer of the same language that knows none of a knowledge base's words yet.
+
+        It shares this one's language tables and the analyses without typo snapping, which do
+        not depend on the vocabulary: a leave-one-out run builds 45 indexes of the same texts,
+        and analyses each text once instead of 45 times.
+        """
+        if self._plain is None:
+            self._plain = {}
+        twin = copy.copy(self)
+        known, shapes = self._language_words
+        twin._known = set(known)
+        twin._by_shape = {shape: list(words) for shape, words in shapes.items()}  # in their order
+        twin._snapped = {}
+        return twin
 
     @property
     def known_words(self) -> frozenset[str]:
@@ -124,6 +145,14 @@ class Analyzer:
         return [term for text in texts for term in self.analyze(text, snap=False).terms]
 
     def analyze(self, text: str, *, snap: bool = True) -> Analysis:
+        if snap or self._plain is None:
+            return self._analyze(text, snap)
+        found = self._plain.get(text)
+        if found is None:
+            found = self._plain[text] = self._analyze(text, snap)
+        return found
+
+    def _analyze(self, text: str, snap: bool) -> Analysis:
         words: list[str] = []
         for word in fold(text).split():
             word = word[:MAX_WORD]

@@ -33,7 +33,8 @@ from bot.core.decision import SAFETY_ENTRY_KIND
 from bot.core.dialogue import Dialogue
 from bot.core.engine import assemble
 from bot.core.knowledge import KnowledgeBase
-from bot.core.normalize import fold
+from bot.core.matcher import common_french_words
+from bot.core.normalize import Analyzer, fold
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 BLIND_TEST = DATA / "blind" / "test.yaml"
@@ -284,8 +285,10 @@ def leave_one_out(kb: KnowledgeBase, build: Callable[[KnowledgeBase], Dialogue] 
     nothing of a question leaks into the index that answers it.
     """
 
+    analyzer = Analyzer(kb.language, common_french_words())
+
     def default_build(base: KnowledgeBase) -> Dialogue:
-        return assemble(base).dialogue
+        return assemble(base, analyzer=analyzer.sibling()).dialogue
 
     make = build or default_build
     results = []

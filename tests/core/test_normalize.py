@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.matcher import Matcher
-from bot.core.normalize import fold
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher, common_french_words
+from bot.core.normalize import Analyzer, fold
 
 pytestmark = pytest.mark.unit
 
@@ -51,3 +52,17 @@ def test_typos_snap_to_known_words(matcher: Matcher) -> None:
 def test_politeness_is_set_apart(matcher: Matcher) -> None:
     analysis = matcher.analyzer.analyze("merci, et pour retrouver ma soeur ?")
     assert set(analysis.terms) - set(analysis.content) == {matcher.analyzer.stem("merci")}
+
+
+def test_siblings_share_plain_analyses_but_not_the_vocabulary(kb: KnowledgeBase) -> None:
+    parent = Analyzer(kb.language, common_french_words())
+    first, second = parent.sibling(), parent.sibling()
+    first.learn(["zelvianka"])  # a village no knowledge base names
+    assert first.analyze("zelvainka").terms == first.analyze("zelvianka").terms  # a typo of its word
+    assert second.analyze("zelvainka").terms == (second.stem("zelvainka"),)  # a word it does not know
+    # Without typo snapping the vocabulary plays no part: an analysis is made once, for all.
+    text = "le numéro du CICR à Minsk, merci"
+    assert second.analyze(text, snap=False) is first.analyze(text, snap=False)
+    assert first.analyze(text, snap=False) == Analyzer(kb.language, common_french_words()).analyze(
+        text, snap=False
+    )
