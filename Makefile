@@ -35,9 +35,11 @@ lint: $(VENV)/.installed-test
 # again on each run and each process test compile the bot again: about a second of each run.
 test unit: export PYTHONDONTWRITEBYTECODE :=
 
-# Everything, on two workers: each takes tests in turn and takes over the other's queue when idle.
+# Everything, on four workers for two cores: the process tests mostly wait (the two-replica run
+# sends for 8 s at the shared sending rate), and two workers would sit idle; each worker takes
+# over the others' queues when its own is empty.
 test: lint redis-server
-	$(PY) -m pytest -q -n 2 --dist worksteal
+	$(PY) -m pytest -q -n 4 --dist worksteal
 
 # The pure tests alone, in about a second: the loop while editing.
 unit: $(VENV)/.installed-test

@@ -22,6 +22,7 @@ a few checks are stricter than Telegram (see ``parse_html`` and
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import email.parser
 import email.policy
@@ -655,6 +656,16 @@ class FakeTelegram:
                 and r.error is None
                 and _norm_chat_id(r.params.get("chat_id")) == wanted
             ]
+
+    def sent_counts(self) -> collections.Counter[ChatId]:
+        """How many messages each chat received (as ``sent_to`` counts them), in one pass: a
+        wait on hundreds of chats would otherwise scan every record once per chat."""
+        with self._cond:
+            return collections.Counter(
+                _norm_chat_id(r.params.get("chat_id"))
+                for r in self._records
+                if r.method in _SENT_METHODS and r.answered and r.error is None
+            )
 
     def clear_calls(self) -> None:
         with self._cond:
