@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import os
@@ -164,15 +165,36 @@ def _inbox(days: int | None) -> int:
     from bot.ops.inbox import Inbox, render
 
     settings = Settings.from_environment()
+    span = days or settings.inbox_days
+    if settings.redis_url and settings.state_key_secret:
+        return asyncio.run(_shared_inbox(settings, span))
     if settings.inbox_path is None or not settings.inbox_path.exists():
         print(f"no inbox at {settings.inbox_path}: nothing declined yet, or another INBOX_PATH")
         return 0
     inbox = Inbox(settings.inbox_path, (), settings.inbox_days)
     try:
-        span = days or settings.inbox_days
         print(render(inbox.report(span, limit=50), span, inbox.shared(span, limit=50)))
     finally:
         inbox.close()
+    return 0
+
+
+async def _shared_inbox(settings: Settings, span: int) -> int:
+    """The replicas' inbox, in Redis (REDIS_URL)."""
+    from bot.ops.inbox import InboxUnavailable, render
+    from bot.ops.inbox_redis import RedisInbox
+    from bot.state.redis_store import RedisState
+
+    assert settings.redis_url and settings.state_key_secret
+    state = RedisState.from_url(settings.redis_url, settings.state_key_secret)
+    inbox = RedisInbox(state.client, settings.state_key_secret.encode(), (), settings.inbox_days)
+    try:
+        print(render(await inbox.report(span, limit=50), span, await inbox.shared(span, limit=50)))
+    except InboxUnavailable as error:
+        print(f"the inbox in Redis cannot be read: {error}", file=sys.stderr)
+        return 2
+    finally:
+        await state.aclose()
     return 0
 
 

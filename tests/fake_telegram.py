@@ -811,6 +811,20 @@ class FakeTelegram:
             self._cond.notify_all()
             return copy.deepcopy(stored)
 
+    def for_webhook(self, update: JSONDict) -> JSONDict:
+        """An update that a test posts to a webhook itself, as Telegram would: its message is
+        remembered (a reply may quote it) and its query opened (it may be answered once);
+        nothing is queued for getUpdates. Returns the update."""
+        with self._cond:
+            message = update.get("message")
+            if isinstance(message, dict):
+                self._store_message(message)
+            for kind in ("callback_query", "inline_query"):
+                query = update.get(kind)
+                if isinstance(query, dict) and "id" in query:
+                    self._open_queries.add(str(query["id"]))
+        return update
+
     def push_text(
         self,
         chat_id: int,
@@ -1240,12 +1254,34 @@ class FakeTelegram:
         text = _message_text(params)
         message = self._new_message(self._chat(params["chat_id"]), self.bot_user)
         message["text"] = text
+        replied = self._replied(params)
+        if replied is not None:
+            message["reply_to_message"] = replied
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup  # Telegram echoes only inline keyboards
         self._store_message(message)
         key = (message["chat"]["id"], message["message_id"])
         self._raw_texts[key] = (str(params["text"]), str(params.get("parse_mode") or ""))
         return message
+
+    def _replied(self, params: JSONDict) -> JSONDict | None:
+        """The message `reply_parameters` names, as Telegram attaches it: without its own
+        `reply_to_message`. None without reply parameters, or when the message is gone and the
+        sender allowed sending without it (else, as Telegram, an error)."""
+        parameters = params.get("reply_parameters")
+        if parameters is None:
+            return None
+        if not isinstance(parameters, dict) or "message_id" not in parameters:
+            raise _bad("can't parse reply parameters JSON object")
+        chat = _norm_chat_id(parameters.get("chat_id", params["chat_id"]))
+        found = self._messages.get((chat, int(parameters["message_id"])))
+        if found is None:
+            if parameters.get("allow_sending_without_reply"):
+                return None
+            raise _bad("message to be replied not found")
+        quoted = copy.deepcopy(found)
+        quoted.pop("reply_to_message", None)
+        return quoted
 
     def _send_contact(self, params: JSONDict) -> JSONDict:
         _require(params, "chat_id", "phone_number", "first_name")

@@ -13,6 +13,7 @@ at least `MIN_CHATS` chats used it. Days older than the retention are deleted.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -21,16 +22,54 @@ import re
 import secrets
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from bot.core.matcher import capitalised, common_french_words
 from bot.core.normalize import fold
 
 MIN_CHATS = 3  # a word is reported only once this many different chats used it
 _LETTERS = re.compile(r"[a-z]+")
+
+
+class InboxUnavailable(Exception):
+    """The counts cannot be read now (a shared store down): the message is the cause's type."""
+
+
+class InboxStore(Protocol):
+    """Where the counts live: a SQLite file (one process) or Redis (several replicas)."""
+
+    @property
+    def keep_days(self) -> int:
+        """How many days the counts and shared questions are kept."""
+        ...
+
+    async def record(self, chat_id: int, text: str) -> None:
+        """Count a declined message's ordinary words and pairs of words (nothing else of it)."""
+        ...
+
+    async def share(self, redacted: str) -> None:
+        """Keep a question its writer chose to share, already redacted (see `redact`)."""
+        ...
+
+    async def report(self, days: int, limit: int = 20) -> list[Line]:
+        """See `Inbox.report`; InboxUnavailable when the store cannot be read."""
+        ...
+
+    async def shared(self, days: int, limit: int = 20) -> list[str]: ...
+    async def stored(self) -> list[tuple[str, str, int, int]]:
+        """Every count held, as (day, words, uses, chats): for the privacy tests and operators."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def terms_of(text: str, stopwords: frozenset[str]) -> set[str]:
+    """What a declined message leaves: its ordinary words, and each pair of neighbouring ones."""
+    words = ordinary_words(text, stopwords)
+    return set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
 
 
 def ordinary_words(text: str, stopwords: frozenset[str], common: frozenset[str] | None = None) -> list[str]:
@@ -100,8 +139,7 @@ class Inbox:
 
     def record(self, chat_id: int, text: str) -> None:
         """Count a declined message's ordinary words and pairs of words."""
-        words = ordinary_words(text, self._stopwords)
-        terms = set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
+        terms = terms_of(text, self._stopwords)
         if not terms:
             return
         with self._lock:
@@ -218,26 +256,30 @@ def redact(text: str, known: frozenset[str], common: frozenset[str] | None = Non
 
 
 @dataclass
-class PendingShares:
-    """A declined question, in memory only, for the few minutes its "share" button is offered:
-    written nowhere unless its writer taps the button."""
+class LocalInbox:
+    """The SQLite inbox for the event loop: the disk is written from a worker thread, so that it
+    never holds up a reply."""
 
-    ttl: float = 600.0
-    max_items: int = 1000
-    clock: Callable[[], float] = time.monotonic
-    _items: dict[str, tuple[str, float]] = field(default_factory=dict)
+    inbox: Inbox
 
-    def offer(self, text: str) -> str:
-        now = self.clock()
-        self._items = {k: v for k, v in self._items.items() if now - v[1] <= self.ttl}
-        while len(self._items) >= self.max_items:
-            self._items.pop(next(iter(self._items)))
-        token = secrets.token_urlsafe(12)
-        self._items[token] = (text, now)
-        return token
+    @property
+    def keep_days(self) -> int:
+        return self.inbox.keep_days
 
-    def take(self, token: str) -> str | None:
-        found = self._items.pop(token, None)
-        if found is None or self.clock() - found[1] > self.ttl:
-            return None
-        return found[0]
+    async def record(self, chat_id: int, text: str) -> None:
+        await asyncio.to_thread(self.inbox.record, chat_id, text)
+
+    async def share(self, redacted: str) -> None:
+        await asyncio.to_thread(self.inbox.share, redacted)
+
+    async def report(self, days: int, limit: int = 20) -> list[Line]:
+        return await asyncio.to_thread(self.inbox.report, days, limit)
+
+    async def shared(self, days: int, limit: int = 20) -> list[str]:
+        return await asyncio.to_thread(self.inbox.shared, days, limit)
+
+    async def stored(self) -> list[tuple[str, str, int, int]]:
+        return await asyncio.to_thread(self.inbox.stored)
+
+    async def aclose(self) -> None:
+        self.inbox.close()

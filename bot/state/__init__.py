@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.state.flood import FloodBudget, MemoryFloodBudget
 from bot.state.followups import FollowUpStore, MemoryFollowUpStore
@@ -28,6 +28,7 @@ class State:
     # Shared by several replicas: wait until a message to a chat keeps them all within limits.
     send_turn: Callable[[object | None], Awaitable[None]] | None = None
     reloads: ReloadAnnouncer | None = None  # several replicas: a reload asked on one reaches all
+    redis: Any = None  # the shared store's client, for the inbox to count in the same Redis
 
     async def aclose(self) -> None:
         if self.closing is not None:
@@ -49,4 +50,6 @@ def in_redis(
     from bot.state.redis_store import RedisReloads, RedisState
 
     shared = RedisState.from_url(url, secret, capacity=flood_messages, period=flood_seconds, report=report)
-    return State(shared, shared, shared, shared.aclose, shared.wait_turn, RedisReloads(shared.client))
+    return State(
+        shared, shared, shared, shared.aclose, shared.wait_turn, RedisReloads(shared.client), shared.client
+    )

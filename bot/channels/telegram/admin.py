@@ -4,7 +4,6 @@ wiring cannot open them to anyone. Their replies are for operators: English, fig
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -14,7 +13,7 @@ from telegram.constants import ChatType
 
 from bot.channels.telegram.context import Context
 from bot.core.html import escape, split_message
-from bot.ops.inbox import render
+from bot.ops.inbox import InboxUnavailable, render
 from bot.ops.metrics import OUTCOMES, RELOAD_RESULTS, UPDATE_KINDS
 
 log = logging.getLogger(__name__)
@@ -78,6 +77,9 @@ async def unanswered(update: Update, context: Context) -> None:
     if not _allowed(update, context) or inbox is None:
         return
     days = inbox.keep_days
-    lines = await asyncio.to_thread(inbox.report, days)
-    shared = await asyncio.to_thread(inbox.shared, days)
+    try:
+        lines, shared = await inbox.report(days), await inbox.shared(days)
+    except InboxUnavailable as error:
+        await _say(update, context, f"The inbox cannot be read now ({error}).")
+        return
     await _say(update, context, render(lines, days, shared))

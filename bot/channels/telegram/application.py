@@ -35,7 +35,7 @@ from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.channels.telegram.ratelimit import PatientRateLimiter
 from bot.config import Settings
 from bot.core.engine import Engine
-from bot.ops.inbox import Inbox, PendingShares
+from bot.ops.inbox import Inbox, LocalInbox
 from bot.state import State, in_memory, in_redis
 
 log = logging.getLogger(__name__)
@@ -96,8 +96,15 @@ def build_application(
         data.reloads = started.reloads
         data.metrics.entries.set(len(engine.kb.entries))
         data.admins = settings.admin_user_ids
-        data.inbox = Inbox(settings.inbox_path, engine.kb.language.stopwords, settings.inbox_days)
-        data.sharing = PendingShares() if settings.inbox_raw else None
+        stopwords = engine.kb.language.stopwords
+        if started.redis is not None and settings.state_key_secret:
+            from bot.ops.inbox_redis import RedisInbox  # the redis package, only when configured
+
+            secret = settings.state_key_secret.encode()
+            data.inbox = RedisInbox(started.redis, secret, stopwords, settings.inbox_days)
+        else:
+            data.inbox = LocalInbox(Inbox(settings.inbox_path, stopwords, settings.inbox_days))
+        data.sharing = settings.inbox_raw
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -106,7 +113,7 @@ def build_application(
             await started.aclose()
         states.clear()
         if application.bot_data.inbox is not None:
-            application.bot_data.inbox.close()
+            await application.bot_data.inbox.aclose()
 
     builder = (
         ApplicationBuilder()
@@ -148,7 +155,7 @@ def build_application(
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, handlers.answer_text))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, handlers.answer_non_text))
     # Before the other buttons: "share this question" carries a token, not an entry.
-    application.add_handler(CallbackQueryHandler(handlers.share_question, pattern=f"^{handlers.SHARE}:"))
+    application.add_handler(CallbackQueryHandler(handlers.share_question, pattern=f"^{handlers.SHARE_DATA}$"))
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     application.add_handler(InlineQueryHandler(handlers.answer_inline))
     application.add_error_handler(handlers.report_error)

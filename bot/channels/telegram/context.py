@@ -9,7 +9,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.core.engine import Engine
-from bot.ops.inbox import Inbox, PendingShares
+from bot.ops.inbox import InboxStore
 from bot.ops.metrics import Metrics
 from bot.ops.reload import Reloader
 from bot.state import ReloadAnnouncer
@@ -27,11 +27,11 @@ class BotData:
     flood: FloodBudget | None = None
     seen: SeenUpdates | None = None  # update ids already taken (the webhook's de-duplication)
     metrics: Metrics = field(default_factory=Metrics)
-    inbox: Inbox | None = None  # counts of ordinary words of declined questions
+    inbox: InboxStore | None = None  # counts of ordinary words of declined questions
     reloader: Reloader | None = None
     reloads: ReloadAnnouncer | None = None  # several replicas: reloads announced to all
     admins: frozenset[int] = frozenset()  # user ids allowed the admin commands
-    sharing: PendingShares | None = None  # INBOX_RAW=1: declined questions offered for sharing
+    sharing: bool = False  # INBOX_RAW=1: declined questions offered for sharing
     started_at: float = field(default_factory=time.time)
 
     def ready(self) -> tuple[Engine, FollowUpStore, FloodBudget]:

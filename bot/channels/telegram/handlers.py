@@ -6,7 +6,6 @@ follow-up store's. Message text is never logged.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
@@ -17,8 +16,10 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
+    ReplyParameters,
     Update,
 )
+from telegram import Message as TelegramMessage
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -69,9 +70,11 @@ def _vcard(contact: Contact) -> str:
     return "\n".join(lines)
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """Send the reply's messages in order; long texts are split, buttons go on the last part."""
-    for message in reply.messages:
+async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
+    """Send the reply's messages in order; long texts are split, buttons go on the last part,
+    which answers message `reply_to` when one is given."""
+    last = len(reply.messages) - 1
+    for number, message in enumerate(reply.messages):
         if message.contact is not None:
             await bot.send_contact(
                 chat_id,
@@ -82,13 +85,23 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
             continue
         parts = split_message(message.html)
         for index, part in enumerate(parts):
+            final = index == len(parts) - 1
+            quoted = reply_to is not None and number == last and final
             # Parse mode (HTML) and link previews (off) come from the application's Defaults.
             await bot.send_message(
-                chat_id, part, reply_markup=_markup(message) if index == len(parts) - 1 else None
+                chat_id,
+                part,
+                reply_markup=_markup(message) if final else None,
+                reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True)
+                if quoted and reply_to is not None
+                else None,
             )
 
 
-SHARE = "s"  # callback data "s:<token>": share the declined question the token stands for
+# Callback data of the button that shares a declined question. It carries nothing: the question
+# is read back from the message the answer replies to (see `share_question`).
+SHARE = "s"
+SHARE_DATA = f"{SHARE}:"
 
 
 def _live_privacy(context: Context, reply: Reply) -> Reply:
@@ -113,10 +126,10 @@ def _live_privacy(context: Context, reply: Reply) -> Reply:
     return dataclasses.replace(reply, messages=tuple(messages[:MAX_MESSAGES_PER_REPLY]))
 
 
-async def _reply_and_keep(context: Context, chat_id: int, reply: Reply) -> None:
+async def _reply_and_keep(context: Context, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
     _, followups, _ = context.bot_data.ready()
     await keep(followups, chat_id, reply)
-    await send_reply(context.bot, chat_id, _live_privacy(context, reply))
+    await send_reply(context.bot, chat_id, _live_privacy(context, reply), reply_to)
 
 
 def _kind(update: Update) -> str:
@@ -190,19 +203,20 @@ async def answer_text(update: Update, context: Context) -> None:
     log.info(
         "update %d: %s %s (score %d)", update.update_id, reply.outcome, reply.entry_id or "-", reply.score
     )
-    sharing = context.bot_data.sharing
-    if reply.outcome == "fallback" and sharing is not None:
-        # Offered, not taken: the text stays in memory for the button's few minutes only.
-        token = sharing.offer(update.effective_message.text or "")
-        share = (Button(engine.dialogue.texts["share_button"], f"{SHARE}:{token}"),)
+    reply_to = None
+    if reply.outcome == "fallback" and context.bot_data.sharing:
+        # Offered, not taken: the answer replies to the question, and the button reads it back
+        # from there when pressed, on whichever replica. Nothing is kept meanwhile.
+        share = (Button(engine.dialogue.texts["share_button"], SHARE_DATA),)
         final = reply.messages[-1]
         shown = dataclasses.replace(final, buttons=(share, *final.buttons))
         reply = dataclasses.replace(reply, messages=(*reply.messages[:-1], shown))
-    await _reply_and_keep(context, chat_id, reply)
+        reply_to = update.effective_message.message_id
+    await _reply_and_keep(context, chat_id, reply, reply_to)
     inbox = context.bot_data.inbox
     if reply.outcome == "fallback" and inbox is not None:
-        # Only counts of ordinary words are kept (bot/ops/inbox.py); off the event loop.
-        await asyncio.to_thread(inbox.record, chat_id, update.effective_message.text or "")
+        # Only counts of ordinary words are kept (bot/ops/inbox.py).
+        await inbox.record(chat_id, update.effective_message.text or "")
     metrics = context.bot_data.metrics
     safety = reply.entry_id is not None and reply.entry_id == engine.decider.safety_id
     metrics.answer("safety" if safety else reply.outcome)
@@ -241,16 +255,24 @@ async def share_question(update: Update, context: Context) -> None:
     await query.answer()
     data = context.bot_data
     engine = data.ready()[0]
-    if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+    message = query.message
+    if not isinstance(message, TelegramMessage) or message.chat.type != ChatType.PRIVATE:
         return
-    text = data.sharing.take((query.data or "").partition(":")[2]) if data.sharing else None
-    if text is None or data.inbox is None:
-        await context.bot.send_message(query.message.chat.id, engine.dialogue.texts["share_gone"])
+    keyboard = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    offered = any(button.callback_data == SHARE_DATA for row in keyboard for button in row)
+    # The question is the message this answer replies to; once shared, the button is gone.
+    question = message.reply_to_message.text if message.reply_to_message and offered else None
+    if question is None or data.inbox is None:
+        await context.bot.send_message(message.chat.id, engine.dialogue.texts["share_gone"])
         return
-    known = engine.matcher.analyzer.known_words
-    await asyncio.to_thread(data.inbox.share, redact(text, known))
+    await data.inbox.share(redact(question, engine.matcher.analyzer.known_words))
     log.info("update %d: a declined question was shared (redacted)", update.update_id)
-    await context.bot.send_message(query.message.chat.id, engine.dialogue.texts["share_thanks"])
+    rows = [[b for b in row if b.callback_data != SHARE_DATA] for row in keyboard]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup([row for row in rows if row]))
+    except BadRequest as error:  # too old: the question was kept all the same
+        log.info("could not remove the share button: %s", error.message)
+    await context.bot.send_message(message.chat.id, engine.dialogue.texts["share_thanks"])
 
 
 async def answer_inline(update: Update, context: Context) -> None:

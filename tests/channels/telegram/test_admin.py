@@ -85,7 +85,7 @@ async def test_declined_questions_reach_the_inbox_as_word_counts_only(
     assert "chocolat" not in report
     inbox = served.application.bot_data.inbox
     assert inbox is not None
-    everything = repr([words for _, words, _, _ in inbox.stored()])
+    everything = repr([words for _, words, _, _ in await inbox.stored()])
     assert "horaires" in everything and "chocolat" in everything  # kept, as a count
     for secret in (NAME.lower(), "555", "375", "12", STREET.lower(), "lenine", "brest", "7301"):
         assert secret not in everything, secret
@@ -124,17 +124,21 @@ async def test_a_declined_question_is_kept_only_when_shared_and_then_redacted(
     await replies(telegram, 7401, 1)
     await replies(telegram, 7402, 1)
     assert share_button(telegram, 7401)
-    pressed, token = message_with_button(telegram, 7402, "Partager cette question (anonymisée)")
-    assert token.startswith("s:") and len(token.encode()) <= 64
-    telegram.push_callback(7402, token, message_id=pressed)
+    pressed, data = message_with_button(telegram, 7402, "Partager cette question (anonymisée)")
+    # The button holds nothing of the question: the answer quotes it, Telegram keeps it.
+    assert data == "s:" and telegram.message(7402, pressed)["reply_to_message"]["text"] == personal  # type: ignore[index]
+    telegram.push_callback(7402, data, message_id=pressed)
     assert "transmise sans nom" in (await replies(telegram, 7402, 2))[-1]
-    telegram.push_callback(7402, token, message_id=pressed)
+    now = telegram.message(7402, pressed) or {}
+    assert "s:" not in repr(now.get("reply_markup"))  # the button went once pressed
+    telegram.push_callback(7402, data, message_id=pressed)
     assert "rien n'a été transmis" in (await replies(telegram, 7402, 3))[-1]  # once only
     inbox = sharing.application.bot_data.inbox
     assert inbox is not None
-    (shared,) = inbox.shared()
+    (shared,) = await inbox.shared(30)
     assert "horaires du bus" in shared
-    everything = shared + repr(inbox.stored()) + product_log.getvalue() + sharing.metrics.render().decode()
+    stored = repr(await inbox.stored())
+    everything = shared + stored + product_log.getvalue() + sharing.metrics.render().decode()
     for secret in (NAME, "555 01 23", "375 29", "01 23", STREET, "12 rue"):
         assert secret not in everything, secret
     telegram.push_command(ADMIN, "inconnues")

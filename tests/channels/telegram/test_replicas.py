@@ -16,6 +16,7 @@ import pytest_asyncio
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
+from tests.channels.telegram.test_conversations import message_with_button
 from tests.channels.telegram.test_webhook import PATH, SECRET, update, url
 from tests.conftest import stand_in_settings
 from tests.fake_telegram import FakeTelegram
@@ -45,6 +46,8 @@ async def pair(
         listen_port=0,
         redis_url=redis.url,
         state_key_secret="a-secret-of-16-chars-or-more",
+        admin_user_ids=frozenset({ADMIN}),
+        inbox_raw=True,
     )
     replicas = [TelegramService(settings, build_application(settings, engine, timeout=1.0)) for _ in "ab"]
     for replica in replicas:
@@ -53,6 +56,10 @@ async def pair(
     for replica in replicas:
         await replica.stop(deadline=2.0)
     redis.stop()
+
+
+ADMIN = 8599
+SHARE_LABEL = "Partager cette question (anonymisée)"
 
 
 async def deliver(replica: TelegramService, body: dict[str, object]) -> int:
@@ -109,3 +116,34 @@ async def test_a_reload_asked_on_one_replica_reaches_the_other(
     assert result.ok and a.metrics.reloads.labels("ok")._value.get() == 1
     assert await telegram.wait_for_async(lambda _: b.metrics.reloads.labels("ok")._value.get() == 1, 8)
     assert a.metrics.reloads.labels("ok")._value.get() == 1  # its own announcement is not for it
+
+
+async def test_declined_questions_are_counted_and_shared_across_replicas(
+    pair: tuple[TelegramService, TelegramService, RedisServer], telegram: FakeTelegram
+) -> None:
+    a, b, _ = pair
+    question = "les horaires du bus pour Brest, je suis Olena Kovalenko"
+    for number, chat in enumerate((8501, 8502, 8503)):  # three chats, on either replica
+        body = telegram.for_webhook(update(85001 + number, chat, question))
+        assert await deliver((a, b)[number % 2], body) == 200
+    assert await telegram.wait_for_async(lambda _: all(telegram.sent_to(c) for c in (8501, 8502, 8503)), 8)
+    # Answered by A, the share button is pressed on B: the question is read from the quoted message.
+    pressed, data = message_with_button(telegram, 8501, SHARE_LABEL)
+    query = {
+        "id": "q85010",
+        "from": {"id": 8501, "is_bot": False, "first_name": "Olena"},
+        "message": telegram.message(8501, pressed),
+        "chat_instance": "ci8501",
+        "data": data,
+    }
+    assert await deliver(b, telegram.for_webhook({"update_id": 85010, "callback_query": query})) == 200
+    assert await telegram.wait_for_async(
+        lambda _: "transmise sans nom" in telegram.sent_to(8501)[-1].get("text", ""), 8
+    )
+    command = update(85020, ADMIN, "/inconnues")
+    command["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": 10}]
+    assert await deliver(a, command) == 200
+    assert await telegram.wait_for_async(lambda _: bool(telegram.sent_to(ADMIN)), 8)
+    report = telegram.sent_to(ADMIN)[-1]["text"]
+    assert "horaires bus" in report and "les horaires du bus pour" in report  # counted, and shared
+    assert "Kovalenko" not in report and "Olena" not in report and "Brest" not in report
