@@ -22,6 +22,7 @@ from bot.core.engine import Engine, build
 from bot.core.matcher import Matcher
 from bot.core.reading import Reader
 from bot.ops import logs
+from bot.state.sending import MemorySendTurns
 from tests.fake_telegram import FakeTelegram
 
 # Every test says what it costs, so that `pytest -m unit` is the quick loop while editing.
@@ -104,6 +105,13 @@ def stand_in_settings(telegram: FakeTelegram, journal: Path | None = None) -> Se
     )
 
 
+def quick_turns() -> MemorySendTurns:
+    """Telegram's limit for the bot, but none per chat: the conversation scripts answer at once, as
+    no person types. The pacing itself is tested in tests/state/test_sending.py, and with real
+    processes (which keep Telegram's limits) in tests/test_two_replicas.py and tests/test_app.py."""
+    return MemorySendTurns(chat_rate=1000.0, burst=1000)
+
+
 @pytest.fixture
 def pauses() -> list[float]:
     """The pauses the rate limiter asked for, in order; it does not wait them out in tests."""
@@ -121,7 +129,11 @@ async def service(
 
     settings = stand_in_settings(telegram)
     application = build_application(
-        settings, engine, timeout=1.0, rate_limiter=PatientRateLimiter(first_pause=0.05, sleep=note)
+        settings,
+        engine,
+        timeout=1.0,
+        rate_limiter=PatientRateLimiter(first_pause=0.05, sleep=note),
+        send_turns=quick_turns,
     )
     served = TelegramService(settings, application, poll_backoff=0.05)
     await served.start()

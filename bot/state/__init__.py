@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from bot.state.flood import FloodBudget, MemoryFloodBudget
 from bot.state.followups import FollowUpStore, MemoryFollowUpStore
 from bot.state.seen import MemorySeenUpdates, SeenUpdates
+from bot.state.sending import MemorySendTurns
 
 
 class ReloadAnnouncer(Protocol):
@@ -25,7 +26,7 @@ class State:
     flood: FloodBudget
     seen: SeenUpdates
     closing: Callable[[], Awaitable[None]] | None = None  # releases a network store's connections
-    # Shared by several replicas: wait until a message to a chat keeps them all within limits.
+    # Wait until a message to a chat keeps the bot (all its replicas) within Telegram's limits.
     send_turn: Callable[[object | None], Awaitable[None]] | None = None
     reloads: ReloadAnnouncer | None = None  # several replicas: a reload asked on one reaches all
     redis: Any = None  # the shared store's client, for the inbox to count in the same Redis
@@ -35,8 +36,16 @@ class State:
             await self.closing()
 
 
-def in_memory(flood_messages: int = 5, flood_seconds: float = 10.0) -> State:
-    return State(MemoryFollowUpStore(), MemoryFloodBudget(flood_messages, flood_seconds), MemorySeenUpdates())
+def in_memory(
+    flood_messages: int = 5, flood_seconds: float = 10.0, turns: MemorySendTurns | None = None
+) -> State:
+    turns = turns or MemorySendTurns()
+    return State(
+        MemoryFollowUpStore(),
+        MemoryFloodBudget(flood_messages, flood_seconds),
+        MemorySeenUpdates(),
+        send_turn=turns.wait_turn,
+    )
 
 
 def in_redis(

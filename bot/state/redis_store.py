@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 from bot.core.dialogue import CONTEXT_SECONDS
 from bot.state.flood import Admission
 from bot.state.seen import DAY
+from bot.state.sending import MemorySendTurns, wait_turns
 
 log = logging.getLogger(__name__)
 
@@ -55,34 +56,26 @@ return verdict
 """
 _VERDICTS = (Admission.ANSWER, Admission.NOTICE, Admission.SILENCE)
 
-# Telegram's sending limits for all replicas together: a shared bucket refilled at `rate` a
-# second holding at most `peak` (so that no second ever sees more than rate + peak: 24 + 4, a
-# margin under Telegram's 30 for the jitter of the network), and
-# per chat a bucket of `burst` (one reply: answer, card...) refilled at 1 a second.
-# Returns 0 when the message may go now (both tokens taken), else the milliseconds to wait.
+# Telegram's sending limits for all replicas together (bot/state/sending.py, the same steps), on
+# Redis's clock. KEYS: the due time of the chat's next message ('' for none), of the bot's.
+# ARGV: the chat's rate and burst, the bot's rate and peak. Returns the milliseconds to wait for
+# the chat's turn and for the bot's (not taken when the chat's turn is later).
 _SEND = """
-local rate, burst, peak = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local function level(key, capacity, refill)
-  local b = redis.call('HMGET', key, 'tokens', 'updated')
-  local tokens = tonumber(b[1]) or capacity
-  local updated = tonumber(b[2]) or now
-  return math.min(capacity, tokens + (now - updated) * refill)
+local function turn(key, rate, burst)
+  local due = tonumber(redis.call('GET', key))
+  local at = now
+  if due then at = math.max(now, due - (burst - 1) / rate) end
+  local following = math.max(due or at, at) + 1 / rate
+  redis.call('SET', key, string.format('%.6f', following), 'EX', math.ceil(following - now) + 60)
+  return at - now
 end
-local all = level(KEYS[1], peak, rate)
-local chat = KEYS[2] ~= '' and level(KEYS[2], burst, 1) or 1
-if all < 1 or chat < 1 then
-  local wait = math.max((1 - all) / rate, 1 - chat)
-  return math.ceil(wait * 1000)
+if KEYS[1] ~= '' then
+  local wait = turn(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
+  if wait > 0 then return {math.ceil(wait * 1000), 0} end
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(all - 1), 'updated', tostring(now))
-redis.call('EXPIRE', KEYS[1], 60)
-if KEYS[2] ~= '' then
-  redis.call('HSET', KEYS[2], 'tokens', tostring(chat - 1), 'updated', tostring(now))
-  redis.call('EXPIRE', KEYS[2], 60)
-end
-return 0
+return {0, math.ceil(turn(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4])) * 1000)}
 """
 
 
@@ -99,6 +92,7 @@ class RedisState:
     up: bool = True
     _admit: Any = field(default=None, init=False)
     _send: Any = field(default=None, init=False)
+    local_turns: MemorySendTurns = field(default_factory=MemorySendTurns)
 
     @classmethod
     def from_url(cls, url: str, secret: str, **settings: Any) -> RedisState:
@@ -168,21 +162,22 @@ class RedisState:
         return _VERDICTS[int(verdict)]
 
     # Sending rate, shared by every replica
-    async def wait_turn(
-        self, chat_id: object | None, rate: float = 24.0, burst: int = 3, peak: int = 4
-    ) -> None:
-        """Wait until a message to `chat_id` keeps all replicas within Telegram's limits. With
-        Redis down, no wait: each replica's own limiter still holds it to the overall rate."""
+    async def take(self, chat_id: object | None) -> tuple[float, float]:
+        """`MemorySendTurns.take` for all replicas. Redis down: this replica's own turns, so
+        that it alone stays within the limits."""
         if self._send is None:
             self._send = self.client.register_script(_SEND)
         chat_key = self._key("send", chat_id) if chat_id is not None else ""
-        while True:
-            wait = await self._call(
-                lambda: self._send(keys=[f"{PREFIX}send:all", chat_key], args=[rate, burst, peak]), 0
-            )
-            if not wait:
-                return
-            await asyncio.sleep(int(wait) / 1000)
+        turns = self.local_turns
+        args = [turns.chat_rate, turns.burst, turns.rate, turns.peak]
+        waits = await self._call(lambda: self._send(keys=[chat_key, f"{PREFIX}send:all"], args=args), None)
+        if waits is None:
+            return turns.take(chat_id)
+        return int(waits[0]) / 1000, int(waits[1]) / 1000
+
+    async def wait_turn(self, chat_id: object | None) -> None:
+        """Wait until a message to `chat_id` keeps all replicas within Telegram's limits."""
+        await wait_turns(self.take, chat_id)
 
     async def aclose(self) -> None:
         await self.client.aclose()

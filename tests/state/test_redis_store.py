@@ -13,6 +13,7 @@ import pytest
 
 from bot.state.flood import Admission
 from bot.state.redis_store import RedisReloads, RedisState
+from bot.state.sending import PEAK, RATE
 
 pytestmark = pytest.mark.integration
 
@@ -172,3 +173,13 @@ async def test_a_reload_announced_while_a_replica_was_cut_off_reaches_it_when_it
     stop.set()
     await listening
     assert reloads == ["b", "b", "b"]  # caught up once on subscribing again
+
+
+async def test_the_sending_turns_are_shared(replicas: tuple[RedisState, RedisState]) -> None:
+    a, b = replicas
+    waits = [(await (a, b)[n % 2].take(20_000 + n))[1] for n in range(100)]  # 100 people, at once
+    assert waits[:PEAK] == [0.0] * PEAK
+    assert waits[-1] == pytest.approx((100 - PEAK) / RATE, abs=0.1)  # 24 a second, both together
+    chat = [await (a, b)[n % 2].take(7030) for n in range(5)]
+    assert [round(c) for c, _ in chat] == [0, 0, 0, 1, 2]  # a reply at once, then one a second
+    assert [bot for wait, bot in chat if wait > 0] == [0.0, 0.0]  # the bot's turn taken once the chat's comes

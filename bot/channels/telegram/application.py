@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.core.engine import Engine
 from bot.ops.inbox import Inbox, LocalInbox
 from bot.state import State, in_memory, in_redis
+from bot.state.sending import MemorySendTurns
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,10 @@ def build_application(
     timeout: float = 10.0,
     rate_limiter: PatientRateLimiter | None = None,
     state: Callable[[], State] | None = None,
+    send_turns: Callable[[], MemorySendTurns] = MemorySendTurns,
 ) -> BotApplication:
-    """The application, handlers registered, not yet initialised."""
+    """The application, handlers registered, not yet initialised. Without Redis, `send_turns`
+    paces the messages (Telegram's limits by default)."""
     assert settings.token
     states: list[State] = []
 
@@ -85,7 +88,7 @@ def build_application(
                 lambda up: metrics.state_up.set(int(up)),
             )
         else:
-            started = in_memory(settings.flood_messages, settings.flood_seconds)
+            started = in_memory(settings.flood_messages, settings.flood_seconds, send_turns())
         states.append(started)
         limiter = application.bot.rate_limiter
         if started.send_turn is not None and isinstance(limiter, PatientRateLimiter):

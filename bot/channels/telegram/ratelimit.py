@@ -38,7 +38,7 @@ class PatientRateLimiter(AIORateLimiter):
         self.first_pause = first_pause
         self.max_pause = max_pause
         self.sleep = sleep
-        # With several replicas: waits until a message keeps them all within Telegram's limits.
+        # Waits until a message keeps the bot (all its replicas) within Telegram's limits.
         self.shared: Callable[[object | None], Awaitable[None]] | None = None
 
     async def process_request(

@@ -14,7 +14,7 @@ from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
 from bot.core.engine import build
 from tests.channels.telegram.test_conversations import message_with_button
-from tests.conftest import KNOWLEDGE_DIR, stand_in_settings
+from tests.conftest import KNOWLEDGE_DIR, quick_turns, stand_in_settings
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,9 @@ async def served(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Telegr
     settings = dataclasses.replace(
         stand_in_settings(telegram), knowledge_dir=directory, admin_user_ids=frozenset({ADMIN})
     )
-    service = TelegramService(settings, build_application(settings, build(directory), timeout=1.0))
+    service = TelegramService(
+        settings, build_application(settings, build(directory), timeout=1.0, send_turns=quick_turns)
+    )
     await service.start()
     yield service
     await service.stop(deadline=2.0)
@@ -100,7 +102,9 @@ async def sharing(telegram: FakeTelegram) -> AsyncIterator[TelegramService]:
     settings = dataclasses.replace(
         stand_in_settings(telegram), admin_user_ids=frozenset({ADMIN}), inbox_raw=True
     )
-    service = TelegramService(settings, build_application(settings, build(KNOWLEDGE_DIR), timeout=1.0))
+    service = TelegramService(
+        settings, build_application(settings, build(KNOWLEDGE_DIR), timeout=1.0, send_turns=quick_turns)
+    )
     await service.start()
     yield service
     await service.stop(deadline=2.0)

@@ -15,7 +15,7 @@ from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
 from bot.core.html import MAX_MESSAGE_LENGTH, telegram_length, validate
 from bot.core.replies import Message, Reply
-from tests.conftest import stand_in_settings
+from tests.conftest import quick_turns, stand_in_settings
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.integration
@@ -151,7 +151,10 @@ async def test_passing_failures_on_send_are_retried(
 async def test_a_send_timeout_is_retried(telegram: FakeTelegram, engine: Engine) -> None:
     settings = stand_in_settings(telegram)
     limiter = PatientRateLimiter(first_pause=0.01)
-    served = TelegramService(settings, build_application(settings, engine, timeout=0.2, rate_limiter=limiter))
+    served = TelegramService(
+        settings,
+        build_application(settings, engine, timeout=0.2, rate_limiter=limiter, send_turns=quick_turns),
+    )
     await served.start()
     try:
         telegram.delay_next("sendMessage", 0.5)  # longer than the client's 0.2 s read timeout

@@ -16,7 +16,7 @@ from bot.channels.telegram.service import TelegramService
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine
 from bot.state.journal import UpdateJournal
-from tests.conftest import stand_in_settings
+from tests.conftest import quick_turns, stand_in_settings
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.integration
@@ -89,7 +89,9 @@ async def test_updates_handled_before_a_restart_are_not_answered_again(
     journal.mark_handled(third)
     journal.advance(second)
     settings = stand_in_settings(telegram, journal=journal_path)
-    served = TelegramService(settings, build_application(settings, engine, timeout=1.0))
+    served = TelegramService(
+        settings, build_application(settings, engine, timeout=1.0, send_turns=quick_turns)
+    )
     await served.start()
     try:
         assert await answered(telegram, 511)
@@ -130,7 +132,9 @@ async def test_each_chat_is_answered_in_order(service: TelegramService, telegram
 
 async def test_polling_errors_back_off(telegram: FakeTelegram, engine: Engine) -> None:
     settings = stand_in_settings(telegram)
-    served = TelegramService(settings, build_application(settings, engine, timeout=1.0), poll_backoff=0.01)
+    served = TelegramService(
+        settings, build_application(settings, engine, timeout=1.0, send_turns=quick_turns), poll_backoff=0.01
+    )
     telegram.fail_next("getUpdates", status=502, times=4)
     started = time.monotonic()
     await served.start()
@@ -146,7 +150,9 @@ async def test_polling_errors_back_off(telegram: FakeTelegram, engine: Engine) -
 
 async def test_a_revoked_token_stops_the_bot_with_code_2(telegram: FakeTelegram, engine: Engine) -> None:
     settings = stand_in_settings(telegram)
-    served = TelegramService(settings, build_application(settings, engine, timeout=1.0))
+    served = TelegramService(
+        settings, build_application(settings, engine, timeout=1.0, send_turns=quick_turns)
+    )
     await served.start()
     telegram.revoke_token()
     try:

@@ -14,7 +14,7 @@ import pytest_asyncio
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
-from tests.conftest import stand_in_settings
+from tests.conftest import quick_turns, stand_in_settings
 from tests.fake_telegram import FakeTelegram
 
 # One stand-in and one bot for the module, on the module's event loop: starting them costs more
@@ -40,7 +40,9 @@ async def hooked(telegram: FakeTelegram, engine: Engine) -> AsyncIterator[Telegr
         webhook_secret=SECRET,
         listen_port=0,
     )
-    served = TelegramService(settings, build_application(settings, engine, timeout=1.0))
+    served = TelegramService(
+        settings, build_application(settings, engine, timeout=1.0, send_turns=quick_turns)
+    )
     await served.start()
     yield served
     await served.stop(deadline=2.0)
