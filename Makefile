@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test unit lint check bench clean redis-server
+.PHONY: run test unit lint check bench scale clean redis-server
 
 # Re-install when pyproject.toml changes; the stamp files record what was installed.
 $(VENV)/.installed: pyproject.toml
@@ -50,6 +50,10 @@ check: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bot bench
+
+# Several replicas: the Redis round trips of an update, and one against two replicas (tests/scale.py).
+scale: $(VENV)/.installed-test redis-server
+	$(PY) -m tests.scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
