@@ -1,0 +1,14 @@
+# The bot's image, for compose.yaml (two replicas and Redis). The knowledge base is baked in: a
+# correction is a new image, or a bind mount of knowledge/ and SIGHUP (README, "Deploying").
+FROM python:3.11-slim
+WORKDIR /opt/cicr-bot
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+RUN pip install --no-cache-dir . && rm -rf build
+COPY knowledge ./knowledge
+COPY run_bot.py ./
+# Bytecode cannot be written as nobody: do not try at each start.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+USER nobody
+# Exec form: the process gets SIGTERM itself and finishes what it holds (STOP_DEADLINE_SECONDS).
+CMD ["python", "run_bot.py"]
