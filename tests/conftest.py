@@ -35,15 +35,15 @@ COSTS = {
 }
 
 
+# A test marked `waits` mostly waits on other processes (the two-replica run takes 12 s, of which
+# 4 s of CPU): it goes first, so that the other workers overlap it instead of it ending alone.
+WAITS = "waits: mostly waits on other processes; run first (see pytest_collection_modifyitems)"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for name, meaning in COSTS.items():
         config.addinivalue_line("markers", f"{name}: {meaning}")
     config.addinivalue_line("markers", WAITS)
-
-
-# A test marked `waits` mostly waits on other processes (the two-replica run takes 12 s, of which
-# 4 s of CPU): it goes first, so that the other workers overlap it instead of it ending alone.
-WAITS = "waits: mostly waits on other processes; run first (see pytest_collection_modifyitems)"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

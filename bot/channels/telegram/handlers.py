@@ -74,6 +74,7 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None 
     """Send the reply's messages in order; long texts are split, buttons go on the last part,
     which answers message `reply_to` when one is given."""
     last = len(reply.messages) - 1
+    quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to is not None else None
     for number, message in enumerate(reply.messages):
         if message.contact is not None:
             await bot.send_contact(
@@ -86,15 +87,12 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None 
         parts = split_message(message.html)
         for index, part in enumerate(parts):
             final = index == len(parts) - 1
-            quoted = reply_to is not None and number == last and final
             # Parse mode (HTML) and link previews (off) come from the application's Defaults.
             await bot.send_message(
                 chat_id,
                 part,
                 reply_markup=_markup(message) if final else None,
-                reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True)
-                if quoted and reply_to is not None
-                else None,
+                reply_parameters=quote if number == last and final else None,
             )
 
 
