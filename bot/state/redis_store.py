@@ -13,7 +13,9 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import math
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -187,6 +189,7 @@ RELOAD_CHANNEL = f"{PREFIX}reload"
 # How many reloads were ever announced: a replica cut off from Redis when one was announced (pub/sub
 # keeps nothing) finds the number changed when it subscribes again, and reloads then.
 RELOAD_GENERATION = f"{PREFIX}reload-generation"
+RELOAD_CHECK_SECONDS = 2.0  # how often a replica compares that number with its own, besides
 
 
 @dataclass
@@ -212,12 +215,21 @@ class RedisReloads:
         while this replica could not hear it. Reconnects by itself."""
         while not stop.is_set():
             try:
+                if self._seen is None:  # this replica's files are as of now, before it listens
+                    self._seen = int(await self.client.get(RELOAD_GENERATION) or 0)
                 async with self.client.pubsub() as pubsub:
                     await pubsub.subscribe(RELOAD_CHANNEL)
-                    # After subscribing, so that an announcement in between is not missed: at
-                    # worst it is seen twice, and the second time its number is already known.
-                    await self._catch_up(int(await self.client.get(RELOAD_GENERATION) or 0), on_reload)
+                    checked = -math.inf
                     while not stop.is_set():
+                        if time.monotonic() - checked >= RELOAD_CHECK_SECONDS:
+                            # After subscribing, so that an announcement in between is not
+                            # missed (at worst it is seen twice, the second time known); and
+                            # again now and then: the client may reconnect and subscribe again by
+                            # itself, and an announcement made meanwhile reaches no one.
+                            checked = time.monotonic()
+                            await self._catch_up(
+                                int(await self.client.get(RELOAD_GENERATION) or 0), on_reload
+                            )
                         # Within the client's socket timeout, so that waiting is no error.
                         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
                         if message is None:
@@ -233,9 +245,7 @@ class RedisReloads:
                     await asyncio.wait_for(stop.wait(), timeout=1.0)  # Redis down: try again
 
     async def _catch_up(self, generation: int, on_reload: Callable[[], Awaitable[object]]) -> None:
-        """Reload unless this reload number was already acted upon (or is the first one seen:
-        a replica that just started has the files as they are)."""
-        if self._seen is not None and generation != self._seen:
+        """Reload unless this reload number was already acted upon."""
+        if generation != self._seen:
             self._seen = generation
             await on_reload()
-        self._seen = generation

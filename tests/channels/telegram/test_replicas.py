@@ -6,16 +6,19 @@ processes, and there sends 200 people's answers under Telegram's rate.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import pytest_asyncio
+from redis import asyncio as aioredis
 
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
+from bot.state.redis_store import RELOAD_CHANNEL
 from tests.channels.telegram.test_conversations import message_with_button
 from tests.channels.telegram.test_webhook import PATH, SECRET, update, url
 from tests.conftest import stand_in_settings
@@ -56,6 +59,20 @@ async def pair(
     for replica in replicas:
         await replica.stop(deadline=2.0)
     redis.stop()
+
+
+async def listeners(redis: RedisServer, count: int) -> bool:
+    """Wait until `count` replicas listen for reload announcements."""
+    client = aioredis.Redis.from_url(redis.url)
+    try:
+        for _ in range(800):
+            ((_, listening),) = await client.pubsub_numsub(RELOAD_CHANNEL)
+            if listening >= count:
+                return True
+            await asyncio.sleep(0.01)
+        return False
+    finally:
+        await client.aclose()
 
 
 ADMIN = 8599
@@ -109,9 +126,11 @@ async def test_redis_stopped_the_replicas_still_answer_and_say_so(
 async def test_a_reload_asked_on_one_replica_reaches_the_other(
     pair: tuple[TelegramService, TelegramService, RedisServer], telegram: FakeTelegram
 ) -> None:
-    a, b, _ = pair
+    a, b, redis_server = pair
     reloader = a.application.bot_data.reloader
     assert reloader is not None
+    # Both listening first: a replica that starts after an announcement has the new files anyway.
+    assert await listeners(redis_server, 2)
     result = await reloader.ask("/reload by an admin")
     assert result.ok and a.metrics.reloads.labels("ok")._value.get() == 1
     assert await telegram.wait_for_async(lambda _: b.metrics.reloads.labels("ok")._value.get() == 1, 8)
