@@ -158,7 +158,7 @@ def build_application(
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, handlers.answer_text))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, handlers.answer_non_text))
     # Before the other buttons: "share this question" carries a token, not an entry.
-    application.add_handler(CallbackQueryHandler(handlers.share_question, pattern=f"^{handlers.SHARE_DATA}$"))
+    application.add_handler(CallbackQueryHandler(handlers.share_question, pattern=f"^{handlers.SHARE_DATA}"))
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     application.add_handler(InlineQueryHandler(handlers.answer_inline))
     application.add_error_handler(handlers.report_error)

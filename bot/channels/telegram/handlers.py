@@ -257,7 +257,8 @@ async def share_question(update: Update, context: Context) -> None:
     if not isinstance(message, TelegramMessage) or message.chat.type != ChatType.PRIVATE:
         return
     keyboard = message.reply_markup.inline_keyboard if message.reply_markup else ()
-    offered = any(button.callback_data == SHARE_DATA for row in keyboard for button in row)
+    # Buttons of an earlier version ("s:<token>") quote nothing: they get "share_gone".
+    offered = any(button.callback_data == query.data for row in keyboard for button in row)
     # The question is the message this answer replies to; once shared, the button is gone.
     question = message.reply_to_message.text if message.reply_to_message and offered else None
     if question is None or data.inbox is None:
@@ -265,7 +266,7 @@ async def share_question(update: Update, context: Context) -> None:
         return
     await data.inbox.share(redact(question, engine.matcher.analyzer.known_words))
     log.info("update %d: a declined question was shared (redacted)", update.update_id)
-    rows = [[b for b in row if b.callback_data != SHARE_DATA] for row in keyboard]
+    rows = [[b for b in row if b.callback_data != query.data] for row in keyboard]
     try:
         await query.edit_message_reply_markup(InlineKeyboardMarkup([row for row in rows if row]))
     except BadRequest as error:  # too old: the question was kept all the same

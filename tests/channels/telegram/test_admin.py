@@ -137,6 +137,8 @@ async def test_a_declined_question_is_kept_only_when_shared_and_then_redacted(
     assert "s:" not in repr(now.get("reply_markup"))  # the button went once pressed
     telegram.push_callback(7402, data, message_id=pressed)
     assert "rien n'a été transmis" in (await replies(telegram, 7402, 3))[-1]  # once only
+    telegram.push_callback(7402, "s:Hk2v9QeXb1c4", message_id=10_000)  # a button of the last version
+    assert "rien n'a été transmis" in (await replies(telegram, 7402, 4))[-1]
     inbox = sharing.application.bot_data.inbox
     assert inbox is not None
     (shared,) = await inbox.shared(30)
