@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,16 @@ def stand_in_settings(telegram: FakeTelegram, journal: Path | None = None) -> Se
         log_level="INFO",
         update_journal=journal,
     )
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait, without holding up the event loop, until `condition()` holds; TimeoutError if not."""
+
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), timeout)
 
 
 def quick_turns() -> MemorySendTurns:

@@ -423,6 +423,21 @@ def _require(params: JSONDict, *names: str) -> None:
             raise _bad(f'parameter "{name}" is required')
 
 
+def text_update(update_id: int, chat: int, text: str) -> JSONDict:
+    """A private text message as Telegram posts it to a webhook (the message id is the update's)."""
+    user = {"id": chat, "is_bot": False, "first_name": "Olena"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_700_000_000,
+            "text": text,
+            "from": user,
+            "chat": {"id": chat, "type": "private", "first_name": "Olena"},
+        },
+    }
+
+
 def _norm_chat_id(chat_id: Any) -> Any:
     if isinstance(chat_id, str) and re.fullmatch(r"-?\d+", chat_id):
         return int(chat_id)

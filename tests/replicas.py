@@ -69,6 +69,18 @@ class Replica:
         with urllib.request.urlopen(request, timeout=5) as response:
             return int(response.status)
 
+    def answered(self) -> int:
+        """Text messages this replica has replied to (`bot_answers_total`, every outcome)."""
+        with urllib.request.urlopen(self.url("/metrics"), timeout=5) as response:
+            page = response.read().decode()
+        return int(
+            sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in page.splitlines()
+                if line.startswith("bot_answers_total{")
+            )
+        )
+
     def state_up(self) -> float:
         return metric(self.port, "bot_state_up")
 
@@ -99,17 +111,3 @@ def replicas_running(
             if replica.process.poll() is None:
                 replica.process.kill()
                 replica.process.wait(timeout=10)
-
-
-def update(update_id: int, chat: int, text: str) -> dict[str, Any]:
-    person = {"id": chat, "is_bot": False, "first_name": "Olena"}
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "text": text,
-            "from": person,
-            "chat": {"id": chat, "type": "private", "first_name": "Olena"},
-        },
-    }

@@ -32,7 +32,8 @@ from bot.state.redis_store import RedisState
 from bot.state.seen import MemorySeenUpdates
 from bot.state.sending import MemorySendTurns
 from tests.fake_telegram import FakeTelegram
-from tests.replicas import replicas_running, update
+from tests.fake_telegram import text_update as update
+from tests.replicas import replicas_running
 from tests.state.test_redis_store import RedisServer
 
 USERS = 200

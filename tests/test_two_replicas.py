@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.fake_telegram import FakeTelegram
-from tests.replicas import Replica, replicas_running, update
+from tests.fake_telegram import text_update as update
+from tests.replicas import Replica, replicas_running
 from tests.state.test_redis_store import RedisServer
 
 pytestmark = [pytest.mark.process, pytest.mark.waits]
@@ -49,8 +50,8 @@ def test_two_replica_processes_share_one_redis(tmp_path: Path) -> None:
         assert a.deliver(update(1, 9001, "bonjour")) == 200
         assert b.deliver(update(1, 9001, "bonjour")) == 200
         assert b.deliver(update(2, 9001, "merci")) == 200
-        assert telegram.wait_for(lambda _: len(telegram.sent_to(9001)) >= 2, 10)
-        time.sleep(0.2)
+        # The replicas count a reply once it is sent: two messages handled, two replies.
+        assert telegram.wait_for(lambda _: a.answered() + b.answered() == 2, 10)
         assert len(telegram.sent_to(9001)) == 2
 
         # 200 people spread over both replicas, every tenth update delivered twice: all answered
@@ -70,7 +71,8 @@ def test_two_replica_processes_share_one_redis(tmp_path: Path) -> None:
         assert telegram.wait_for(lambda _: telegram.sent_counts().keys() >= set(users), 60)
         took = time.monotonic() - started
         assert telegram.wait_for(lambda _: minsk_cards(telegram, 9002) == 2, 5)
-        time.sleep(0.3)
+        # Every reply sent (2 + 2 + 200 updates handled, the repeated ones not), and each once.
+        assert telegram.wait_for(lambda _: a.answered() + b.answered() == 4 + USERS, 10)
         counts = telegram.sent_counts()
         assert all(counts[u] == 1 for u in users)  # none twice
         times = telegram.sent_times()

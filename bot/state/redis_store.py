@@ -189,7 +189,7 @@ RELOAD_CHANNEL = f"{PREFIX}reload"
 # How many reloads were ever announced: a replica cut off from Redis when one was announced (pub/sub
 # keeps nothing) finds the number changed when it subscribes again, and reloads then.
 RELOAD_GENERATION = f"{PREFIX}reload-generation"
-RELOAD_CHECK_SECONDS = 2.0  # how often a replica compares that number with its own, besides
+RELOAD_CHECK_SECONDS = 2.0  # how often a replica also reads that number, announcements aside
 
 
 @dataclass

@@ -8,23 +8,26 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import knowledge
 from bot.core.engine import Engine, build
 from bot.ops.metrics import Metrics
 from bot.ops.reload import Reloader
-from tests.conftest import KNOWLEDGE_DIR
+from tests.conftest import KNOWLEDGE_DIR, until
 
 pytestmark = pytest.mark.integration  # knowledge directories on disk
 
 
-async def until(condition: object, timeout: float = 10.0) -> None:
-    async def poll() -> None:
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.01)
+async def test_a_change_of_the_files_is_noticed_and_a_broken_one_refused_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = [0]
+    hash_files = knowledge.fingerprint
 
-    await asyncio.wait_for(poll(), timeout)
+    def counted(directory: str | Path) -> str:
+        checks[0] += 1
+        return hash_files(directory)
 
-
-async def test_a_change_of_the_files_is_noticed_and_a_broken_one_refused_once(tmp_path: Path) -> None:
+    monkeypatch.setattr(knowledge, "fingerprint", counted)
     directory = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, directory)
     serving = [build(directory)]
@@ -41,7 +44,8 @@ async def test_a_change_of_the_files_is_noticed_and_a_broken_one_refused_once(tm
         good = canaries.read_text("utf-8")
         canaries.write_text(good.replace("entry: hello", "entry: thanks"), "utf-8")
         await until(lambda: metrics.reloads.labels("rejected")._value.get() == 1)
-        await asyncio.sleep(0.1)  # several checks later: not tried again
+        seen = checks[0]
+        await until(lambda: checks[0] >= seen + 5)  # several checks later: not tried again
         assert metrics.reloads.labels("rejected")._value.get() == 1 and len(serving) == 1
         canaries.write_text(good + "\n# revu\n", "utf-8")
         await until(lambda: len(serving) == 2)

@@ -6,7 +6,7 @@ import asyncio
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from bot.state.flood import Admission
 from bot.state.redis_store import RedisReloads, RedisState
 from bot.state.sending import PEAK, RATE
+from tests.conftest import until
 
 pytestmark = pytest.mark.integration
 
@@ -147,13 +148,6 @@ async def test_a_reload_announced_while_a_replica_was_cut_off_reaches_it_when_it
             reloads.append("b")
 
         await b.listen(on_reload, stop)
-
-    async def until(predicate: Callable[[], bool]) -> None:
-        for _ in range(500):
-            if predicate():
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError("not within 5 s")
 
     stop = asyncio.Event()
     listening = asyncio.create_task(hear(stop))

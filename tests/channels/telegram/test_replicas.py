@@ -20,9 +20,10 @@ from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
 from bot.state.redis_store import RELOAD_CHANNEL
 from tests.channels.telegram.test_conversations import message_with_button
-from tests.channels.telegram.test_webhook import PATH, SECRET, update, url
+from tests.channels.telegram.test_webhook import PATH, SECRET, url
 from tests.conftest import stand_in_settings
 from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import text_update as update
 from tests.state.test_redis_store import RedisServer
 
 # One Redis, one stand-in and two replicas for the whole module, on the module's event loop:

@@ -16,6 +16,7 @@ from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
 from tests.conftest import quick_turns, stand_in_settings
 from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import text_update as update
 
 # One stand-in and one bot for the module, on the module's event loop: starting them costs more
 # than most of the tests. Each test uses its own chats and update ids.
@@ -51,20 +52,6 @@ async def hooked(telegram: FakeTelegram, engine: Engine) -> AsyncIterator[Telegr
 def url(service: TelegramService, path: str) -> str:
     assert service.http is not None
     return f"http://127.0.0.1:{service.http.port}{path}"
-
-
-def update(update_id: int, chat: int, text: str) -> dict[str, Any]:
-    user = {"id": chat, "is_bot": False, "first_name": "Olena"}
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "text": text,
-            "from": user,
-            "chat": {"id": chat, "type": "private", "first_name": "Olena"},
-        },
-    }
 
 
 async def post(
