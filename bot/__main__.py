@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import os
+
+# The serving process keeps each numerical library to one thread (see run_bot.py); the curation
+# commands that train say so to the embedding model themselves.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigurationError, Settings
-from bot.core import engine as engines
 from bot.core import knowledge
+from bot.core.corpus import load_examples
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine
 from bot.core.replies import Reply
@@ -122,7 +129,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
     if args.command == "check":
         return _check(args.directory, args.review_days)
     try:
-        engine = engines.build(_knowledge_dir(getattr(args, "kb", None)))
+        engine = _engine(getattr(args, "kb", None))
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
@@ -202,6 +209,14 @@ def _knowledge_dir(given: str | None) -> Path:
     return Path(given) if given else Settings.from_environment().knowledge_dir
 
 
+def _engine(directory: str | None) -> Engine:
+    """The engine as the bot builds it (SEMANTIC, MODEL_CACHE_DIR), training on both cores."""
+    from bot.app import load_engine
+
+    settings = replace(Settings.from_environment(), knowledge_dir=_knowledge_dir(directory))
+    return load_engine(settings, threads=os.cpu_count() or 1)
+
+
 def _stdin_lines() -> Iterable[str]:
     """Every line, blank ones included, so that output record n answers input line n. Read as
     bytes: invalid UTF-8 becomes U+FFFD instead of reaching the JSON output."""
@@ -216,15 +231,21 @@ def _as_utf8(argument: str) -> str:
 
 def _check(directory: str | None, review_days: int | None) -> int:
     try:
-        kb = engines.build(_knowledge_dir(directory)).kb
+        engine = _engine(directory)
     except knowledge.KnowledgeError as error:
         print(error)
         return 1
+    kb = engine.kb
     max_age = review_days or Settings.from_environment().review_max_age_days
     for warning in (*kb.warnings, *knowledge.stale_entries(kb, dt.date.today(), max_age)):
         print(warning)
     questions = sum(len(e.questions) for e in kb.entries.values())
-    print(f"OK: {len(kb.entries)} entries, {questions} example questions, {len(kb.files)} files")
+    examples = len(load_examples(_knowledge_dir(directory), kb.entries))
+    mode = engine.mode.value if engine.mode else "none"
+    print(
+        f"OK: {len(kb.entries)} entries, {questions} example questions, {examples} training "
+        f"examples, {len(kb.files)} files; learned ranker: {mode} mode"
+    )
     return 0
 
 

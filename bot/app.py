@@ -10,9 +10,23 @@ import sys
 from bot.config import ConfigurationError, Settings
 from bot.core import engine as engines
 from bot.core import knowledge
+from bot.core.engine import Engine
+from bot.core.ranker_store import RankerStore, default_directory
+from bot.core.semantic import load_embedder
 from bot.ops import logs
 
 log = logging.getLogger("bot")
+
+
+def load_engine(settings: Settings, threads: int = 1) -> Engine:
+    """The engine as configured: the learned ranker with sentence embeddings when SEMANTIC is
+    on and the model loads here, else n-grams alone; the mode is logged."""
+    embedder, why = load_embedder(settings.semantic, threads)
+    store = RankerStore(settings.model_cache_dir or default_directory())
+    engine = engines.build(settings.knowledge_dir, embedder, store)
+    mode = engine.mode.value if engine.mode else "none"
+    log.info("learned ranker: %s mode (embeddings: %s)", mode, why)
+    return engine
 
 
 def main() -> int:
@@ -25,7 +39,7 @@ def main() -> int:
     # The token, and its secret half on its own (it is what authenticates).
     logs.configure(settings.log_level, secrets=(token, token.partition(":")[2]))
     try:
-        engine = engines.build(settings.knowledge_dir)
+        engine = load_engine(settings)
     except knowledge.KnowledgeError as error:
         print(f"The knowledge base is invalid; the bot does not start:\n{error}", file=sys.stderr)
         return 1

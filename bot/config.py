@@ -52,6 +52,10 @@ class Settings:
     # Shared state for several replicas; chat ids become HMACs under the secret.
     redis_url: str | None = None
     state_key_secret: str | None = None
+    # The learned ranker: sentence embeddings on (if the model loads here) or off; where trained
+    # models and vectors are cached (None: the user's cache directory).
+    semantic: bool = True
+    model_cache_dir: Path | None = None
 
     @property
     def webhook_path(self) -> str:
@@ -78,6 +82,10 @@ class Settings:
             inbox_days=int(_number("INBOX_DAYS", 30, minimum=1)),
             inbox_raw=_flag("INBOX_RAW"),
             **_shared_state(environ),
+            semantic=_switch("SEMANTIC", default=True),
+            model_cache_dir=Path(environ["MODEL_CACHE_DIR"])
+            if environ.get("MODEL_CACHE_DIR", "").strip()
+            else None,
         )
 
 
@@ -100,6 +108,15 @@ def _flag(name: str) -> bool:
     if raw not in ("", "0", "1"):
         raise ConfigurationError(f"{name} must be 1 (on) or 0 (off)")
     return raw == "1"
+
+
+def _switch(name: str, *, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "auto"):
+        return default
+    if raw not in ("on", "off", "1", "0"):
+        raise ConfigurationError(f"{name} must be on or off")
+    return raw in ("on", "1")
 
 
 def _user_ids(raw: str) -> frozenset[int]:

@@ -13,6 +13,7 @@ from enum import Enum
 from bot.core.countries import Countries
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Candidate, Thresholds
+from bot.core.ranker import Ranking
 from bot.core.reading import Reading
 
 SAFETY_ENTRY_KIND = "safety"
@@ -30,6 +31,7 @@ class Decision:
     entries: tuple[str, ...] = ()  # answered, in order: the safety message first when due
     offered: tuple[str, ...] = ()  # with CLARIFY: the topics to choose from
     score: int = 0  # confidence of the best candidate, 0-100
+    signal: str = ""  # which rule or signal decided (`ask --explain`)
 
 
 def outcome_of(candidates: Sequence[Candidate], thresholds: Thresholds) -> Outcome:
@@ -71,7 +73,9 @@ class Decider:
         if reading.notice is not None:
             # The knowledge base is French: the notice says so in the person's language and
             # gives the contacts, after the safety advice if an explosive object is named.
-            return Decision(Outcome.ANSWER, (*first, reading.notice), score=100)
+            return Decision(Outcome.ANSWER, (*first, reading.notice), score=100, signal="rule: not French")
+        if reading.ranking is not None and not reading.danger:
+            return self._learned(reading, reading.ranking, limits)
         candidates, outcome = choose(reading, limits)
         terms = reading.analysis.terms
         if reading.explosive and reading.rest is not None:
@@ -81,14 +85,48 @@ class Decider:
         score = round(candidates[0].score) if candidates else 0
         if outcome is Outcome.ANSWER:
             chosen = self._in_named_country(candidates[0].entry_id, terms)
-            return Decision(outcome, tuple(dict.fromkeys((*first, chosen))), score=score)
+            signal = "rule: explosive object, then the matcher" if first else "lexical matcher"
+            return Decision(outcome, tuple(dict.fromkeys((*first, chosen))), score=score, signal=signal)
         if first:
             # Safety first; the rest of the question is left for the person to ask again.
-            return Decision(Outcome.ANSWER, first, score=score)
+            return Decision(Outcome.ANSWER, first, score=score, signal="rule: explosive object")
         if outcome is Outcome.CLARIFY:
             offered = tuple(c.entry_id for c in candidates[:3] if c.score >= limits.clarify)
-            return Decision(outcome, offered=offered, score=score)
-        return Decision(Outcome.FALLBACK, score=score)
+            return Decision(outcome, offered=offered, score=score, signal="lexical matcher")
+        return Decision(Outcome.FALLBACK, score=score, signal="lexical matcher")
+
+    def _learned(self, reading: Reading, ranking: Ranking, limits: Thresholds) -> Decision:
+        """The learned ranker decides, the lexical matcher seconds it.
+
+        Answer when the ranker is sure, or when the matcher would answer a topic the ranker
+        also puts first or second; otherwise, if the message is about something the bot covers,
+        offer the ranker's best topics as buttons (two, or three when the third is likely);
+        decline only what the ranker reads as out of scope.
+        """
+        topics = ranking.entries()
+        if not topics:
+            return Decision(Outcome.FALLBACK)
+        best = topics[0]
+        score = round(best.probability * 100)
+        chosen, signal = None, ""
+        if best.probability >= limits.sure and best.probability > ranking.out_of_scope:
+            chosen, signal = best.entry_id, "ranker sure"
+        else:
+            candidates, outcome = choose(reading, limits)
+            runners = {t.entry_id for t in topics[:2]}
+            if outcome is Outcome.ANSWER and candidates[0].entry_id in runners:
+                chosen, signal = candidates[0].entry_id, "lexical matcher, seconded by the ranker"
+        if chosen is not None:
+            entry = self._in_named_country(chosen, reading.analysis.terms)
+            return Decision(Outcome.ANSWER, (entry,), score=score, signal=signal)
+        if ranking.out_of_scope < limits.in_scope:
+            offered = [t.entry_id for t in topics[:3] if t.probability >= limits.offer]
+            if len(offered) < 2:
+                offered = [t.entry_id for t in topics[:2]]
+            return Decision(
+                Outcome.CLARIFY, offered=tuple(offered), score=score, signal="ranker: in scope, unsure"
+            )
+        return Decision(Outcome.FALLBACK, score=score, signal="ranker: out of scope")
 
     def _in_named_country(self, entry_id: str, terms: Sequence[str]) -> str:
         """The general contact card, when the message names one country ("contacter le CICR à

@@ -12,10 +12,11 @@ that passes `check` is one the bot starts on, and one it refuses is refused by `
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core import knowledge
+from bot.core.corpus import load_examples
 from bot.core.countries import Countries
 from bot.core.decision import Decider
 from bot.core.dialogue import Dialogue
@@ -23,9 +24,12 @@ from bot.core.followups import FollowUpRules
 from bot.core.html import shorten
 from bot.core.matcher import DEFAULT_THRESHOLDS, Matcher, Thresholds
 from bot.core.normalize import Analyzer
+from bot.core.ranker import Ranker
+from bot.core.ranker_store import RankerStore, default_store, prepare
 from bot.core.reading import Reader
 from bot.core.replies import NOTICE_ENTRY_KIND
 from bot.core.safety import SafetyDetector
+from bot.core.semantic import Embedder, Mode
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,10 +40,19 @@ class Engine:
     decider: Decider
     dialogue: Dialogue
     fingerprint: str = ""  # of the knowledge files it was built from ("" when built in memory)
+    # What a reload builds the next snapshot with: the embedding model (loaded once per process)
+    # and the ranker cache.
+    embedder: Embedder | None = None
+    store: RankerStore | None = None
 
     @property
     def thresholds(self) -> Thresholds:
         return self.decider.thresholds
+
+    @property
+    def mode(self) -> Mode | None:
+        """The learned ranker's features; None when there is no ranker (lexical matcher alone)."""
+        return self.reader.ranker.mode if self.reader.ranker is not None else None
 
 
 def assemble(
@@ -47,28 +60,41 @@ def assemble(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     fingerprint: str = "",
     analyzer: Analyzer | None = None,
+    ranker: Ranker | None = None,
 ) -> Engine:
     """The engine for a knowledge base already loaded (evaluation builds many of them, each with
     a sibling of one analyzer)."""
     matcher = Matcher(list(kb.entries.values()), kb.language, thresholds, analyzer)
     analyzer = matcher.analyzer
     notices = {e.language: e for e in kb.entries.values() if e.kind == NOTICE_ENTRY_KIND and e.language}
-    reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices)
+    reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices, ranker)
     countries = Countries(kb, analyzer.terms_of)
     decider = Decider(kb, countries, thresholds)
     dialogue = Dialogue(kb, reader, decider, FollowUpRules(kb, countries, analyzer.terms_of))
     return Engine(kb, matcher, reader, decider, dialogue, fingerprint)
 
 
-def build(directory: str | Path) -> Engine:
-    """Load and validate the knowledge base and index it; KnowledgeError if it cannot be used."""
+def build(
+    directory: str | Path,
+    embedder: Embedder | None = None,
+    store: RankerStore | None = None,
+) -> Engine:
+    """Load and validate the knowledge base and index it; KnowledgeError if it cannot be used.
+
+    The learned ranker is loaded from `store` (by default the user's cache directory) or
+    trained on the knowledge base and its examples; with `embedder` it reads sentence
+    embeddings too (semantic mode), without it n-grams alone.
+    """
     # Hashed before loading: a file edited in between makes the next check reload once more,
     # never the other way round.
     version = knowledge.fingerprint(directory)
     kb = knowledge.load(directory)
     canaries = knowledge.load_canaries(directory, kb.entries)
+    examples = load_examples(directory, kb.entries)
+    store = store or default_store()
     try:
-        engine = assemble(kb, fingerprint=version)
+        ranker, _ = prepare(kb, examples, embedder, store)
+        engine = replace(assemble(kb, fingerprint=version, ranker=ranker), embedder=embedder, store=store)
     except Exception as error:
         # A last resort: knowledge.load should refuse whatever the matcher cannot index. Should
         # something slip through, the curator still reads one `file:line: message`.
@@ -82,6 +108,11 @@ def build(directory: str | Path) -> Engine:
     if failed:
         raise knowledge.KnowledgeError(failed)
     return engine
+
+
+def rebuild(directory: str | Path, like: Engine) -> Engine:
+    """A new snapshot of `directory` built as `like` was (a reload): same embedder, same cache."""
+    return build(directory, like.embedder, like.store)
 
 
 def canary_failures(engine: Engine, canaries: Sequence[knowledge.Canary]) -> list[str]:

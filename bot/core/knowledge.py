@@ -319,8 +319,15 @@ def fingerprint(directory: str | Path) -> str:
     """
     digest = hashlib.sha256()
     root = Path(directory)
-    for path in sorted([*root.glob("*.yaml"), *root.glob("*.yml")]):
-        digest.update(path.name.encode("utf-8", errors="replace") + b"\0")
+    # The training examples too (`examples/`): a new message there retrains the ranker.
+    files = [
+        *root.glob("*.yaml"),
+        *root.glob("*.yml"),
+        *root.glob("examples/*.yaml"),
+        *root.glob("examples/*.yml"),
+    ]
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode("utf-8", errors="replace") + b"\0")
         try:
             status = os.stat(path)
             if stat.S_ISREG(status.st_mode) and status.st_size <= MAX_FILE_BYTES:

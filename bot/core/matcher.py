@@ -49,6 +49,10 @@ class Thresholds:
     # How much a word no entry knows weighs, against the rarest known word: it is usually what
     # the message is about ("numéro de l'hôpital") and nothing here explains it.
     unknown_weight: float = 1.5
+    # The learned ranker's (`ranker.py`), as probabilities:
+    sure: float = 0.6  # its best topic at or above this (and above "out of scope"): answer
+    in_scope: float = 0.5  # "out of scope" below this: offer topics rather than decline
+    offer: float = 0.05  # a topic this probable or more is offered as a button (2 to 3 are)
 
 
 DEFAULT_THRESHOLDS = Thresholds()

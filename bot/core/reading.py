@@ -17,6 +17,7 @@ from bot.core import languages
 from bot.core.knowledge import Entry
 from bot.core.matcher import Candidate, Matcher
 from bot.core.normalize import Analysis
+from bot.core.ranker import Ranker, Ranking
 from bot.core.safety import SafetyDetector
 
 # A question fits in far fewer characters; the topic is taken from the first ones. (A danger is
@@ -45,6 +46,7 @@ class Reading:
     notice: str | None = None  # not French: the entry that says so in the person's language
     foreign_explosive: bool = False  # not French, and names an explosive object
     rest: Reading | None = None  # with an explosive report: the rest of the message on its own
+    ranking: Ranking | None = None  # the learned ranker's topics (None without a ranker)
 
     @cached_property
     def polite(self) -> tuple[Candidate, ...]:
@@ -59,10 +61,17 @@ class Reading:
 class Reader:
     """Reads messages for one knowledge base (part of the engine snapshot)."""
 
-    def __init__(self, matcher: Matcher, safety: SafetyDetector, notices: Mapping[str, Entry]):
+    def __init__(
+        self,
+        matcher: Matcher,
+        safety: SafetyDetector,
+        notices: Mapping[str, Entry],
+        ranker: Ranker | None = None,
+    ):
         self.matcher = matcher
         self.safety = safety
         self._notices = notices  # language code -> notice entry
+        self.ranker = ranker
 
     def read(self, text: str) -> Reading:
         start = head(text)
@@ -88,7 +97,10 @@ class Reader:
         if analysis.content != analysis.terms:
             polite = partial(self.matcher.rank, analysis.terms, neutral)
         notice, foreign_explosive = self._foreign(text)
-        return Reading(analysis, content, polite, explosive, notice, foreign_explosive, rest)
+        # Not needed when the rules have already decided: a notice goes to anyone who does not
+        # write French (the ranker would be read for nothing, the embedding included).
+        ranking = self.ranker.rank(start) if self.ranker is not None and notice is None else None
+        return Reading(analysis, content, polite, explosive, notice, foreign_explosive, rest, ranking)
 
     def _foreign(self, text: str) -> tuple[str | None, bool]:
         """For a message not in French: the notice in its language (else English), and whether

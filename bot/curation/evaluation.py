@@ -19,6 +19,7 @@ first) and `language`. `expect: null` (or no `expect`) means out of scope.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,12 +30,16 @@ from typing import Any, Protocol
 import yaml
 from rapidfuzz import fuzz, process, utils
 
+from bot.core import corpus
 from bot.core.decision import SAFETY_ENTRY_KIND
 from bot.core.dialogue import Dialogue
-from bot.core.engine import assemble
+from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import common_french_words
 from bot.core.normalize import Analyzer, fold
+from bot.core.ranker import Ranker
+from bot.core.ranker_store import RankerStore, default_store, prepare
+from bot.core.semantic import Embedder
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 BLIND_TEST = DATA / "blind" / "test.yaml"
@@ -112,6 +117,46 @@ class Report:
         offered = sum(any(r.example.accepts(s) for s in r.suggestions) for r in asked)
         return self._share(offered, len(asked))
 
+    # --- What a person experiences (issue 19) ---
+
+    def _offers_right(self, r: Result) -> bool:
+        """A clarification whose buttons (at most 3) include a right entry."""
+        return (
+            r.outcome == "clarify"
+            and r.entry is None
+            and 0 < len(r.suggestions) <= 3
+            and any(r.example.accepts(s) for s in r.suggestions)
+        )
+
+    def is_helped(self, r: Result) -> bool:
+        """The right answer; a clarification offering a right entry; or, out of scope, no
+        answer and no clarification (the bot said what it covers)."""
+        if r.example.expect is None:
+            return r.entry is None and r.outcome != "clarify"
+        return r.example.accepts(r.entry) or self._offers_right(r)
+
+    @property
+    def helped(self) -> float:
+        return self._share(sum(self.is_helped(r) for r in self.results), len(self.results))
+
+    @property
+    def answered_right(self) -> float:
+        """Of the in-scope messages, the share answered right at once."""
+        inside = self.in_scope
+        return self._share(sum(r.example.accepts(r.entry) for r in inside), len(inside))
+
+    @property
+    def clarified(self) -> float:
+        """Of the in-scope messages, the share that got a clarification."""
+        inside = self.in_scope
+        return self._share(sum(r.entry is None and r.outcome == "clarify" for r in inside), len(inside))
+
+    @property
+    def refused(self) -> float:
+        """Of the in-scope messages, the share told "je n'ai pas compris"."""
+        inside = self.in_scope
+        return self._share(sum(r.entry is None and r.outcome == "fallback" for r in inside), len(inside))
+
     def _reports_danger(self, example: Example) -> bool:
         return example.safety or (self.safety_id is not None and example.expect == self.safety_id)
 
@@ -152,8 +197,13 @@ class Report:
     def figures(self) -> dict[str, str]:
         """The figures every set is reported with, in order."""
         safety = self.safety_cases
+        inside = bool(self.in_scope)
         return {
             "messages": str(len(self.results)),
+            "helped": f"{self.helped:.1%}",
+            "answered right (in scope)": f"{self.answered_right:.1%}" if inside else "-",
+            "clarified (in scope)": f"{self.clarified:.1%}" if inside else "-",
+            "refused (in scope)": f"{self.refused:.1%}" if inside else "-",
             "accuracy": f"{self.accuracy:.1%}",
             "in-scope accuracy": f"{self.in_scope_accuracy:.1%}" if self.in_scope else "-",
             "confident wrong": f"{self.confident_wrong:.1%}",
@@ -297,6 +347,81 @@ def leave_one_out(kb: KnowledgeBase, build: Callable[[KnowledgeBase], Dialogue] 
         for example in examples:
             reply = dialogue.ask(example.text)
             results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions))
+    return Report(tuple(results), safety_id(kb))
+
+
+# --- The learned ranker: scored in batches, and cross-validated ----------------------------------
+
+
+def scoring_engine(engine: Engine, texts: Iterable[str]) -> Engine:
+    """The same bot, its ranker reading sentence vectors from the cache: the messages to score
+    are embedded once, in a batch on every core, instead of one by one (same vectors)."""
+    ranker = engine.reader.ranker
+    if ranker is None or engine.embedder is None:
+        return engine
+    store = engine.store or default_store()
+    cached = store.cached(engine.embedder)
+    cached.embed(list(dict.fromkeys(texts)))
+    if cached.added:
+        store.save_vectors(cached.name)
+    fast = Ranker(ranker.model, cached)
+    return assemble(engine.kb, engine.thresholds, engine.fingerprint, ranker=fast)
+
+
+FOLDS = 5
+
+
+def fold_of(text: str, folds: int = FOLDS) -> int:
+    """A message's fold: fixed by its text, whatever the order of the files."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "big") % folds
+
+
+def as_labelled(example: corpus.Example) -> Example:
+    return Example(
+        example.text,
+        example.entry,
+        origin=f"corpus: {example.writer}",
+        also=frozenset(example.also),
+        safety=example.safety,
+    )
+
+
+def cross_validation_folds(
+    kb: KnowledgeBase,
+    examples: Sequence[corpus.Example],
+    embedder: Embedder | None,
+    store: RankerStore | None = None,
+    folds: int = FOLDS,
+) -> Iterator[tuple[list[Example], Engine]]:
+    """Each fold's held-out messages (example questions and corpus alike) with a bot trained
+    without them: its ranker, and its lexical matcher too, never saw them."""
+    store = store or default_store()
+    analyzer = Analyzer(kb.language, common_french_words())
+    for k in range(folds):
+        held: list[Example] = []
+        entries = {}
+        for key, entry in kb.entries.items():
+            out = [q for q in entry.questions if fold_of(q, folds) == k]
+            held += [Example(q, entry.id, origin="cross-validation: question") for q in out]
+            entries[key] = replace(entry, questions=tuple(q for q in entry.questions if q not in out))
+        base = replace(kb, entries=entries)
+        kept = [e for e in examples if fold_of(e.text, folds) != k]
+        held += [as_labelled(e) for e in examples if fold_of(e.text, folds) == k]
+        ranker, _ = prepare(base, kept, embedder, store)
+        engine = assemble(base, analyzer=analyzer.sibling(), ranker=ranker)
+        engine = replace(engine, embedder=embedder, store=store)
+        yield held, scoring_engine(engine, (e.text for e in held))
+
+
+def cross_validation(
+    kb: KnowledgeBase,
+    examples: Sequence[corpus.Example],
+    embedder: Embedder | None,
+    store: RankerStore | None = None,
+) -> Report:
+    results: list[Result] = []
+    for held, engine in cross_validation_folds(kb, examples, embedder, store):
+        results += evaluate(engine.dialogue, held).results
     return Report(tuple(results), safety_id(kb))
 
 

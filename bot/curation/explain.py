@@ -48,6 +48,17 @@ def explain(engine: Engine, text: str) -> list[str]:
             f"rest of the message after the danger: {rest_outcome.value}, "
             + ", ".join(f"{c.entry_id} {c.score:.0f}" for c in rest[:2])
         )
+    if reading.ranking is not None:
+        ranking = reading.ranking
+        top = ", ".join(f"{t.entry_id} {t.probability:.2f}" for t in ranking.entries()[:3])
+        lines.append(
+            f"learned ranker ({engine.mode.value if engine.mode else '-'}): {top}; "
+            f"out of scope {ranking.out_of_scope:.2f} (answer at {t.sure:.2f}, in scope below "
+            f"{t.in_scope:.2f}, offered from {t.offer:.2f})"
+        )
+    elif reading.notice is None:
+        lines.append("learned ranker: none (lexical matcher alone)")
+    lines.append(f"decided by: {decision.signal}")
     lines.append(
         f"decision: {decision.outcome.value}"
         + (f", answers {' then '.join(decision.entries)}" if decision.entries else "")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core import knowledge
-from bot.core.engine import Engine, build
+from bot.core.engine import Engine, rebuild
 from bot.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Reloader:
         async with self._lock:
             log.info("knowledge reload asked (%s)", why)
             try:
-                engine = await asyncio.to_thread(build, self.directory)
+                engine = await asyncio.to_thread(rebuild, self.directory, self._current())
             except knowledge.KnowledgeError as error:
                 self._metrics.reload("rejected")
                 log.error(

@@ -1,0 +1,147 @@
+"""The learned ranker: which topics a message is about, with probabilities.
+
+A multinomial logistic regression (trained by scikit-learn in `training.py`) over three blocks
+of features, each L2-normalised:
+- word unigrams and bigrams of the folded text (accents and case removed), tf-idf;
+- character 2- to 5-grams inside words, tf-idf: typos, SMS spellings and word endings;
+- the message's sentence embedding (`semantic.py`), when the model is here.
+Its classes are the entries and `OUT_OF_SCOPE`, learned from real messages no topic answers.
+
+Serving needs no scikit-learn: the weights are plain arrays and a message costs its n-gram
+look-ups, one small product and, in semantic mode, one embedding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.normalize import fold
+from bot.core.semantic import Embedder, Mode
+
+OUT_OF_SCOPE = "<out of scope>"  # the class of messages no topic answers: never an entry id
+_WORD = re.compile(r"\w+")
+CHAR_SIZES = (2, 3, 4, 5)
+
+Floats = npt.NDArray[np.float32]
+Ints = npt.NDArray[np.int32]
+
+
+def word_grams(folded: str) -> list[str]:
+    words = _WORD.findall(folded)
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+def char_grams(folded: str) -> list[str]:
+    grams: list[str] = []
+    for word in _WORD.findall(folded):
+        padded = f" {word} "
+        for size in CHAR_SIZES:
+            grams.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
+    return grams
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The n-grams kept at training, each with its column and its idf."""
+
+    words: dict[str, int]
+    chars: dict[str, int]
+    idf: Floats  # one per column, words first then chars
+
+    @property
+    def size(self) -> int:
+        return len(self.words) + len(self.chars)
+
+    def sparse(self, text: str) -> tuple[Ints, Floats]:
+        """The message's n-gram columns and values: sublinear tf-idf, each block L2-normalised."""
+        folded = fold(text)
+        columns: list[int] = []
+        values: list[float] = []
+        for grams, table in ((word_grams(folded), self.words), (char_grams(folded), self.chars)):
+            counts = Counter(table[g] for g in grams if g in table)
+            if not counts:
+                continue
+            block = [
+                (column, (1.0 + math.log(tf)) * float(self.idf[column])) for column, tf in counts.items()
+            ]
+            norm = math.sqrt(sum(v * v for _, v in block))
+            columns.extend(c for c, _ in block)
+            values.extend(v / norm for _, v in block)
+        return np.asarray(columns, dtype=np.int32), np.asarray(values, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class RankedTopic:
+    entry_id: str  # or OUT_OF_SCOPE
+    probability: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ranker's view of one message: every class, most probable first."""
+
+    topics: tuple[RankedTopic, ...]
+
+    @property
+    def out_of_scope(self) -> float:
+        return next((t.probability for t in self.topics if t.entry_id == OUT_OF_SCOPE), 0.0)
+
+    def entries(self) -> tuple[RankedTopic, ...]:
+        """The topics alone, most probable first."""
+        return tuple(t for t in self.topics if t.entry_id != OUT_OF_SCOPE)
+
+    def probability(self, entry_id: str) -> float:
+        return next((t.probability for t in self.topics if t.entry_id == entry_id), 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class RankerModel:
+    """What training produces and the cache keeps: plain arrays."""
+
+    classes: tuple[str, ...]
+    vocabulary: Vocabulary
+    ngram_weights: Floats  # (vocabulary.size, classes)
+    embedding_weights: Floats  # (embedding dim, classes); (0, classes) in n-gram mode
+    intercept: Floats  # (classes,)
+    embedding_scale: float  # the embedding block's weight against the n-gram blocks
+    embedder_name: str  # "" in n-gram mode
+
+    @property
+    def mode(self) -> Mode:
+        return Mode.SEMANTIC if self.embedder_name else Mode.NGRAMS
+
+
+class Ranker:
+    """A trained model, with the embedder it was trained with (None in n-gram mode)."""
+
+    def __init__(self, model: RankerModel, embedder: Embedder | None) -> None:
+        if model.embedder_name and (embedder is None or embedder.name != model.embedder_name):
+            raise ValueError("the ranker was trained with another embedding model")
+        self.model = model
+        self._embedder = embedder if model.embedder_name else None
+
+    @property
+    def mode(self) -> Mode:
+        return self.model.mode
+
+    def rank(self, text: str) -> Ranking:
+        model = self.model
+        columns, values = model.vocabulary.sparse(text)
+        logits = model.intercept.copy()
+        if len(columns):
+            logits += values @ model.ngram_weights[columns]
+        if self._embedder is not None:
+            vector = self._embedder.embed([text])[0]
+            logits += (vector * model.embedding_scale) @ model.embedding_weights
+        logits -= logits.max()
+        odds = np.exp(logits)
+        probabilities = odds / odds.sum()
+        order = np.argsort(-probabilities, kind="stable")
+        return Ranking(tuple(RankedTopic(model.classes[i], float(probabilities[i])) for i in order))
