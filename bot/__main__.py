@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigurationError, Settings
 from bot.core import knowledge
@@ -81,6 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     evaluate.add_argument("--errors", action="store_true", help="list every miss")
 
+    corpus_command = commands.add_parser(
+        "corpus", help="import writers' messages into knowledge/examples/, or count the corpus"
+    )
+    corpus_command.add_argument("action", choices=["import", "stats"])
+    corpus_command.add_argument("files", nargs="*", metavar="FILE", help="a writer's YAML list")
+    corpus_command.add_argument("--kb", help="knowledge directory")
+
     chat = commands.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--kb", help="knowledge directory")
 
@@ -128,6 +135,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
         return _inbox(args.days)
     if args.command == "check":
         return _check(args.directory, args.review_days)
+    if args.command == "corpus":
+        return _corpus(args.action, args.files, args.kb)
     try:
         engine = _engine(getattr(args, "kb", None))
     except knowledge.KnowledgeError as error:
@@ -146,6 +155,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
     if args.command == "eval":
         return _eval(
             engine,
+            _knowledge_dir(args.kb),
             args.files,
             holdout=args.holdout,
             peers=args.peers,
@@ -217,6 +227,24 @@ def _engine(directory: str | None) -> Engine:
     return load_engine(settings, threads=os.cpu_count() or 1)
 
 
+def _corpus(action: str, files: list[str], directory: str | None) -> int:
+    from bot.curation import corpus_import
+    from bot.curation.evaluation import BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED
+
+    root = _knowledge_dir(directory)
+    try:
+        kb = knowledge.load(root)
+        if action == "import":
+            blind = corpus_import.blind_texts([BLIND_TUNING, BLIND_TEST, BLIND_UNLABELLED])
+            report = corpus_import.import_writers(root, [Path(f) for f in files], kb.entries, blind)
+            print("\n".join(report.lines()))
+        print("\n".join(corpus_import.stats(load_examples(root, kb.entries))))
+    except knowledge.KnowledgeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
 def _stdin_lines() -> Iterable[str]:
     """Every line, blank ones included, so that output record n answers input line n. Read as
     bytes: invalid UTF-8 becomes U+FFFD instead of reaching the JSON output."""
@@ -278,6 +306,7 @@ def _as_record(message: str, reply: Reply, text: str) -> dict[str, object]:
 
 def _eval(
     engine: Engine,
+    directory: Path,
     files: list[str],
     *,
     holdout: bool,
@@ -288,34 +317,51 @@ def _eval(
     from bot.curation import evaluation as ev
 
     kb = engine.kb
-    # Each set: its messages, and whether they are each held out of the index that answers them.
-    sets: dict[str, tuple[list[ev.Example], bool]] = {}
+    learned = engine.reader.ranker is not None
+    examples = load_examples(directory, kb.entries)
+    # Each set: its messages, and how they are scored: "bot" by this bot; "held" each question by
+    # a matcher built without it (leave-one-out); "folds" each message by a bot trained without
+    # its fold (cross-validation of the example questions and the corpus).
+    sets: dict[str, tuple[list[ev.Example], str]] = {}
     for path in files:
-        sets[Path(path).name] = (ev.load_examples(path), False)
+        sets[Path(path).name] = (ev.load_examples(path), "bot")
     if not files and not holdout:
-        sets[TEST_HALF] = (ev.load_examples(ev.BLIND_TEST), False)
-        sets["blind tuning half"] = (ev.load_examples(ev.BLIND_TUNING), False)
+        sets[TEST_HALF] = (ev.load_examples(ev.BLIND_TEST), "bot")
+        sets["blind tuning half"] = (ev.load_examples(ev.BLIND_TUNING), "bot")
+    if learned and (holdout or not files):
+        sets["cross-validation, 5 folds (questions + corpus)"] = ([], "folds")
     if holdout or not files:
-        sets["leave-one-out"] = (ev.held_out_examples(kb), True)
+        sets["leave-one-out (the lexical matcher alone)"] = (ev.held_out_examples(kb), "held")
     if not files and not holdout:
-        sets["real off-topic French"] = (ev.off_topic_examples(), False)
-        sets["hand-written development set (tuned on)"] = (ev.load_examples(ev.DEV_SET), False)
-        sets["generated variants (no gate uses them)"] = (ev.generated_examples(kb), False)
-    chosen_peers: list[Peer] = [ev.WRatioPeer(kb), ev.DifflibPeer(kb)] if peers else []
+        sets["real off-topic French"] = (ev.off_topic_examples(), "bot")
+        sets["hand-written development set (tuned on)"] = (ev.load_examples(ev.DEV_SET), "bot")
+        sets["generated variants (no gate uses them)"] = (ev.generated_examples(kb), "bot")
+    mode = engine.mode.value if engine.mode else "lexical matcher alone"
+    print(f"mode: {mode}; corpus: {len(examples)} training messages")
+    chosen_peers: list[Peer] = [ev.WRatioPeer(kb, examples), ev.DifflibPeer(kb, examples)] if peers else []
     cutoffs: dict[str, float] = {}
     if chosen_peers:
         tuning = ev.load_examples(ev.BLIND_TUNING)
         for peer in chosen_peers:
             cutoffs[peer.name] = ev.best_cutoff(ev.run_peer(peer, tuning))
         print(
-            "peers answer when their score reaches the cut-off fairest to them on the blind "
-            "tuning half: " + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items())
+            "peers: the nearest example question or corpus message; they answer when their score "
+            "reaches the cut-off fairest to them on the blind tuning half: "
+            + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items())
         )
-    for name, (examples, held) in sets.items():
-        report = ev.leave_one_out(kb) if held else ev.evaluate(engine.dialogue, examples)
+    folds_read: list[tuple[ev.Example, Any, Any]] = []
+    for name, (chosen, how) in sets.items():
+        if how == "folds":
+            folds_read = ev.cross_validation_read(kb, examples, engine.embedder, engine.store)
+            chosen = [e for e, _, _ in folds_read]
+            report = ev.report_of(folds_read)
+        elif how == "held":
+            report = ev.leave_one_out(kb)
+        else:
+            report = ev.evaluate(ev.scoring_engine(engine, (e.text for e in chosen)).dialogue, chosen)
         columns = {"bot": report.figures()}
         for peer in chosen_peers:
-            run = ev.run_peer(peer, examples, held_out_questions=held)
+            run = ev.run_peer(peer, chosen, held_out_questions=how != "bot")
             columns[peer.name] = run.report(cutoffs[peer.name]).figures()
         print(f"== {name} ==")
         print(_figures_table(columns))
@@ -331,9 +377,18 @@ def _eval(
                 print(f"  [{r.example.expect} -> {r.entry or r.outcome}] {r.example.text}")
         print()
     if calibrate:
-        tuning = ev.load_examples(ev.BLIND_TUNING)
-        from bot.curation.calibrate import calibrate as search
+        _calibrate(engine, examples, folds_read)
+    return 0
 
+
+def _calibrate(engine: Engine, examples: Sequence[Any], folds_read: list[Any]) -> None:
+    from bot.curation import evaluation as ev
+    from bot.curation.calibrate import calibrate as search
+    from bot.curation.calibrate import calibrate_learned
+
+    kb = engine.kb
+    tuning = ev.load_examples(ev.BLIND_TUNING)
+    if engine.reader.ranker is None:
         found = search(kb, tuning, max_confident_wrong=1.0, holdout=True)
         print(
             f"calibrated on the {len(tuning)} messages of the blind tuning half and on "
@@ -341,7 +396,13 @@ def _eval(
             f"{found.thresholds} -> accuracy {found.accuracy:.1%}, confident wrong "
             f"{found.confident_wrong:.1%}, utility {found.utility:.3f}"
         )
-    return 0
+        return
+    folds_read = folds_read or ev.cross_validation_read(kb, examples, engine.embedder, engine.store)
+    learned = calibrate_learned([ev.read_all(engine, tuning), folds_read], engine.thresholds)
+    print(
+        f"calibrated on the blind tuning half ({len(tuning)}) and the cross-validation "
+        f"({len(folds_read)}), equal weight: {learned.thresholds}\n  -> {learned.experience}"
+    )
 
 
 TEST_HALF = "blind test half (never tuned on)"

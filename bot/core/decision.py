@@ -111,7 +111,7 @@ class Decider:
         chosen, signal = None, ""
         if best.probability >= limits.sure and best.probability > ranking.out_of_scope:
             chosen, signal = best.entry_id, "ranker sure"
-        else:
+        elif limits.seconded:
             candidates, outcome = choose(reading, limits)
             runners = {t.entry_id for t in topics[:2]}
             if outcome is Outcome.ANSWER and candidates[0].entry_id in runners:

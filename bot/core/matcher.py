@@ -53,6 +53,9 @@ class Thresholds:
     sure: float = 0.6  # its best topic at or above this (and above "out of scope"): answer
     in_scope: float = 0.5  # "out of scope" below this: offer topics rather than decline
     offer: float = 0.05  # a topic this probable or more is offered as a button (2 to 3 are)
+    # When the ranker is unsure, the matcher's confident answer stands if the ranker puts that
+    # topic first or second.
+    seconded: bool = True
 
 
 DEFAULT_THRESHOLDS = Thresholds()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.decision import Decider, Outcome
 from bot.core.engine import assemble
@@ -99,4 +99,87 @@ def calibrate(
                 best = found
     if best is None:
         raise ValueError("no thresholds keep confident wrong answers under the limit")
+    return best
+
+
+# --- The learned ranker's thresholds --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Experience:
+    """What people experience on a set, as `evaluation.Report` counts it."""
+
+    helped: float
+    answered_right: float  # of the in-scope messages
+    clarified: float  # of the in-scope messages
+    refused: float  # of the in-scope messages
+    confident_wrong: float  # of all messages
+
+    @classmethod
+    def mean(cls, found: Sequence[Experience]) -> Experience:
+        count = max(len(found), 1)
+        return cls(*(sum(getattr(f, name) for f in found) / count for name in cls.__dataclass_fields__))
+
+
+def experience(read: _Read, thresholds: Thresholds) -> Experience:
+    helped = right = clarified = refused = wrong = inside = 0
+    for example, reading, decider in read:
+        decision = decider.decide(reading, thresholds)
+        entry = decision.entries[0] if decision.entries else None
+        offers_right = (
+            decision.outcome is Outcome.CLARIFY
+            and 0 < len(decision.offered) <= 3
+            and any(example.accepts(o) for o in decision.offered)
+        )
+        if example.expect is None:
+            helped += entry is None and decision.outcome is not Outcome.CLARIFY
+            wrong += entry is not None
+            continue
+        inside += 1
+        good = example.accepts(entry)
+        helped += good or (entry is None and offers_right)
+        right += good
+        wrong += entry is not None and not good
+        clarified += entry is None and decision.outcome is Outcome.CLARIFY
+        refused += entry is None and decision.outcome is Outcome.FALLBACK
+    total, inside = max(len(read), 1), max(inside, 1)
+    return Experience(helped / total, right / inside, clarified / inside, refused / inside, wrong / total)
+
+
+@dataclass(frozen=True)
+class LearnedCalibration:
+    thresholds: Thresholds
+    experience: Experience  # averaged over the sets, each weighing the same
+
+
+def calibrate_learned(
+    sets: Sequence[_Read],
+    base: Thresholds,
+    *,
+    max_confident_wrong: float = 0.02,
+    max_clarified: float = 0.20,
+) -> LearnedCalibration:
+    """Grid-search the ranker's thresholds on messages already read (each set weighs the same).
+
+    Among the settings with at most `max_confident_wrong` confident wrong answers and at most
+    `max_clarified` of the in-scope messages clarified, the one that helps most people, then
+    answers most of them at once (a clarification is a detour, not a failure).
+    """
+    best: LearnedCalibration | None = None
+    best_key: tuple[float, float] | None = None
+    for sure, in_scope, offer, seconded in itertools.product(
+        [x / 100 for x in range(30, 96, 5)],
+        [x / 100 for x in range(30, 96, 10)],
+        (0.05, 0.1),
+        (True, False),
+    ):
+        thresholds = replace(base, sure=sure, in_scope=in_scope, offer=offer, seconded=seconded)
+        found = Experience.mean([experience(read, thresholds) for read in sets])
+        if found.confident_wrong > max_confident_wrong or found.clarified > max_clarified:
+            continue
+        key = (round(found.helped, 4), round(found.answered_right, 4))
+        if best_key is None or key > best_key:
+            best, best_key = LearnedCalibration(thresholds, found), key
+    if best is None:
+        raise ValueError("no thresholds keep confident wrong answers and clarifications under the limits")
     return best

@@ -31,7 +31,7 @@ import yaml
 from rapidfuzz import fuzz, process, utils
 
 from bot.core import corpus
-from bot.core.decision import SAFETY_ENTRY_KIND
+from bot.core.decision import SAFETY_ENTRY_KIND, Decider
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
@@ -39,11 +39,13 @@ from bot.core.matcher import common_french_words
 from bot.core.normalize import Analyzer, fold
 from bot.core.ranker import Ranker
 from bot.core.ranker_store import RankerStore, default_store, prepare
+from bot.core.reading import Reading
 from bot.core.semantic import Embedder
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 BLIND_TEST = DATA / "blind" / "test.yaml"
 BLIND_TUNING = DATA / "blind" / "tuning.yaml"
+BLIND_UNLABELLED = DATA / "blind" / "messages_unlabelled.yaml"
 DEV_SET = DATA / "dev.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
 
@@ -439,12 +441,20 @@ class Peer(Protocol):
 
 @dataclass
 class _QuestionPeer:
+    """Nearest neighbour over the example questions and, given `corpus`, the same training
+    messages as the ranker (a neighbour out of scope means no answer): the peer sees what the
+    bot sees."""
+
     kb: KnowledgeBase
+    corpus: Sequence[corpus.Example] = ()
     questions: list[str] = field(init=False)
-    owners: list[str] = field(init=False)
+    owners: list[str | None] = field(init=False)
 
     def __post_init__(self) -> None:
-        pairs = [(q, e.id) for e in self.kb.entries.values() for q in e.questions]
+        pairs: list[tuple[str, str | None]] = [
+            (q, e.id) for e in self.kb.entries.values() for q in e.questions
+        ]
+        pairs += [(e.text, e.entry) for e in self.corpus]
         self.questions = [q for q, _ in pairs]
         self.owners = [owner for _, owner in pairs]
 
@@ -479,6 +489,7 @@ class DifflibPeer(_QuestionPeer):
         matcher = difflib.SequenceMatcher(autojunk=False)
         matcher.set_seq2(fold(text))
         best: tuple[str | None, float] = (None, 0.0)
+        owner: str | None
         for question, folded, owner in zip(self.questions, self._folded, self.owners, strict=True):
             if question == leave_out:
                 continue
@@ -525,3 +536,34 @@ def best_cutoff(run: PeerRun) -> float:
         if utility > best_utility:
             best, best_utility = float(cutoff), utility
     return best
+
+
+def read_all(engine: Engine, examples: Sequence[Example]) -> list[tuple[Example, Reading, Decider]]:
+    """Each message read once by this bot (its ranker's vectors embedded in one batch), for a
+    calibration that then only changes thresholds."""
+    scoring = scoring_engine(engine, (e.text for e in examples))
+    return [(e, scoring.reader.read(e.text), scoring.decider) for e in examples]
+
+
+def cross_validation_read(
+    kb: KnowledgeBase,
+    examples: Sequence[corpus.Example],
+    embedder: Embedder | None,
+    store: RankerStore | None = None,
+) -> list[tuple[Example, Reading, Decider]]:
+    """Every question and corpus message read by the fold's bot that was trained without it."""
+    read: list[tuple[Example, Reading, Decider]] = []
+    for held, engine in cross_validation_folds(kb, examples, embedder, store):
+        read += [(e, engine.reader.read(e.text), engine.decider) for e in held]
+    return read
+
+
+def report_of(read: Sequence[tuple[Example, Reading, Decider]]) -> Report:
+    """The report of messages already read, each decided by the bot that read it."""
+    results = []
+    for example, reading, decider in read:
+        decision = decider.decide(reading)
+        entry = decision.entries[0] if decision.entries else None
+        results.append(Result(example, entry, decision.outcome.value, decision.offered))
+    kb_safety = read[0][2].safety_id if read else None
+    return Report(tuple(results), kb_safety)
