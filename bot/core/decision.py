@@ -13,10 +13,11 @@ from enum import Enum
 from bot.core.countries import Countries
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Candidate, Thresholds
-from bot.core.ranker import Ranking
+from bot.core.ranker import RankedTopic, Ranking
 from bot.core.reading import Reading
 
 SAFETY_ENTRY_KIND = "safety"
+SMALLTALK_ENTRY_KIND = "smalltalk"
 
 
 class Outcome(Enum):
@@ -64,6 +65,7 @@ class Decider:
         self.thresholds = thresholds
         self._countries = countries
         self.safety_id = next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
+        self._smalltalk = frozenset(e.id for e in kb.entries.values() if e.kind == SMALLTALK_ENTRY_KIND)
         # The general contact card: the one the /contacts command shows.
         self._general_contact = next((c.entry for c in kb.interface.commands if c.name == "contacts"), None)
 
@@ -103,13 +105,25 @@ class Decider:
         offer the ranker's best topics as buttons (two, or three when the third is likely);
         decline only what the ranker reads as out of scope.
         """
-        topics = ranking.entries()
+        topics = self._in_country(ranking.entries(), reading.analysis.terms)
         if not topics:
             return Decision(Outcome.FALLBACK)
         best = topics[0]
         score = round(best.probability * 100)
         chosen, signal = None, ""
-        if best.probability >= limits.sure and best.probability > ranking.out_of_scope:
+        # A greeting or thanks around a question does not make it ambiguous: the question is
+        # the topic ("merci, et pour retrouver ma sœur ?").
+        rivals = (
+            topics[1:]
+            if best.entry_id in self._smalltalk
+            else [t for t in topics[1:] if t.entry_id not in self._smalltalk]
+        )
+        second = rivals[0].probability if rivals else 0.0
+        if (
+            best.probability >= limits.sure
+            and best.probability > ranking.out_of_scope
+            and second < limits.runner_up
+        ):
             chosen, signal = best.entry_id, "ranker sure"
         elif limits.seconded:
             candidates, outcome = choose(reading, limits)
@@ -127,6 +141,16 @@ class Decider:
                 Outcome.CLARIFY, offered=tuple(offered), score=score, signal="ranker: in scope, unsure"
             )
         return Decision(Outcome.FALLBACK, score=score, signal="ranker: out of scope")
+
+    def _in_country(self, topics: Sequence[RankedTopic], terms: Sequence[str]) -> list[RankedTopic]:
+        """The ranked topics, the general contact card counted as the named country's (see
+        `_in_named_country`): "contacter le CICR à Bakou" is one topic, not two to choose from."""
+        merged: dict[str, float] = {}
+        for topic in topics:
+            entry = self._in_named_country(topic.entry_id, terms)
+            merged[entry] = merged.get(entry, 0.0) + topic.probability
+        ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0]))
+        return [RankedTopic(entry, probability) for entry, probability in ranked]
 
     def _in_named_country(self, entry_id: str, terms: Sequence[str]) -> str:
         """The general contact card, when the message names one country ("contacter le CICR à

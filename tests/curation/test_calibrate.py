@@ -6,9 +6,11 @@ import random
 
 import pytest
 
-from bot.core.engine import Engine
-from bot.curation.calibrate import calibrate, judge, read_all
-from bot.curation.evaluation import BLIND_TUNING, evaluate, load_examples
+from bot.core.engine import Engine, assemble
+from bot.core.knowledge import KnowledgeBase
+from bot.curation.calibrate import calibrate, calibrate_learned, experience, judge, read_all
+from bot.curation.evaluation import BLIND_TUNING, evaluate, load_examples, scoring_engine
+from bot.curation.evaluation import read_all as ev_read_all
 
 pytestmark = pytest.mark.measure
 
@@ -16,12 +18,32 @@ SAMPLE = random.Random(3).sample(load_examples(BLIND_TUNING), 80)
 
 
 def test_the_shipped_thresholds_score_as_the_bot_does(engine: Engine) -> None:
-    bot = evaluate(engine.dialogue, SAMPLE)
+    bot = evaluate(scoring_engine(engine, (e.text for e in SAMPLE)).dialogue, SAMPLE)
+    found = experience(ev_read_all(engine, SAMPLE), engine.thresholds)
+    assert found.helped == bot.helped
+    assert found.answered_right == bot.answered_right
+    assert found.clarified == bot.clarified
+    assert found.refused == bot.refused
+    assert found.confident_wrong == bot.confident_wrong
+
+
+def test_the_lexical_calibration_scores_as_the_lexical_bot_does(kb: KnowledgeBase) -> None:
+    lexical = assemble(kb)  # no ranker: the matcher's thresholds decide
+    bot = evaluate(lexical.dialogue, SAMPLE)
     accuracy, confident_wrong, _ = judge(
-        read_all(engine.kb, SAMPLE, engine.thresholds.unknown_weight), engine.thresholds
+        read_all(kb, SAMPLE, lexical.thresholds.unknown_weight), lexical.thresholds
     )
     assert accuracy == bot.accuracy
     assert confident_wrong == bot.confident_wrong
+
+
+def test_the_learned_calibration_respects_its_limits(engine: Engine) -> None:
+    read = ev_read_all(engine, SAMPLE)
+    found = calibrate_learned([read], engine.thresholds, max_confident_wrong=1.0, max_clarified=0.3)
+    assert found.experience.clarified <= 0.3
+    assert found.experience == experience(read, found.thresholds)
+    with pytest.raises(ValueError):
+        calibrate_learned([read], engine.thresholds, max_clarified=-1.0)
 
 
 def test_calibration_keeps_confident_wrong_answers_under_the_limit(engine: Engine) -> None:
