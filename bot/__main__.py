@@ -23,7 +23,7 @@ from bot.config import ConfigurationError, Settings
 from bot.core import knowledge
 from bot.core.corpus import load_examples
 from bot.core.dialogue import Dialogue
-from bot.core.engine import Engine
+from bot.core.engine import Engine, assemble
 from bot.core.replies import Reply
 
 if TYPE_CHECKING:
@@ -84,7 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpus_command = commands.add_parser(
         "corpus", help="import writers' messages into knowledge/examples/, or count the corpus"
     )
-    corpus_command.add_argument("action", choices=["import", "stats"])
+    corpus_command.add_argument(
+        "action",
+        choices=["import", "stats", "warm"],
+        help="warm: train the ranker if the knowledge changed, and embed the evaluation sets, "
+        "into the cache (make test does it first, on every core)",
+    )
     corpus_command.add_argument("files", nargs="*", metavar="FILE", help="a writer's YAML list")
     corpus_command.add_argument("--kb", help="knowledge directory")
 
@@ -232,6 +237,8 @@ def _corpus(action: str, files: list[str], directory: str | None) -> int:
     from bot.curation.evaluation import BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED
 
     root = _knowledge_dir(directory)
+    if action == "warm":
+        return _warm(directory)
     try:
         kb = knowledge.load(root)
         if action == "import":
@@ -242,6 +249,30 @@ def _corpus(action: str, files: list[str], directory: str | None) -> int:
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
+    return 0
+
+
+def _warm(directory: str | None) -> int:
+    from bot.curation import evaluation as ev
+
+    try:
+        engine = _engine(directory)
+    except knowledge.KnowledgeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    sets = [ev.BLIND_TEST, ev.BLIND_TUNING, ev.DEV_SET]
+    texts = [e.text for path in sets for e in ev.load_examples(path)]
+    texts += [e.text for e in ev.off_topic_examples()]
+    ev.scoring_engine(engine, texts)  # embeds what the cache does not hold yet, and saves it
+    if engine.embedder is not None:  # the other mode too: the tests run both
+        from bot.app import load_engine
+
+        settings = replace(
+            Settings.from_environment(), knowledge_dir=_knowledge_dir(directory), semantic=False
+        )
+        load_engine(settings, say_mode=False)
+    mode = engine.mode.value if engine.mode else "none"
+    print(f"ranker ready ({mode} mode); {len(set(texts))} evaluation messages embedded or cached")
     return 0
 
 
@@ -350,6 +381,7 @@ def _eval(
             + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items())
         )
     folds_read: list[tuple[ev.Example, Any, Any]] = []
+    lexical: Engine | None = None
     for name, (chosen, how) in sets.items():
         if how == "folds":
             folds_read = ev.cross_validation_read(kb, examples, engine.embedder, engine.store)
@@ -360,6 +392,10 @@ def _eval(
         else:
             report = ev.evaluate(ev.scoring_engine(engine, (e.text for e in chosen)).dialogue, chosen)
         columns = {"bot": report.figures()}
+        if peers and how == "bot" and learned:
+            # The bot before the learned ranker: the lexical matcher's decision alone.
+            lexical = lexical or assemble(kb, engine.thresholds)
+            columns["lexical alone"] = ev.evaluate(lexical.dialogue, chosen).figures()
         for peer in chosen_peers:
             run = ev.run_peer(peer, chosen, held_out_questions=how != "bot")
             columns[peer.name] = run.report(cutoffs[peer.name]).figures()

@@ -82,7 +82,7 @@ class Settings:
             inbox_days=int(_number("INBOX_DAYS", 30, minimum=1)),
             inbox_raw=_flag("INBOX_RAW"),
             **_shared_state(environ),
-            semantic=_switch("SEMANTIC", default=True),
+            semantic=_switch(environ, "SEMANTIC", default=True),
             model_cache_dir=Path(environ["MODEL_CACHE_DIR"])
             if environ.get("MODEL_CACHE_DIR", "").strip()
             else None,
@@ -110,12 +110,12 @@ def _flag(name: str) -> bool:
     return raw == "1"
 
 
-def _switch(name: str, *, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
+def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
     if raw in ("", "auto"):
         return default
     if raw not in ("on", "off", "1", "0"):
-        raise ConfigurationError(f"{name} must be on or off")
+        raise ConfigurationError(f"{name} must be on, off or auto")
     return raw in ("on", "1")
 
 

@@ -32,6 +32,7 @@ WEBHOOK = "https://bot.example.org/telegram/a1"
         ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_KEY_SECRET": "short"}, "STATE_KEY_SECRET"),
         ({"REDIS_URL": "127.0.0.1:6379", "STATE_KEY_SECRET": "x" * 16}, "REDIS_URL must start with"),
         ({"LISTEN_PORT": "eighty"}, "LISTEN_PORT='eighty' is not a number"),
+        ({"SEMANTIC": "maybe"}, "SEMANTIC must be on, off or auto"),
     ],
 )
 def test_bad_server_settings_are_refused_in_one_line(
@@ -61,3 +62,16 @@ def test_webhook_mode_listens_on_8080_polling_only_when_asked(monkeypatch: pytes
         8080,
         "/telegram/a1",
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "semantic"), [("", True), ("auto", True), ("on", True), ("OFF", False), ("0", False)]
+)
+def test_semantic_mode_is_on_unless_turned_off(
+    monkeypatch: pytest.MonkeyPatch, value: str, semantic: bool
+) -> None:
+    monkeypatch.setenv("SEMANTIC", value)
+    monkeypatch.setenv("MODEL_CACHE_DIR", "/var/cache/cicr-bot")
+    settings = Settings.from_environment()
+    assert settings.semantic is semantic
+    assert str(settings.model_cache_dir) == "/var/cache/cicr-bot"

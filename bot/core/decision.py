@@ -145,6 +145,9 @@ class Decider:
     def _in_country(self, topics: Sequence[RankedTopic], terms: Sequence[str]) -> list[RankedTopic]:
         """The ranked topics, the general contact card counted as the named country's (see
         `_in_named_country`): "contacter le CICR à Bakou" is one topic, not two to choose from."""
+        general = next((t for t in topics if t.entry_id == self._general_contact), None)
+        if general is None or general.probability < 0.01:
+            return list(topics)  # nothing to move (most messages): no sorting again
         merged: dict[str, float] = {}
         for topic in topics:
             entry = self._in_named_country(topic.entry_id, terms)

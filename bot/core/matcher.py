@@ -50,10 +50,10 @@ class Thresholds:
     # the message is about ("numéro de l'hôpital") and nothing here explains it.
     unknown_weight: float = 1.5
     # The learned ranker's (`ranker.py`), as probabilities:
-    sure: float = 0.55  # its best topic at or above this (and above "out of scope"): answer
+    sure: float = 0.45  # its best topic at or above this (and above "out of scope"): answer
     in_scope: float = 0.5  # "out of scope" below this: offer topics rather than decline
     offer: float = 0.05  # a topic this probable or more is offered as a button (2 to 3 are)
-    runner_up: float = 0.15  # a second topic this probable makes the bot ask, however sure the first
+    runner_up: float = 0.1  # a second topic this probable makes the bot ask, however sure the first
     # When the ranker is unsure, the matcher's confident answer stands if the ranker puts that
     # topic first or second.
     seconded: bool = False

@@ -29,8 +29,17 @@ OUT_OF_SCOPE = "<out of scope>"  # the class of messages no topic answers: never
 _WORD = re.compile(r"\w+")
 CHAR_SIZES = (2, 3, 4, 5)
 
+# The n-grams are read on the message's first characters: a longer message says what it is about
+# by then, and its grams would cost more than the rest of the reading (the embedding reads less).
+RANKED_CHARS = 500
+
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
+
+
+def ranked_text(text: str) -> str:
+    """What the n-gram features read of a message: its first RANKED_CHARS characters, folded."""
+    return fold(text[:RANKED_CHARS])
 
 
 def word_grams(folded: str) -> list[str]:
@@ -61,7 +70,7 @@ class Vocabulary:
 
     def sparse(self, text: str) -> tuple[Ints, Floats]:
         """The message's n-gram columns and values: sublinear tf-idf, each block L2-normalised."""
-        folded = fold(text)
+        folded = ranked_text(text)
         columns: list[int] = []
         values: list[float] = []
         for grams, table in ((word_grams(folded), self.words), (char_grams(folded), self.chars)):

@@ -4,7 +4,7 @@ The model and its small C engine ship inside the wheel, so nothing is downloaded
 Where it cannot load (another CPU, another platform) or is turned off (`SEMANTIC=off`), the bot
 runs on its n-gram features alone, and says so (`Mode`).
 
-Cost grows with the message's tokens (about 1.4 ms a token on one core of these machines), so a
+Cost grows with the message's tokens (about 1.2 ms a token on one core of these machines), so a
 message is embedded on its first `TOKEN_BUDGET` tokens: that keeps the slowest message within
 the latency budget, and the n-gram features still read the whole message.
 """
@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
 
-TOKEN_BUDGET = 40
+TOKEN_BUDGET = 32
 LONGEST_WORD = 40  # characters
 
 

@@ -17,12 +17,11 @@ import numpy as np
 
 from bot.core.corpus import Example
 from bot.core.knowledge import KnowledgeBase
-from bot.core.normalize import fold
-from bot.core.ranker import OUT_OF_SCOPE, RankerModel, Vocabulary, char_grams, word_grams
+from bot.core.ranker import OUT_OF_SCOPE, RankerModel, Vocabulary, char_grams, ranked_text, word_grams
 from bot.core.semantic import Embedder
 
 # Bump when features or training change: part of the cache key, so a new version retrains.
-TRAINING_VERSION = "1"
+TRAINING_VERSION = "2"
 MIN_DF = 2  # an n-gram seen in one message only teaches that message
 C = 10.0  # inverse regularisation strength (chosen by cross-validation of the corpus)
 EMBEDDING_SCALE = 1.0
@@ -53,7 +52,7 @@ def build_vocabulary(texts: Sequence[str]) -> Vocabulary:
     word_df: Counter[str] = Counter()
     char_df: Counter[str] = Counter()
     for text in texts:
-        folded = fold(text)
+        folded = ranked_text(text)
         word_df.update(set(word_grams(folded)))
         char_df.update(set(char_grams(folded)))
     words = sorted(g for g, df in word_df.items() if df >= MIN_DF)

@@ -1056,6 +1056,11 @@ def main(argv: list[str]) -> int:
         help="shipped knowledge base, for its load time and its language rules "
         "(default: $KNOWLEDGE_DIR or knowledge)",
     )
+    parser.add_argument(
+        "--no-served",
+        action="store_true",
+        help="skip the shipped bot as served in each mode (start-up, memory, latency)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -1066,6 +1071,13 @@ def main(argv: list[str]) -> int:
     # One size after the other, never side by side: they would share the CPUs they time.
     results = [_in_fresh_process(size, args.queries, args.kb) for size in args.sizes]
     print(_report(results, load_times, args.queries, time.perf_counter() - started))
+    if not args.no_served:
+        from bot.curation import bench_served
+        from bot.curation.evaluation import BLIND_TUNING, load_examples
+
+        texts = [e.text for e in load_examples(BLIND_TUNING)]
+        print()
+        print(bench_served.report(bench_served.served(args.kb, texts)))
     return 0
 
 

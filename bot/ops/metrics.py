@@ -16,6 +16,7 @@ UPDATE_KINDS = ("message", "callback_query", "inline_query", "my_chat_member", "
 OUTCOMES = ("answer", "clarify", "fallback", "safety", "other")
 SEND_ERRORS = ("400", "403", "429", "network", "other")  # network: timeouts, lost connections, 5xx
 RELOAD_RESULTS = ("ok", "rejected")
+RANKER_MODES = ("semantic", "ngrams", "none")  # bot.core.semantic.Mode, or no learned ranker
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # The `_created` timestamp series double the page for nothing an operator reads.
@@ -47,6 +48,13 @@ class Metrics:
         self.entries = Gauge(
             "bot_knowledge_entries", "Entries in the knowledge base serving now.", registry=self.registry
         )
+        self.ranker_mode = Gauge(
+            "bot_ranker_mode",
+            "1 for the learned ranker's mode serving now: semantic (n-grams and sentence "
+            "embeddings) or ngrams (without the embedding model); none without a ranker.",
+            ["mode"],
+            registry=self.registry,
+        )
         self.state_up = Gauge(
             "bot_state_up",
             "1 while the shared state store answers (or none is "
@@ -67,6 +75,12 @@ class Metrics:
         ):
             for value in labels:
                 metric.labels(value)
+
+    def serving(self, entries: int, mode: str) -> None:
+        """What the snapshot now serving holds (at start and after each reload)."""
+        self.entries.set(entries)
+        for value in RANKER_MODES:
+            self.ranker_mode.labels(value).set(1 if value == _one_of(mode, RANKER_MODES) else 0)
 
     def update(self, kind: str) -> None:
         self.updates.labels(_one_of(kind, UPDATE_KINDS)).inc()

@@ -38,10 +38,10 @@ def test_the_shipped_thresholds_are_pinned() -> None:
             clarify=60.0,
             margin=6.0,
             unknown_weight=1.5,
-            sure=0.55,
+            sure=0.45,
             in_scope=0.5,
             offer=0.05,
-            runner_up=0.15,
+            runner_up=0.1,
             seconded=False,
         )
         == DEFAULT_THRESHOLDS

@@ -136,3 +136,10 @@ def test_ask_explain_shows_why(capsys: pytest.CaptureFixture[str]) -> None:
     assert "candidates: " in out and "decision: " in out
     assert main(["ask", "--explain", "Нашли снаряд во дворе"]) == 0
     assert "not French: notice notice_ru, danger named: safety first" in capsys.readouterr().out
+
+
+@pytest.mark.process
+def test_check_says_which_mode_the_ranker_is_in() -> None:
+    off = run("-m", "bot", "check", env={"SEMANTIC": "off"})
+    assert off.returncode == 0 and "learned ranker: ngrams mode" in off.stdout, off.stdout + off.stderr
+    assert "training examples" in off.stdout

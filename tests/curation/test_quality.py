@@ -34,12 +34,21 @@ pytestmark = pytest.mark.measure
 # Measured on 2026-11-22. Re-based once the same day, when safety became its own step (issue 9):
 # safety misses on the test half 8 -> 2, and no more false alarms than before (23); confident wrong
 # answers are therefore held in two parts, wrong topics and safety false alarms.
+# Re-based on 2026-12-06 with the learned ranker (issue 19): what a person experiences, on the test
+# half scored once after the corpus, the ranker and the thresholds were fixed (see README).
+BLIND_TEST_HELPED = 0.0
+BLIND_TEST_ANSWERED_RIGHT = 0.0  # of the in-scope messages
+BLIND_TEST_REFUSED = 1.0  # of the in-scope messages: "je n'ai pas compris"
+BLIND_TEST_CONFIDENT_WRONG = 1.0
 BLIND_TEST_ACCURACY = 0.626
 BLIND_TEST_WRONG_TOPICS = 21  # of 444
 BLIND_TEST_SAFETY_FALSE_ALARMS = 23  # of 444
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.866
 BLIND_TEST_SAFETY_MISSES = 2
-LEAVE_ONE_OUT_ACCURACY = 0.559
+# The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine).
+NGRAMS_BLIND_TEST_HELPED = 0.0
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 1.0
+LEAVE_ONE_OUT_ACCURACY = 0.559  # the lexical matcher alone (the ranker is cross-validated by eval)
 LEAVE_ONE_OUT_WRONG_TOPICS = 83  # of 929
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 11
 OFF_TOPIC_ANSWERED = 84  # of the 3,000 utterances
@@ -99,10 +108,21 @@ def test_the_blind_test_half_is_never_in_the_knowledge_base(
 
 
 def test_blind_test_half(blind_report: Report) -> None:
+    assert blind_report.helped >= BLIND_TEST_HELPED, blind_report.summary()
+    assert blind_report.answered_right >= BLIND_TEST_ANSWERED_RIGHT, blind_report.summary()
+    assert blind_report.refused <= BLIND_TEST_REFUSED, blind_report.summary()
+    assert blind_report.confident_wrong <= BLIND_TEST_CONFIDENT_WRONG, blind_report.summary()
     assert blind_report.accuracy >= BLIND_TEST_ACCURACY, blind_report.summary()
     assert len(blind_report.wrong_topics()) <= BLIND_TEST_WRONG_TOPICS, blind_report.summary()
     assert len(blind_report.safety_false_alarms()) <= BLIND_TEST_SAFETY_FALSE_ALARMS, blind_report.summary()
     assert blind_report.out_of_scope_rejection >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, blind_report.summary()
+
+
+def test_blind_test_half_with_ngrams_alone(ngrams_engine: Engine, blind_test: list[Example]) -> None:
+    report = evaluate(ngrams_engine.dialogue, blind_test)
+    assert report.helped >= NGRAMS_BLIND_TEST_HELPED, report.summary()
+    assert report.confident_wrong <= NGRAMS_BLIND_TEST_CONFIDENT_WRONG, report.summary()
+    assert len(report.safety_misses()) <= BLIND_TEST_SAFETY_MISSES, report.summary()
 
 
 def test_explosive_reports_in_the_blind_test_half_get_the_safety_answer_first(

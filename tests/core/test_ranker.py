@@ -1,0 +1,163 @@
+"""The learned ranker: trained by scikit-learn, deterministic, cached on disk without any text,
+and usable in both modes (sentence embeddings, or n-grams alone)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.core.corpus import Example
+from bot.core.engine import Engine
+from bot.core.knowledge import KnowledgeBase
+from bot.core.ranker import OUT_OF_SCOPE, Ranker
+from bot.core.ranker_store import RankerStore, prepare
+from bot.core.semantic import LONGEST_WORD, TOKEN_BUDGET, CachedEmbedder, Mode, Vectors, load_embedder
+from bot.core.training import Sample, samples, train, training_key
+
+SMALL = [
+    Sample("je cherche mon fils disparu", "family_links"),
+    Sample("mon frere a disparu pendant la guerre", "family_links"),
+    Sample("retrouver ma soeur disparue", "family_links"),
+    Sample("bonjour", "hello"),
+    Sample("bonjour madame", "hello"),
+    Sample("salut a vous", "hello"),
+    Sample("la meteo demain", OUT_OF_SCOPE),
+    Sample("mets une alarme demain matin", OUT_OF_SCOPE),
+    Sample("la meteo a paris", OUT_OF_SCOPE),
+]
+
+
+class Letters:
+    """A stand-in embedder: letter counts, normalised (deterministic, no model needed)."""
+
+    name = "letters-1"
+    dim = 26
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.calls += len(texts)
+        out = np.zeros((len(texts), 26), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for char in text.lower():
+                if "a" <= char <= "z":
+                    out[row, ord(char) - 97] += 1
+            out[row] /= max(float(np.linalg.norm(out[row])), 1.0)
+        return out
+
+
+@pytest.mark.unit
+def test_training_is_deterministic_and_ranks_what_it_learned() -> None:
+    first, second = train(SMALL, None), train(SMALL, None)
+    assert np.array_equal(first.ngram_weights, second.ngram_weights)
+    assert np.array_equal(first.intercept, second.intercept)
+    ranker = Ranker(first, None)
+    assert ranker.mode is Mode.NGRAMS
+    assert ranker.rank("mon fils a disparu").entries()[0].entry_id == "family_links"
+    assert ranker.rank("meteo demain a minsk").topics[0].entry_id == OUT_OF_SCOPE
+    probabilities = [t.probability for t in ranker.rank("bonjour").topics]
+    assert abs(sum(probabilities) - 1) < 1e-5 and probabilities == sorted(probabilities, reverse=True)
+
+
+@pytest.mark.unit
+def test_embeddings_are_a_feature_block_and_the_model_names_its_embedder() -> None:
+    letters = Letters()
+    model = train(SMALL, letters)
+    assert model.mode is Mode.SEMANTIC and model.embedding_weights.shape == (26, len(model.classes))
+    ranked = Ranker(model, letters).rank("je cherche mon fils disparu")
+    assert ranked.entries()[0].entry_id == "family_links"
+    with pytest.raises(ValueError):
+        Ranker(model, None)  # trained with embeddings: cannot serve without them
+
+
+@pytest.mark.unit
+def test_the_training_key_follows_the_samples_and_the_embedder() -> None:
+    key = training_key(SMALL, "")
+    assert training_key(list(SMALL), "") == key
+    assert training_key(SMALL[1:], "") != key
+    assert training_key(SMALL, "letters-1") != key
+
+
+@pytest.mark.integration
+def test_a_model_and_its_vectors_survive_the_disk_and_keep_no_text(tmp_path: Path) -> None:
+    store = RankerStore(tmp_path)
+    letters = Letters()
+    cached = store.cached(letters)
+    model = train(SMALL, cached)
+    store.save_model("k1", model)
+    store.save_vectors(letters.name)
+    loaded = RankerStore(tmp_path).load_model("k1")
+    assert loaded is not None
+    for text in ("mon fils a disparu", "bonjour", "la meteo"):
+        assert Ranker(loaded, letters).rank(text) == Ranker(model, letters).rank(text)
+    # The vectors are kept by a keyed hash of their text; no message is written to disk.
+    again = RankerStore(tmp_path).cached(letters)
+    again.embed([s.text for s in SMALL])
+    assert again.added == 0
+    # (The model keeps its n-gram vocabulary, taken from the knowledge base's own files.)
+    vectors = next(tmp_path.glob("vectors-*.npz")).read_bytes()
+    assert b"meteo" not in vectors and b"fils" not in vectors
+
+
+@pytest.mark.integration
+def test_a_broken_cache_file_means_training_again(tmp_path: Path) -> None:
+    (tmp_path / "ranker-k1.npz").write_bytes(b"not a zip file")
+    assert RankerStore(tmp_path).load_model("k1") is None
+    assert RankerStore(None).load_model("k1") is None  # no directory: memory only
+
+
+@pytest.mark.integration
+def test_prepare_trains_once_then_loads(tmp_path: Path, kb: KnowledgeBase) -> None:
+    examples = (Example("la météo à Minsk", None, "w0"), Example("mon fils a disparu", "family_links", "w0"))
+    store = RankerStore(tmp_path)
+    ranker, trained = prepare(kb, examples, None, store)
+    assert trained and ranker.mode is Mode.NGRAMS
+    again, trained_again = prepare(kb, examples, None, RankerStore(tmp_path))
+    assert not trained_again
+    assert again.rank("numero cicr minsk") == ranker.rank("numero cicr minsk")
+    assert len(samples(kb, examples)) == sum(len(e.questions) for e in kb.entries.values()) + 2
+
+
+@pytest.mark.unit
+def test_the_cached_embedder_embeds_each_text_once() -> None:
+    letters = Letters()
+    cached = CachedEmbedder(letters)
+    first = cached.embed(["abc", "abd", "abc"])
+    second = cached.embed(["abd", "abc"])
+    assert letters.calls == 2 and cached.added == 2
+    assert np.array_equal(first[0], second[1]) and np.array_equal(first[2], first[0])
+
+
+@pytest.mark.unit
+def test_the_embedding_model_reads_a_bounded_part_of_any_message() -> None:
+    embedder, why = load_embedder(True, threads=1)
+    if embedder is None:
+        pytest.skip(f"no sentence embeddings here: {why}")
+    cut = embedder.cut("x" * 5000 + " numéro du CICR à Minsk " * 100)  # type: ignore[attr-defined]
+    words = cut.split()
+    assert len(words) <= TOKEN_BUDGET and all(len(w) <= LONGEST_WORD for w in words)
+    vector = embedder.embed(["numéro du CICR à Minsk"])[0]
+    assert vector.shape == (embedder.dim,) and abs(float(np.linalg.norm(vector)) - 1) < 1e-3
+    assert np.array_equal(vector, embedder.embed(["numéro du CICR à Minsk"])[0])  # deterministic
+    assert load_embedder(False)[0] is None
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", ["engine", "ngrams_engine"])
+def test_both_modes_answer_plain_questions_and_decline_traps(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    engine: Engine = request.getfixturevalue(name)
+    assert engine.mode is (Mode.NGRAMS if name == "ngrams_engine" else engine.mode)
+    for message, entry in (
+        ("je cherche mon fils disparu depuis la guerre", "family_links"),
+        ("adresse de la mission du CICR à Minsk", "belarus_contact"),
+        ("bonjour", "hello"),
+    ):
+        assert engine.dialogue.ask(message).entries == (entry,), (name, message)
+    for trap in ("horaires du bus pour Minsk", "un bon hôtel à Bakou", "recette de la soupe"):
+        assert engine.dialogue.ask(trap).outcome != "answer", (name, trap)
