@@ -14,7 +14,6 @@ look-ups, one small product and, in semantic mode, one embedding.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -48,12 +47,12 @@ def word_grams(folded: str) -> list[str]:
 
 
 def char_grams(folded: str) -> list[str]:
-    grams: list[str] = []
-    for word in _WORD.findall(folded):
-        padded = f" {word} "
-        for size in CHAR_SIZES:
-            grams.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
-    return grams
+    return [
+        padded[i : i + size]
+        for padded in (f" {word} " for word in _WORD.findall(folded))
+        for size in CHAR_SIZES
+        for i in range(len(padded) - size + 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -71,19 +70,20 @@ class Vocabulary:
     def sparse(self, text: str) -> tuple[Ints, Floats]:
         """The message's n-gram columns and values: sublinear tf-idf, each block L2-normalised."""
         folded = ranked_text(text)
-        columns: list[int] = []
-        values: list[float] = []
+        columns: list[Ints] = []
+        values: list[Floats] = []
         for grams, table in ((word_grams(folded), self.words), (char_grams(folded), self.chars)):
-            counts = Counter(table[g] for g in grams if g in table)
+            counts = Counter([c for c in map(table.get, grams) if c is not None])
             if not counts:
                 continue
-            block = [
-                (column, (1.0 + math.log(tf)) * float(self.idf[column])) for column, tf in counts.items()
-            ]
-            norm = math.sqrt(sum(v * v for _, v in block))
-            columns.extend(c for c, _ in block)
-            values.extend(v / norm for _, v in block)
-        return np.asarray(columns, dtype=np.int32), np.asarray(values, dtype=np.float32)
+            block = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            weights = (1.0 + np.log(tf)) * self.idf[block]
+            columns.append(block)
+            values.append((weights / np.sqrt(np.dot(weights, weights))).astype(np.float32))
+        if not columns:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        return np.concatenate(columns), np.concatenate(values)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ class Reading:
     """A message as read; `decision.Decider` turns it into answer, clarify or fallback."""
 
     analysis: Analysis
-    content: tuple[Candidate, ...]  # ranked on the message without its greetings and thanks
+    # Ranks the message without its greetings and thanks (`content`). Called only when the
+    # lexical matcher has a say: a danger, no learned ranker, `ask --explain`.
+    rank_content: Callable[[], tuple[Candidate, ...]] = field(compare=False, repr=False)
     # Ranks it with them ("merci" alone); None when it has none. Called only when the content
     # alone is not answered: most messages never need it.
     rank_polite: Callable[[], tuple[Candidate, ...]] | None = field(default=None, compare=False, repr=False)
@@ -47,6 +49,11 @@ class Reading:
     foreign_explosive: bool = False  # not French, and names an explosive object
     rest: Reading | None = None  # with an explosive report: the rest of the message on its own
     ranking: Ranking | None = None  # the learned ranker's topics (None without a ranker)
+
+    @cached_property
+    def content(self) -> tuple[Candidate, ...]:
+        """The lexical matcher's candidates for the message without its greetings and thanks."""
+        return self.rank_content()
 
     @cached_property
     def polite(self) -> tuple[Candidate, ...]:
@@ -91,8 +98,10 @@ class Reader:
                 if t not in self.safety.explosive_terms and t not in self.safety.cue_stems
             )
             if words:
-                rest = Reading(Analysis(analysis.words, words, words), self.matcher.rank(words, neutral))
-        content = self.matcher.rank(analysis.content, neutral)
+                rest = Reading(
+                    Analysis(analysis.words, words, words), partial(self.matcher.rank, words, neutral)
+                )
+        content = partial(self.matcher.rank, analysis.content, neutral)
         polite = None
         if analysis.content != analysis.terms:
             polite = partial(self.matcher.rank, analysis.terms, neutral)
