@@ -36,18 +36,18 @@ pytestmark = pytest.mark.measure
 # answers are therefore held in two parts, wrong topics and safety false alarms.
 # Re-based on 2026-12-06 with the learned ranker (issue 19): what a person experiences, on the test
 # half scored once after the corpus, the ranker and the thresholds were fixed (see README).
-BLIND_TEST_HELPED = 0.0
-BLIND_TEST_ANSWERED_RIGHT = 0.0  # of the in-scope messages
-BLIND_TEST_REFUSED = 1.0  # of the in-scope messages: "je n'ai pas compris"
-BLIND_TEST_CONFIDENT_WRONG = 1.0
-BLIND_TEST_ACCURACY = 0.626
-BLIND_TEST_WRONG_TOPICS = 21  # of 444
-BLIND_TEST_SAFETY_FALSE_ALARMS = 23  # of 444
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.866
-BLIND_TEST_SAFETY_MISSES = 2
+BLIND_TEST_HELPED = 0.864  # 86.7% measured; the floors leave one message for float noise
+BLIND_TEST_ANSWERED_RIGHT = 0.725  # of the in-scope messages (72.8%)
+BLIND_TEST_REFUSED = 0.027  # of the in-scope messages: "je n'ai pas compris" (2.3%)
+BLIND_TEST_CONFIDENT_WRONG = 0.079  # 7.7%, of which the 22 safety false alarms (4.9 points)
+BLIND_TEST_ACCURACY = 0.779  # 78.2%
+BLIND_TEST_WRONG_TOPICS = 13  # of 444 (12)
+BLIND_TEST_SAFETY_FALSE_ALARMS = 22  # of 444: the safety rule's, not the ranker's
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.887  # 89.4%
+BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine).
-NGRAMS_BLIND_TEST_HELPED = 0.0
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 1.0
+NGRAMS_BLIND_TEST_HELPED = 0.860  # 86.3%
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.072  # 7.0%
 LEAVE_ONE_OUT_ACCURACY = 0.559  # the lexical matcher alone (the ranker is cross-validated by eval)
 LEAVE_ONE_OUT_WRONG_TOPICS = 83  # of 929
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 11
