@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,6 @@ from tests.conftest import KNOWLEDGE_DIR, ROOT
 
 # Changes a copy of the knowledge base in place; returns the line it changed (0: none).
 Mutation = Callable[[Path], int]
-
-SECONDS = 2.0  # the longest any case may take
 
 
 def replaced(file: str, pattern: str, new: str, *, encoding: str = "utf-8") -> Mutation:
@@ -292,9 +289,7 @@ def test_check_reports_each_broken_file_in_one_line(
     case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     directory, line = broken_knowledge(tmp_path, case)
-    started = time.perf_counter()
     code = main(["check", str(directory)])
-    elapsed = time.perf_counter() - started
     out, err = capsys.readouterr()
     assert code == 1 and err == ""
     printed = out.splitlines()
@@ -302,7 +297,8 @@ def test_check_reports_each_broken_file_in_one_line(
     assert len(printed) == len(patterns), printed[:5]
     for shown, pattern in zip(printed, patterns, strict=True):
         assert re.fullmatch(pattern, shown), (shown, pattern)
-    assert elapsed < SECONDS
+    # How long each case takes is `make bench`'s business; a case that never ends is caught by
+    # the processes below (`timeout`), a YAML bomb among them.
 
 
 @pytest.mark.integration
@@ -344,11 +340,10 @@ def test_an_error_while_indexing_becomes_one_problem(
     ]
 
 
-def run(*args: str, knowledge_dir: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+def run(*args: str, knowledge_dir: Path) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     environment["KNOWLEDGE_DIR"] = str(knowledge_dir)
-    started = time.perf_counter()
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, *args],
         capture_output=True,
         text=True,
@@ -358,7 +353,6 @@ def run(*args: str, knowledge_dir: Path) -> tuple[subprocess.CompletedProcess[st
         timeout=30,
         check=False,
     )
-    return result, time.perf_counter() - started
 
 
 # One of each kind of refusal: a value, a file that is not a file, a YAML bomb.
@@ -369,12 +363,11 @@ AS_PROCESSES = ("month 13", "FIFO", "billion laughs")
 @pytest.mark.parametrize("case", [c for c in CASES if c.name in AS_PROCESSES], ids=lambda case: case.name)
 def test_check_and_start_up_refuse_alike(case: Case, tmp_path: Path) -> None:
     directory, line = broken_knowledge(tmp_path, case)
-    check, check_seconds = run("-m", "bot", "check", str(directory), knowledge_dir=directory)
-    start, start_seconds = run("run_bot.py", knowledge_dir=directory)
+    check = run("-m", "bot", "check", str(directory), knowledge_dir=directory)
+    start = run("run_bot.py", knowledge_dir=directory)
     for result in (check, start):
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stdout + result.stderr
-    assert check_seconds < SECONDS and start_seconds < SECONDS
     header, *problems = start.stderr.splitlines()
     assert header == "The knowledge base is invalid; the bot does not start:"
     assert problems == check.stdout.splitlines()
