@@ -51,7 +51,7 @@ NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.072  # 7.0%
 LEAVE_ONE_OUT_ACCURACY = 0.559  # the lexical matcher alone (the ranker is cross-validated by eval)
 LEAVE_ONE_OUT_WRONG_TOPICS = 83  # of 929
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 11
-OFF_TOPIC_ANSWERED = 84  # of the 3,000 utterances
+OFF_TOPIC_ANSWERED = 16  # of the 3,000 utterances (15 measured: 0.5%)
 
 
 @pytest.fixture(scope="module")
