@@ -182,6 +182,10 @@ def test_eval_command_reports_each_set_on_its_own(capsys: pytest.CaptureFixture[
     # The file given, on its own: no other set is mixed in.
     assert "== few.yaml ==" in out and "blind" not in out and "leave-one-out" not in out
     for figure in (
+        "helped",
+        "answered right (in scope)",
+        "clarified (in scope)",
+        "refused (in scope)",
         "accuracy",
         "confident wrong",
         "out-of-scope rejection",
