@@ -271,7 +271,7 @@ def _warm(directory: str | None) -> int:
             Settings.from_environment(), knowledge_dir=_knowledge_dir(directory), semantic=False
         )
         load_engine(settings, say_mode=False)
-    mode = engine.mode.value if engine.mode else "none"
+    mode = engine.mode_name
     print(f"ranker ready ({mode} mode); {len(set(texts))} evaluation messages embedded or cached")
     return 0
 
@@ -300,7 +300,7 @@ def _check(directory: str | None, review_days: int | None) -> int:
         print(warning)
     questions = sum(len(e.questions) for e in kb.entries.values())
     examples = len(load_examples(_knowledge_dir(directory), kb.entries))
-    mode = engine.mode.value if engine.mode else "none"
+    mode = engine.mode_name
     print(
         f"OK: {len(kb.entries)} entries, {questions} example questions, {examples} training "
         f"examples, {len(kb.files)} files; learned ranker: {mode} mode"
@@ -440,7 +440,7 @@ def _calibrate(engine: Engine, examples: Sequence[Any], folds_read: list[Any]) -
         )
         return
     folds_read = folds_read or ev.cross_validation_read(kb, examples, engine.embedder, engine.store)
-    learned = calibrate_learned([ev.read_all(engine, tuning), folds_read], engine.thresholds)
+    learned = calibrate_learned([ev.read_once(engine, tuning), folds_read], engine.thresholds)
     print(
         f"calibrated on the blind tuning half ({len(tuning)}) and the cross-validation "
         f"({len(folds_read)}), equal weight: {learned.thresholds}\n  -> {learned.experience}"

@@ -25,7 +25,7 @@ def load_engine(settings: Settings, threads: int = 1, *, say_mode: bool = True) 
     store = RankerStore(settings.model_cache_dir or default_directory())
     engine = engines.build(settings.knowledge_dir, embedder, store)
     if say_mode:
-        mode = engine.mode.value if engine.mode else "none"
+        mode = engine.mode_name
         log.info("learned ranker: %s mode (embeddings: %s)", mode, why)
     return engine
 

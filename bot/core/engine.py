@@ -54,6 +54,11 @@ class Engine:
         """The learned ranker's features; None when there is no ranker (lexical matcher alone)."""
         return self.reader.ranker.mode if self.reader.ranker is not None else None
 
+    @property
+    def mode_name(self) -> str:
+        """The mode as logged, printed by `check` and labelled in the metric ("none": no ranker)."""
+        return self.mode.value if self.mode is not None else "none"
+
 
 def assemble(
     kb: knowledge.KnowledgeBase,

@@ -174,12 +174,14 @@ def prepare(
     key = training_key(train_set, embedder.name if embedder else "")
     model = store.load_model(key)
     trained = model is None
-    cached = store.cached(embedder) if embedder is not None else None
+    extra = list(extra_texts)
+    # The vectors are read from disk only to train or to embed `extra_texts`: a start from the
+    # cached model does not need them.
+    cached = store.cached(embedder) if embedder is not None and (trained or extra) else None
     if model is None:
         model = train(train_set, cached)
         store.save_model(key, model)
     if cached is not None:
-        extra = list(extra_texts)
         if extra:
             cached.embed(extra)
         if cached.added:

@@ -60,7 +60,7 @@ def _serve(semantic: bool, knowledge_dir: str, texts: Sequence[str]) -> Served:
         times.append((time.perf_counter_ns() - begun) / 1e6)
     times.sort()
     return Served(
-        engine.mode.value if engine.mode else "none",
+        engine.mode_name,
         start_s,
         rss,
         statistics.median(times),

@@ -17,7 +17,7 @@ from bot.core.engine import assemble
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Thresholds
 from bot.core.reading import Reading
-from bot.curation.evaluation import Example, held_out
+from bot.curation.evaluation import Example, held_out, report_of
 
 
 @dataclass(frozen=True)
@@ -123,28 +123,11 @@ class Experience:
 
 
 def experience(read: _Read, thresholds: Thresholds) -> Experience:
-    helped = right = clarified = refused = wrong = inside = 0
-    for example, reading, decider in read:
-        decision = decider.decide(reading, thresholds)
-        entry = decision.entries[0] if decision.entries else None
-        offers_right = (
-            decision.outcome is Outcome.CLARIFY
-            and 0 < len(decision.offered) <= 3
-            and any(example.accepts(o) for o in decision.offered)
-        )
-        if example.expect is None:
-            helped += entry is None and decision.outcome is not Outcome.CLARIFY
-            wrong += entry is not None
-            continue
-        inside += 1
-        good = example.accepts(entry)
-        helped += good or (entry is None and offers_right)
-        right += good
-        wrong += entry is not None and not good
-        clarified += entry is None and decision.outcome is Outcome.CLARIFY
-        refused += entry is None and decision.outcome is Outcome.FALLBACK
-    total, inside = max(len(read), 1), max(inside, 1)
-    return Experience(helped / total, right / inside, clarified / inside, refused / inside, wrong / total)
+    """The figures of `evaluation.Report`, for messages already read, decided with `thresholds`."""
+    report = report_of(read, thresholds)
+    return Experience(
+        report.helped, report.answered_right, report.clarified, report.refused, report.confident_wrong
+    )
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from bot.core.decision import SAFETY_ENTRY_KIND, Decider
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import common_french_words
+from bot.core.matcher import Thresholds, common_french_words
 from bot.core.normalize import Analyzer, fold
 from bot.core.ranker import Ranker
 from bot.core.ranker_store import RankerStore, default_store, prepare
@@ -144,8 +144,7 @@ class Report:
     @property
     def answered_right(self) -> float:
         """Of the in-scope messages, the share answered right at once."""
-        inside = self.in_scope
-        return self._share(sum(r.example.accepts(r.entry) for r in inside), len(inside))
+        return self.in_scope_accuracy
 
     @property
     def clarified(self) -> float:
@@ -415,18 +414,6 @@ def cross_validation_folds(
         yield held, scoring_engine(engine, (e.text for e in held))
 
 
-def cross_validation(
-    kb: KnowledgeBase,
-    examples: Sequence[corpus.Example],
-    embedder: Embedder | None,
-    store: RankerStore | None = None,
-) -> Report:
-    results: list[Result] = []
-    for held, engine in cross_validation_folds(kb, examples, embedder, store):
-        results += evaluate(engine.dialogue, held).results
-    return Report(tuple(results), safety_id(kb))
-
-
 # --- Naive peers ------------------------------------------------------------------------------
 
 
@@ -538,7 +525,7 @@ def best_cutoff(run: PeerRun) -> float:
     return best
 
 
-def read_all(engine: Engine, examples: Sequence[Example]) -> list[tuple[Example, Reading, Decider]]:
+def read_once(engine: Engine, examples: Sequence[Example]) -> list[tuple[Example, Reading, Decider]]:
     """Each message read once by this bot (its ranker's vectors embedded in one batch), for a
     calibration that then only changes thresholds."""
     scoring = scoring_engine(engine, (e.text for e in examples))
@@ -558,11 +545,14 @@ def cross_validation_read(
     return read
 
 
-def report_of(read: Sequence[tuple[Example, Reading, Decider]]) -> Report:
-    """The report of messages already read, each decided by the bot that read it."""
+def report_of(
+    read: Sequence[tuple[Example, Reading, Decider]], thresholds: Thresholds | None = None
+) -> Report:
+    """The report of messages already read, each decided by the bot that read it (with its own
+    thresholds, or those given: calibration)."""
     results = []
     for example, reading, decider in read:
-        decision = decider.decide(reading)
+        decision = decider.decide(reading, thresholds)
         entry = decision.entries[0] if decision.entries else None
         results.append(Result(example, entry, decision.outcome.value, decision.offered))
     kb_safety = read[0][2].safety_id if read else None

@@ -69,7 +69,7 @@ class Reloader:
                 return ReloadResult(False, (f"{self.directory}:0: {type(error).__name__}",))
             self._swap(engine)
             self._metrics.reload("ok")
-            self._metrics.serving(len(engine.kb.entries), engine.mode.value if engine.mode else "none")
+            self._metrics.serving(len(engine.kb.entries), engine.mode_name)
             line = f"knowledge reloaded: {len(engine.kb.entries)} entries, version {engine.fingerprint}"
             log.info("%s", line)
             return ReloadResult(True, (line,))

@@ -9,8 +9,7 @@ import pytest
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
 from bot.curation.calibrate import calibrate, calibrate_learned, experience, judge, read_all
-from bot.curation.evaluation import BLIND_TUNING, evaluate, load_examples, scoring_engine
-from bot.curation.evaluation import read_all as ev_read_all
+from bot.curation.evaluation import BLIND_TUNING, evaluate, load_examples, read_once, scoring_engine
 
 pytestmark = pytest.mark.measure
 
@@ -19,7 +18,7 @@ SAMPLE = random.Random(3).sample(load_examples(BLIND_TUNING), 80)
 
 def test_the_shipped_thresholds_score_as_the_bot_does(engine: Engine) -> None:
     bot = evaluate(scoring_engine(engine, (e.text for e in SAMPLE)).dialogue, SAMPLE)
-    found = experience(ev_read_all(engine, SAMPLE), engine.thresholds)
+    found = experience(read_once(engine, SAMPLE), engine.thresholds)
     assert found.helped == bot.helped
     assert found.answered_right == bot.answered_right
     assert found.clarified == bot.clarified
@@ -38,7 +37,7 @@ def test_the_lexical_calibration_scores_as_the_lexical_bot_does(kb: KnowledgeBas
 
 
 def test_the_learned_calibration_respects_its_limits(engine: Engine) -> None:
-    read = ev_read_all(engine, SAMPLE)
+    read = read_once(engine, SAMPLE)
     found = calibrate_learned([read], engine.thresholds, max_confident_wrong=1.0, max_clarified=0.3)
     assert found.experience.clarified <= 0.3
     assert found.experience == experience(read, found.thresholds)

@@ -97,7 +97,7 @@ def build_application(
         data.engine, data.followups, data.flood = engine, started.followups, started.flood
         data.seen = started.seen
         data.reloads = started.reloads
-        data.metrics.serving(len(engine.kb.entries), engine.mode.value if engine.mode else "none")
+        data.metrics.serving(len(engine.kb.entries), engine.mode_name)
         data.admins = settings.admin_user_ids
         stopwords = engine.kb.language.stopwords
         if started.redis is not None and settings.state_key_secret:
