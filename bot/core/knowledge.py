@@ -124,6 +124,7 @@ class Language:
     not_dangers: frozenset[str]
     general_cues: frozenset[str]
     place_cues: frozenset[str]
+    presence_cues: frozenset[str]
     other_topics: frozenset[str]
     neutral_words: frozenset[str]
     always_against: frozenset[str]
@@ -804,6 +805,7 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
         "not_dangers",
         "general_cues",
         "place_cues",
+        "presence_cues",
         "other_topics",
         "neutral_words",
         "always_against",
@@ -829,6 +831,7 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
         not_dangers=lists["not_dangers"],
         general_cues=lists["general_cues"],
         place_cues=lists["place_cues"],
+        presence_cues=lists["presence_cues"],
         other_topics=lists["other_topics"],
         neutral_words=lists["neutral_words"],
         always_against=lists["always_against"],

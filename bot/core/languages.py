@@ -132,6 +132,7 @@ _EXPLOSIVE_WORDS = _words("""
     landmine landmines minefield minefields unexploded uxo grenade grenades ordnance bomblet
     bomblets detonator detonators submunition submunitions
     мина мину мины мине миной міна міну міни міні міною міны граната гранату гранаты гранате
+    запал запалом
     гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
     mina minaya minalar minaları minanı minadan minada
 """)
@@ -159,6 +160,9 @@ _ENGLISH_PRESENT = re.compile(
 # "A strange object": how people who do not know what they found describe it, in each language.
 _ODD_OBJECT = re.compile(
     r"\b(?:suspicious|strange|weird|unknown|metal) (?:object|thing|device)"
+    r"|\b(?:ball|tube|object|thing) with (?:fins|a ring|a pin)\b"
+    r"|\bstepped on (?:something|a thing)|\b(?:it|something) (?:exploded|blew up)"
+    r"|(?:упал|упав|впав|упаў)\w* (?:\w+ )?(?:беспилотник|безпілотник|беспілотнік)"
     r"|подозрительн\w* предмет|странн\w* предмет|підозріл\w* предмет|дивн\w* предмет"
     r"|падазрон\w* прадмет|дзіўн\w* прадмет|(?:şübhəli|qəribə|metal) əşya",
     re.IGNORECASE,

@@ -16,11 +16,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from enum import Enum
 
 from bot.core.knowledge import Language
 from bot.core.normalize import Analysis, Analyzer, fold
 
 _MINE_OF = re.compile(r" mines? (?:de|d) (?!la |l |le |les |\d)\w+")
+# "il y a deux ans", "il y a 3 semaines": a time, not an object that is there; "il n'y a rien":
+# nothing is there. Both are set aside before the presence cues are read.
+_NUMBERS = (
+    r"\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente"
+    r"|quelques|plusieurs|des|longtemps|peu"
+)
+_UNITS = r"ans?|annees?|mois|semaines?|jours?|heures?|minutes?|nuits?|soirs?"
+_TIME_AGO = re.compile(rf" (?:il )?y a (?:(?:{_NUMBERS}) )?(?:(?:{_UNITS}) |longtemps |peu )")
+_NOTHING_THERE = re.compile(r" (?:il )?n y a (?:pas|rien|plus|aucune?|personne)\b")
+
+
+class Cue(Enum):
+    """What tells that a message reports an explosive object (`ask --explain` shows it)."""
+
+    FOUND = "found, touched or hurt someone"
+    THERE = "said to be there"
+    PLACE = "named with a place"
+    NAMED = "named, not in a general question"
+    ALONE = "the message names nothing else"
 
 
 def _phrases(words: Iterable[str]) -> tuple[str, ...]:
@@ -34,6 +54,7 @@ class SafetyDetector:
         self._conditional = frozenset(analyzer.stem(fold(w)) for w in language.explosive_if_present)
         self._found, self._found_phrases = self._cues(language.found_cues)
         self._places, self._place_phrases = self._cues(language.place_cues)
+        self._presence, self._presence_phrases = self._cues(language.presence_cues)
         self._not_dangers = _phrases(language.not_dangers)
         self._other_topics = _phrases(language.other_topics)
         self._general, self._general_phrases = self._cues(language.general_cues)
@@ -47,12 +68,16 @@ class SafetyDetector:
     def reports(self, analysis: Analysis, text: str) -> bool:
         """Whether the message reports an explosive object (safety first). `analysis` is read
         with typos corrected ("granade"); `text` as written, for the other senses ("grenadine")."""
+        return self.cue(analysis, text) is not None
+
+    def cue(self, analysis: Analysis, text: str) -> Cue | None:
+        """What says the message reports an explosive object; None when nothing does."""
         # Named as written (the usual misspellings are listed as synonyms), or only once typos
         # are corrected: "mises" and "miles" are one letter from "mines", so a corrected word
         # counts only if the message also says an object is there. Most messages name nothing
         # of the kind and stop here, before any of the work below.
         if not self._mentions(analysis):
-            return False
+            return None
         original = f" {' '.join(fold(text).split())} "
         # "mine d'or", "mines de sel", "mine de crayon": a mine followed by what it holds is a
         # place or a lead, not a weapon ("une mine de la guerre" still is one). Such phrases,
@@ -66,7 +91,7 @@ class SafetyDetector:
         snapped = bool(self._explosive.intersection(analysis.terms))
         conditional_snapped = self._names_conditional(analysis)
         if not (snapped or conditional_snapped):
-            return False
+            return None
         analysis = self._analyzer.analyze(written, snap=False)
         # Named by a word that is a danger on its own ("obus", "mine"), not only by one that may
         # be something else ("bombe", "missile", "roquette": those need to be said to be there).
@@ -76,22 +101,27 @@ class SafetyDetector:
         joined = f" {' '.join(analysis.words)} "
         found = bool(stems & self._found) or any(p in joined for p in self._found_phrases)
         if found:
-            return True  # found, touched, hurt someone: whatever else the message is about
+            return Cue.FOUND  # found, touched, hurt someone: whatever else the message is about
         if any(p in written for p in self._other_topics):
-            return False
-        there = bool(stems & self._places) or any(p in joined for p in self._place_phrases)
-        if there:
-            return True  # said to be somewhere: a garden, a road, "il y a"
-        if not named:
-            # A typo's guess, or a drone or a device not said to be there; but a message that
-            # is nothing else ("drone", "bombe ?") is a person with one in front of them.
-            return conditional_snapped and len(analysis.terms) == 1
-        # Named, nowhere in particular: a danger, unless the message asks about mines in
-        # general ("le CICR aide les victimes de mines ?", "que faites-vous contre les mines").
+            return None
+        timed = _NOTHING_THERE.sub(" ", _TIME_AGO.sub(" ", joined))
+        if bool(stems & self._presence) or any(p in timed for p in self._presence_phrases):
+            return Cue.THERE  # said to be there: "il y a", "chez nous", "plantée dans le toit"
+        # A question about mines in general ("que fait le CICR contre les mines", "des séances
+        # sur les mines dans les écoles") names places too; it is not a report.
         general = bool(stems & self._general) or any(
             p in written or p in joined for p in self._general_phrases
         )
-        return not general
+        if general:
+            return None
+        if bool(stems & self._places) or any(p in joined for p in self._place_phrases):
+            return Cue.PLACE  # somewhere: a garden, a road
+        # Named, nowhere in particular, and not a general question: a danger ("obus ?"). A typo's
+        # guess, or a drone or a device not said to be there, is one only if the message is
+        # nothing else ("drone", "bombe ?"): a person with one in front of them.
+        if named:
+            return Cue.NAMED
+        return Cue.ALONE if conditional_snapped and len(analysis.terms) == 1 else None
 
     def _names_conditional(self, analysis: Analysis) -> bool:
         return any(self._analyzer.stem(w) in self._conditional for w in analysis.words)
@@ -106,4 +136,4 @@ class SafetyDetector:
 
     @property
     def cue_stems(self) -> frozenset[str]:
-        return self._found | self._places | self._conditional
+        return self._found | self._places | self._presence | self._conditional

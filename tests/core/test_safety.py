@@ -25,6 +25,10 @@ pytestmark = pytest.mark.unit
         "est-ce que je peux déplacer un petit obus avec une pelle ?",
         "drone",  # nothing else said: someone has one in front of them
         "un objet métallique bizarre à moitié enterré près du puits",
+        "obus ds la cour",  # "cour", a place, is not "cours", a lesson
+        "vous faites des cours sur les mines ? il y a une mine dans notre champ",
+        "v lesu nashli minu",  # Russian in Latin letters
+        "un fil tendu entre deux arbres au bord du sentier",  # a trip wire
     ],
 )
 def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text: str) -> None:
@@ -46,6 +50,14 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         "notre maison a été détruite par un missile, aidez-nous",
         "quel temps fera-t-il dans cinq grandes villes",  # "grandes" is French, not "granades"
         "y a-t-il des mises à jour",  # "mises" is not "mines"
+        # A place named in a general question is not an object that is there.
+        "vous faites des séances de sensibilisation aux mines dans les écoles ?",
+        "le CICR met des panneaux autour des zones minées ?",
+        # A time ("il y a deux jours") or an absence ("il n'y a rien") is not a presence.
+        "on parlait de prévention contre les mines il y a deux jours, vous en faites ?",
+        "est-ce que tu peux répondre à des questions sur les mines ?",  # "tu" is not "tué"
+        "mon mari travaille à la mine depuis 25 ans",  # a workplace
+        "le cicr soigne les blessés par les mines ?",  # the victims in general
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:

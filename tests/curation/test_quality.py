@@ -36,21 +36,21 @@ pytestmark = pytest.mark.measure
 # answers are therefore held in two parts, wrong topics and safety false alarms.
 # Re-based on 2026-12-06 with the learned ranker (issue 19): what a person experiences, on the test
 # half scored once after the corpus, the ranker and the thresholds were fixed (see README).
-BLIND_TEST_HELPED = 0.864  # 86.7% measured; the floors leave one message for float noise
-BLIND_TEST_ANSWERED_RIGHT = 0.725  # of the in-scope messages (72.8%)
+BLIND_TEST_HELPED = 0.866  # 86.9%
+BLIND_TEST_ANSWERED_RIGHT = 0.728  # of the in-scope messages (73.2%)
 BLIND_TEST_REFUSED = 0.027  # of the in-scope messages: "je n'ai pas compris" (2.3%)
-BLIND_TEST_CONFIDENT_WRONG = 0.079  # 7.7%, of which the 22 safety false alarms (4.9 points)
-BLIND_TEST_ACCURACY = 0.779  # 78.2%
+BLIND_TEST_CONFIDENT_WRONG = 0.075  # 7.4%, of which the 21 safety false alarms (4.7 points)
+BLIND_TEST_ACCURACY = 0.779  # 78.4%
 BLIND_TEST_WRONG_TOPICS = 13  # of 444 (12)
-BLIND_TEST_SAFETY_FALSE_ALARMS = 22  # of 444: the safety rule's, not the ranker's
+BLIND_TEST_SAFETY_FALSE_ALARMS = 21  # of 444: the safety rule's, not the ranker's
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.887  # 89.4%
 BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine).
-NGRAMS_BLIND_TEST_HELPED = 0.860  # 86.3%
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.072  # 7.0%
+NGRAMS_BLIND_TEST_HELPED = 0.862  # 86.5%
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.070  # 6.8%
 LEAVE_ONE_OUT_ACCURACY = 0.559  # the lexical matcher alone (the ranker is cross-validated by eval)
-LEAVE_ONE_OUT_WRONG_TOPICS = 83  # of 929
-LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 11
+LEAVE_ONE_OUT_WRONG_TOPICS = 85  # of 929 (83 + 11 false alarms before the presence cues: 85 + 5 now)
+LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 5
 OFF_TOPIC_ANSWERED = 16  # of the 3,000 utterances (15 measured: 0.5%)
 
 
@@ -122,14 +122,15 @@ def test_blind_test_half_with_ngrams_alone(ngrams_engine: Engine, blind_test: li
     report = evaluate(ngrams_engine.dialogue, blind_test)
     assert report.helped >= NGRAMS_BLIND_TEST_HELPED, report.summary()
     assert report.confident_wrong <= NGRAMS_BLIND_TEST_CONFIDENT_WRONG, report.summary()
-    assert len(report.safety_misses()) <= BLIND_TEST_SAFETY_MISSES, report.summary()
+    missed = len(report.safety_misses())  # a count: the test half's texts are never shown
+    assert missed <= BLIND_TEST_SAFETY_MISSES, report.summary()
 
 
 def test_explosive_reports_in_the_blind_test_half_get_the_safety_answer_first(
     blind_report: Report,
 ) -> None:
-    misses = blind_report.safety_misses()
-    assert len(misses) <= BLIND_TEST_SAFETY_MISSES, [m.example.text for m in misses]
+    missed = len(blind_report.safety_misses())  # a count: the test half's texts are never shown
+    assert missed <= BLIND_TEST_SAFETY_MISSES, blind_report.summary()
 
 
 def test_leave_one_out(loo_report: Report, kb: KnowledgeBase) -> None:
