@@ -962,17 +962,19 @@ class FakeTelegram:
         return self.push_update({"callback_query": query})
 
     def push_inline_query(
-        self, user_id: int, query: str, *, offset: str = "", chat_type: str = "sender"
+        self, user_id: int, query: str, *, offset: str = "", chat_type: str | None = "sender"
     ) -> JSONDict:
-        """``@bot query`` typed by ``user_id`` in a chat of ``chat_type`` (sender: their own)."""
+        """``@bot query`` typed by ``user_id`` in a chat of ``chat_type`` (sender: their own;
+        None: Telegram left it out, as it does for some clients and secret chats)."""
         with self._cond:
-            inline_query = {
+            inline_query: JSONDict = {
                 "id": str(next(self._query_ids)),
                 "from": self._user(user_id),
                 "query": query,
                 "offset": offset,
-                "chat_type": chat_type,
             }
+            if chat_type is not None:
+                inline_query["chat_type"] = chat_type
         return self.push_update({"inline_query": inline_query})
 
     def push_my_chat_member(

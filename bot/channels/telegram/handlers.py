@@ -278,9 +278,10 @@ async def answer_inline(update: Update, context: Context) -> None:
     """`@bot words` in any chat: up to five answers to share, with contact and source."""
     query = update.inline_query
     assert query is not None
-    if query.chat_type not in (ChatType.SENDER, ChatType.PRIVATE):
-        await query.answer([], cache_time=300, is_personal=False)  # private chats only
-        return
+    # Answered whatever the chat (private, a family group, a channel, or no `chat_type` at all):
+    # the results hold public knowledge only, and sharing the Minsk contact or the tracing
+    # procedure into a family group is the point. The words typed are not kept, and the bot
+    # still never reads a group's messages (it is not a member: only its inline results are).
     engine, _, _ = context.bot_data.ready()
     results = [
         InlineQueryResultArticle(

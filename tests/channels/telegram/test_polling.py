@@ -174,11 +174,17 @@ async def test_a_button_pressed_in_a_group_is_not_answered_there(
     assert telegram.sent_to(group) == [] and telegram.sent_to(77) == []  # ...and nothing is said
 
 
-async def test_inline_answers_are_given_in_private_chats_only(
+async def test_inline_answers_are_given_in_every_chat_type(
     service: TelegramService, telegram: FakeTelegram
 ) -> None:
-    telegram.push_inline_query(560, "numero cicr minsk", chat_type="group")
-    telegram.push_inline_query(560, "numero cicr minsk", chat_type="private")
-    await telegram.wait_for_async(lambda _: len(telegram.calls_to("answerInlineQuery")) >= 2)
-    in_group, in_private = telegram.calls_to("answerInlineQuery")[:2]
-    assert in_group["results"] == [] and in_private["results"]
+    """Public knowledge shared into a family group: answered in a group, a private chat, a
+    channel, or when Telegram leaves the chat type out; the group itself is never written to."""
+    kinds = ["group", "supergroup", "private", "sender", "channel", None]
+    for kind in kinds:
+        telegram.push_inline_query(560, "numero cicr minsk", chat_type=kind)
+    await telegram.wait_for_async(lambda _: len(telegram.calls_to("answerInlineQuery")) >= len(kinds))
+    answers = telegram.calls_to("answerInlineQuery")[: len(kinds)]
+    for kind, answer in zip(kinds, answers, strict=True):
+        shared = answer["results"][0]["input_message_content"]["message_text"]
+        assert "+375 17 318 70 07" in shared, kind
+    assert telegram.calls_to("sendMessage") == []  # inline answers only: nothing sent to a chat
