@@ -43,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="warn about entries reviewed longer ago than this (default: REVIEW_MAX_AGE_DAYS or 365)",
     )
 
+    sources_command = commands.add_parser(
+        "sources", help="every source URL with the entries citing it, the least recently reviewed first"
+    )
+    sources_command.add_argument("directory", nargs="?", help="default: KNOWLEDGE_DIR or knowledge/")
+
     ask = commands.add_parser("ask", help="answer messages as the bot would")
     ask.add_argument("messages", nargs="*", help="default: one message per line on stdin")
     ask.add_argument("--kb", help="knowledge directory")
@@ -140,6 +145,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
         return _inbox(args.days)
     if args.command == "check":
         return _check(args.directory, args.review_days)
+    if args.command == "sources":
+        return _sources(args.directory)
     if args.command == "corpus":
         return _corpus(args.action, args.files, args.kb)
     try:
@@ -305,6 +312,19 @@ def _check(directory: str | None, review_days: int | None) -> int:
         f"OK: {len(kb.entries)} entries, {questions} example questions, {examples} training "
         f"examples, {len(kb.files)} files; learned ranker: {mode} mode"
     )
+    return 0
+
+
+def _sources(directory: str | None) -> int:
+    """The knowledge base is read, not indexed: no ranker is trained for a list of sources."""
+    from bot.curation.sources import report, sources
+
+    try:
+        kb = knowledge.load(_knowledge_dir(directory))
+    except knowledge.KnowledgeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print("\n".join(report(sources(kb), dt.date.today())))
     return 0
 
 

@@ -54,6 +54,7 @@ class KnowledgeError(Exception):
 class Contact:
     name: str
     phone: str
+    source: str  # the page (or seed document) the phone and address were taken from
     address: str = ""
     hours: str = ""
 
@@ -570,7 +571,7 @@ _ENTRY_FIELDS = frozenset(
         "language",
     }
 )
-_CONTACT_FIELDS = frozenset({"name", "address", "phone", "hours"})
+_CONTACT_FIELDS = frozenset({"name", "address", "phone", "hours", "source"})
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,}\Z")
 
 
@@ -648,9 +649,14 @@ def _parse_contact(fields: _Fields) -> Contact | None:
         contact.problem("phone", f"phone {quoted(phone)} must be digits, spaces and an optional leading +")
     address = contact.text("address", required=False) or ""
     hours = contact.text("hours", required=False) or ""
-    if not (name and phone):
+    # A phone number or an address that a person will call or walk to is a fact like no other:
+    # the card names the official page it comes from, or the knowledge base is refused.
+    source = contact.text("source")
+    if source and not (source.startswith("https://") or source.endswith(".txt")):
+        contact.problem("source", f"source {quoted(source)} must be an https:// page or a seed file name")
+    if not (name and phone and source):
         return None
-    return Contact(name=name, phone=phone, address=address, hours=hours)
+    return Contact(name=name, phone=phone, source=source, address=address, hours=hours)
 
 
 def _parse_links(fields: _Fields) -> tuple[Link, ...]:

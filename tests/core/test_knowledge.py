@@ -215,3 +215,16 @@ def test_libyaml_reads_the_shipped_base_exactly_as_the_python_loader(monkeypatch
         slow.language,
         slow.warnings,
     )
+
+
+@pytest.mark.integration
+def test_a_contact_card_without_its_source_is_refused(tmp_path: Path) -> None:
+    """A phone number a person will call names the page it comes from, or nothing starts."""
+    source_line = "      source: 000_5203eac7492034a4.txt"
+    directory = broken_copy(tmp_path, "belarus.yaml", source_line, "      # source removed")
+    problems = problems_of(directory)
+    assert any(re.match(r".*belarus\.yaml:\d+: .*'source'", p) for p in problems), problems
+    guessed = broken_copy(tmp_path / "guessed", "belarus.yaml", source_line, "      source: on me l'a dit")
+    problems = problems_of(guessed)
+    refused = r".*belarus\.yaml:\d+: source .* must be an https:// page"
+    assert any(re.match(refused, p) for p in problems), problems
