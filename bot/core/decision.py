@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.core.contact import ContactAsk
 from bot.core.countries import Countries
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Candidate, Thresholds
@@ -68,6 +69,14 @@ class Decider:
         self._smalltalk = frozenset(e.id for e in kb.entries.values() if e.kind == SMALLTALK_ENTRY_KIND)
         # The general contact card: the one the /contacts command shows.
         self._general_contact = next((c.entry for c in kb.interface.commands if c.name == "contacts"), None)
+        # The office a person can walk into: a country's contact entry whose card has an
+        # address (today the Minsk mission; the Azerbaijan office is closed). None if several.
+        offices = [
+            e.id
+            for e in kb.entries.values()
+            if e.kind == "contact" and e.country and e.contact is not None and e.contact.address
+        ]
+        self._office = offices[0] if len(offices) == 1 else None
 
     def decide(self, reading: Reading, thresholds: Thresholds | None = None) -> Decision:
         limits = thresholds or self.thresholds
@@ -76,6 +85,10 @@ class Decider:
             # The knowledge base is French: the notice says so in the person's language and
             # gives the contacts, after the safety advice if an explosive object is named.
             return Decision(Outcome.ANSWER, (*first, reading.notice), score=100, signal="rule: not French")
+        if reading.contact is not None and not reading.danger:
+            card = self._contact_card(reading.contact)
+            if card is not None:
+                return Decision(Outcome.ANSWER, (card,), score=100, signal="rule: contact question")
         if reading.ranking is not None and not reading.danger:
             return self._learned(reading, reading.ranking, limits)
         candidates, outcome = choose(reading, limits)
@@ -141,6 +154,18 @@ class Decider:
                 Outcome.CLARIFY, offered=tuple(offered), score=score, signal="ranker: in scope, unsure"
             )
         return Decision(Outcome.FALLBACK, score=score, signal="ranker: out of scope")
+
+    def _contact_card(self, ask: ContactAsk) -> str | None:
+        """The card that answers "how do I reach you": the named country's; with no country,
+        the Minsk mission's when the person wants to come in person (the only office among the
+        missions covered), else the general contacts (which lead with Minsk's too)."""
+        if len(ask.countries) == 1:
+            found = self._countries.entry(next(iter(ask.countries)), "contact")
+            if found is not None:
+                return found.id
+        if not ask.countries and ask.in_person and self._office is not None:
+            return self._office
+        return self._general_contact
 
     def _in_country(self, topics: Sequence[RankedTopic], terms: Sequence[str]) -> list[RankedTopic]:
         """The ranked topics, the general contact card counted as the named country's (see

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core import knowledge
+from bot.core.contact import ContactQuestions
 from bot.core.corpus import load_examples
 from bot.core.countries import Countries
 from bot.core.decision import Decider
@@ -72,8 +73,9 @@ def assemble(
     matcher = Matcher(list(kb.entries.values()), kb.language, thresholds, analyzer)
     analyzer = matcher.analyzer
     notices = {e.language: e for e in kb.entries.values() if e.kind == NOTICE_ENTRY_KIND and e.language}
-    reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices, ranker)
     countries = Countries(kb, analyzer.terms_of)
+    contact = ContactQuestions(kb.language, analyzer.terms_of, countries.by_term)
+    reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices, ranker, contact)
     decider = Decider(kb, countries, thresholds)
     dialogue = Dialogue(kb, reader, decider, FollowUpRules(kb, countries, analyzer.terms_of))
     return Engine(kb, matcher, reader, decider, dialogue, fingerprint)

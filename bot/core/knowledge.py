@@ -130,6 +130,12 @@ class Language:
     neutral_words: frozenset[str]
     always_against: frozenset[str]
     contact_words: frozenset[str]
+    contact_asks: frozenset[str]
+    office_words: frozenset[str]
+    visit_words: frozenset[str]
+    not_contact_words: frozenset[str]
+    in_person_words: frozenset[str]
+    organisation_names: frozenset[str]
     detail_words: frozenset[str]
     followup_starters: frozenset[str]
     followup_neutral: frozenset[str]
@@ -803,6 +809,12 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
         "explosive_words",
         "found_cues",
         "contact_words",
+        "contact_asks",
+        "office_words",
+        "visit_words",
+        "not_contact_words",
+        "in_person_words",
+        "organisation_names",
         "detail_words",
         "followup_starters",
         "followup_neutral",
@@ -842,6 +854,12 @@ def _parse_language(data: Any, where: str, problems: list[str]) -> Language | No
         neutral_words=lists["neutral_words"],
         always_against=lists["always_against"],
         contact_words=lists["contact_words"],
+        contact_asks=lists["contact_asks"],
+        office_words=lists["office_words"],
+        visit_words=lists["visit_words"],
+        not_contact_words=lists["not_contact_words"],
+        in_person_words=lists["in_person_words"],
+        organisation_names=lists["organisation_names"],
         detail_words=lists["detail_words"],
         followup_starters=lists["followup_starters"],
         followup_neutral=lists["followup_neutral"],

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 from bot.core import languages
+from bot.core.contact import ContactAsk, ContactQuestions
 from bot.core.knowledge import Entry
 from bot.core.matcher import Candidate, Matcher
 from bot.core.normalize import Analysis
@@ -49,6 +50,7 @@ class Reading:
     foreign_explosive: bool = False  # not French, and names an explosive object
     rest: Reading | None = None  # with an explosive report: the rest of the message on its own
     ranking: Ranking | None = None  # the learned ranker's topics (None without a ranker)
+    contact: ContactAsk | None = None  # the message only asks how to reach the CICR
 
     @cached_property
     def content(self) -> tuple[Candidate, ...]:
@@ -74,11 +76,13 @@ class Reader:
         safety: SafetyDetector,
         notices: Mapping[str, Entry],
         ranker: Ranker | None = None,
+        contact: ContactQuestions | None = None,
     ):
         self.matcher = matcher
         self.safety = safety
         self._notices = notices  # language code -> notice entry
         self.ranker = ranker
+        self.contact = contact
 
     def read(self, text: str) -> Reading:
         start = head(text)
@@ -108,8 +112,13 @@ class Reader:
         notice, foreign_explosive = self._foreign(text)
         # Not needed when the rules have already decided: a notice goes to anyone who does not
         # write French (the ranker would be read for nothing, the embedding included).
-        ranking = self.ranker.rank(start) if self.ranker is not None and notice is None else None
-        return Reading(analysis, content, polite, explosive, notice, foreign_explosive, rest, ranking)
+        contact = self.contact.read(analysis) if self.contact is not None and notice is None else None
+        # A contact question is answered by its rule: the ranker would be read for nothing.
+        learned = self.ranker is not None and notice is None and contact is None
+        ranking = self.ranker.rank(start) if learned and self.ranker is not None else None
+        return Reading(
+            analysis, content, polite, explosive, notice, foreign_explosive, rest, ranking, contact
+        )
 
     def _foreign(self, text: str) -> tuple[str | None, bool]:
         """For a message not in French: the notice in its language (else English), and whether

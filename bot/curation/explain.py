@@ -48,8 +48,18 @@ def explain(engine: Engine, text: str) -> list[str]:
             f"rest of the message after the danger: {rest_outcome.value}, "
             + ", ".join(f"{c.entry_id} {c.score:.0f}" for c in rest[:2])
         )
-    if reading.ranking is not None:
-        ranking = reading.ranking
+    ranker = engine.reader.ranker
+    # A rule that decided (a contact question) spares the bot the ranker; shown all the same.
+    ranking = reading.ranking or (
+        ranker.rank(text) if ranker is not None and reading.notice is None else None
+    )
+    if reading.contact is not None:
+        lines.append(
+            "contact question: yes"
+            + (", in person" if reading.contact.in_person else "")
+            + (f", names {', '.join(sorted(reading.contact.countries))}" if reading.contact.countries else "")
+        )
+    if ranking is not None:
         top = ", ".join(f"{t.entry_id} {t.probability:.2f}" for t in ranking.entries()[:3])
         lines.append(
             f"learned ranker ({engine.mode.value if engine.mode else '-'}): {top}; "

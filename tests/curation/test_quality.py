@@ -48,8 +48,10 @@ BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine).
 NGRAMS_BLIND_TEST_HELPED = 0.862  # 86.5%
 NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.070  # 6.8%
-LEAVE_ONE_OUT_ACCURACY = 0.559  # the lexical matcher alone (the ranker is cross-validated by eval)
-LEAVE_ONE_OUT_WRONG_TOPICS = 85  # of 929 (83 + 11 false alarms before the presence cues: 85 + 5 now)
+LEAVE_ONE_OUT_ACCURACY = 0.568  # the lexical matcher alone (the ranker is cross-validated by eval)
+# Of 929: 83 wrong + 11 false alarms before the safety presence cues; 86 + 5 now (the contact
+# question rule answers 8 more right and 1 more wrong).
+LEAVE_ONE_OUT_WRONG_TOPICS = 86
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 5
 OFF_TOPIC_ANSWERED = 16  # of the 3,000 utterances (15 measured: 0.5%)
 
