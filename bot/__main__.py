@@ -338,7 +338,10 @@ def _ask(dialogue: Dialogue, messages: Iterable[str], *, as_json: bool, conversa
         if as_json:
             print(json.dumps(_as_record(message, reply, text), ensure_ascii=False), flush=True)
         else:
-            print(f"> {message}\n[{reply.entry_id or reply.outcome} {reply.score}]\n{text}\n")
+            route = (
+                f" -> {reply.route}" if reply.route else (" -> which country?" if reply.route_asked else "")
+            )
+            print(f"> {message}\n[{reply.entry_id or reply.outcome} {reply.score}{route}]\n{text}\n")
     return 0
 
 
@@ -352,6 +355,8 @@ def _as_record(message: str, reply: Reply, text: str) -> dict[str, object]:
         "suggestions": list(reply.suggestions),
         "outcome": reply.outcome,
         "entries": list(reply.entries),
+        "route": reply.route,  # the country's route answered instead of the topic's general answer
+        "route_asked": reply.route_asked,  # the bot asked which country (buttons)
     }
 
 

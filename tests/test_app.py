@@ -281,7 +281,7 @@ def test_sighup_reloads_a_good_knowledge_base_and_keeps_serving_on_a_broken_one(
         code, logs, _ = stop(bot)
     assert code == 0, logs
     assert "canaries.yaml:" in logs and "must get thanks, got hello" in logs  # file:line, why
-    assert "knowledge reloaded: 31 entries" in logs
+    assert "knowledge reloaded: 36 entries" in logs
 
 
 def test_a_webhook_without_its_secret_is_one_line_and_exit_code_2() -> None:

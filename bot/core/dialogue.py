@@ -18,22 +18,33 @@ from bot.core.matcher import Thresholds
 from bot.core.reading import Reader
 from bot.core.replies import (
     CLARIFIED,
+    COUNTRY_MARK,
+    GENERAL,
     MORE_DETAILS,
     SHOW_MENU,
     InlineAnswer,
     Replies,
     Reply,
 )
+from bot.core.routes import Router
 
 CONTEXT_SECONDS = 30 * 60  # how long a chat's last topic is kept for follow-ups
 
 
 class Dialogue:
-    def __init__(self, kb: KnowledgeBase, reader: Reader, decider: Decider, followups: FollowUpRules) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        reader: Reader,
+        decider: Decider,
+        followups: FollowUpRules,
+        router: Router,
+    ) -> None:
         self.kb = kb
         self.reader = reader
         self.decider = decider
         self.followups = followups
+        self.router = router
         self.replies = Replies(kb)
         self.texts = kb.interface.texts
 
@@ -44,14 +55,15 @@ class Dialogue:
     def start(self, payload: str = "") -> Reply:
         """/start, with an optional deep-link payload naming an entry."""
         if payload in self.kb.entries:
-            return self.replies.answer([self.kb.entries[payload]], score=100)
+            # A shared link opens what was shared: the topic's general answer, not a question.
+            return self.replies.answer([self.kb.entries[payload]], score=100, general=True)
         return self.replies.welcome()
 
     def command(self, name: str) -> Reply | None:
         """A command other than /start; None when the knowledge base does not define it."""
         for command in self.kb.interface.commands:
             if command.name == name and command.entry:
-                return self.replies.answer([self.kb.entries[command.entry]], score=100)
+                return self.replies.answer([self.kb.entries[command.entry]], score=100, general=True)
         return None
 
     def text(self, text: str, last_topic: str | None = None) -> Reply:
@@ -64,7 +76,15 @@ class Dialogue:
                 return self.replies.details(found.entry)
             if found is not None:
                 return self.replies.answer([found.entry], score=100)
-        return self.replies.decided(self.decider.decide(reading))
+        decision = self.decider.decide(reading)
+        # The country the message names sends a topic with routes to the service of that
+        # country ("disparu près de Kherson"): in the answer, or carried by the buttons.
+        countries = self.router.named_countries(reading.analysis.terms)
+        route = None
+        if decision.entries and countries:
+            route = self.router.route(self.kb.entries[decision.entries[-1]], countries)
+        country = self.router.country_for_buttons(decision.offered, countries) if countries else None
+        return self.replies.decided(decision, route, country)
 
     def ask(self, text: str) -> Reply:
         """Answer as in a fresh conversation: the curators' test pane and the evaluation."""
@@ -72,13 +92,15 @@ class Dialogue:
 
     def press(self, action: str) -> Reply:
         """A button was pressed."""
-        kind, _, entry_id = action.partition(":")
+        kind, _, target = action.partition(":")
+        entry_id, _, country = target.partition(COUNTRY_MARK)
         entry = self.kb.entries.get(entry_id)
         if kind == SHOW_MENU or entry is None:
             return self.replies.menu()
         if kind == MORE_DETAILS:
             return self.replies.details(entry)
-        reply = self.replies.answer([entry], score=100)
+        route = self.router.route(entry, [country]) if country else None
+        reply = self.replies.answer([entry], score=100, route=route, general=kind == GENERAL)
         if kind == CLARIFIED:
             chosen = self.texts["chosen"].replace("{title}", escape(entry.title))
             reply = replace(reply, edit_pressed=chosen)

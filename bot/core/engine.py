@@ -29,6 +29,7 @@ from bot.core.ranker import Ranker
 from bot.core.ranker_store import RankerStore, default_store, prepare
 from bot.core.reading import Reader
 from bot.core.replies import NOTICE_ENTRY_KIND
+from bot.core.routes import Router
 from bot.core.safety import SafetyDetector
 from bot.core.semantic import Embedder, Mode
 
@@ -70,14 +71,17 @@ def assemble(
 ) -> Engine:
     """The engine for a knowledge base already loaded (evaluation builds many of them, each with
     a sibling of one analyzer)."""
-    matcher = Matcher(list(kb.entries.values()), kb.language, thresholds, analyzer)
+    # Routes are reached through their topic (the country of the case), never matched.
+    matched = [e for e in kb.entries.values() if e.kind != knowledge.ROUTE_KIND]
+    matcher = Matcher(matched, kb.language, thresholds, analyzer)
     analyzer = matcher.analyzer
     notices = {e.language: e for e in kb.entries.values() if e.kind == NOTICE_ENTRY_KIND and e.language}
     countries = Countries(kb, analyzer.terms_of)
     contact = ContactQuestions(kb.language, analyzer.terms_of, countries.by_term)
     reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices, ranker, contact)
     decider = Decider(kb, countries, thresholds)
-    dialogue = Dialogue(kb, reader, decider, FollowUpRules(kb, countries, analyzer.terms_of))
+    router = Router(kb, countries)
+    dialogue = Dialogue(kb, reader, decider, FollowUpRules(kb, countries, analyzer.terms_of, router), router)
     return Engine(kb, matcher, reader, decider, dialogue, fingerprint)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.core.countries import Countries
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.normalize import Analysis, fold
+from bot.core.routes import Router
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,11 @@ class FollowUpRules:
         kb: KnowledgeBase,
         countries: Countries,
         terms_of: Callable[[Iterable[str]], list[str]],
+        router: Router,
     ) -> None:
         self._kb = kb
         self._countries = countries
+        self._router = router
         language = kb.language
         self._contact_words = {fold(w) for w in language.contact_words}
         self._contact_terms = set(terms_of(language.contact_words))
@@ -77,6 +80,11 @@ class FollowUpRules:
         return None
 
     def _same_topic_in(self, entry: Entry, country: str, *, contact: bool) -> Entry | None:
+        # A topic with routes, or one of its routes: the route of that country ("Ukraine" after
+        # the question "dans quel pays ?", "et en Arménie ?" after the Ukraine route).
+        route = self._router.in_country(entry, country)
+        if route is not None and not contact:
+            return route
         kind = "contact" if contact else entry.kind
         if entry.country is None and not contact:
             kind = "mission"

@@ -19,14 +19,19 @@ import yaml
 from bot.core import html as telegram_html
 from bot.core.html import MAX_ECHO, quoted, shorten
 
-ENTRY_KINDS = frozenset({"mission", "service", "contact", "safety", "smalltalk", "info", "notice"})
+ENTRY_KINDS = frozenset({"mission", "service", "contact", "safety", "smalltalk", "info", "notice", "route"})
+# A route is reached only through a topic's `routes` (the country of the person's case), a button
+# or a link: it has no example questions of its own, and no matcher or ranker ever answers it.
+ROUTE_KIND = "route"
 # Languages a `notice` entry can be written in: the bot answers in French, and tells people who
 # write in one of these, in their language, where to turn.
 NOTICE_LANGUAGES = frozenset({"en", "ru", "be", "uk", "az"})
-COUNTRIES = frozenset({"belarus", "azerbaijan"})
+# The countries a message may name (`langue.yaml` lists their names and towns): the two missions
+# the seeds cover, and the countries of the conflicts most people who write are affected by.
+COUNTRIES = frozenset({"belarus", "azerbaijan", "ukraine", "russia", "armenia"})
 # Ids travel in callback_data (64 bytes with a prefix) and deep links (letters, digits, _ and -).
 ENTRY_ID = re.compile(r"[a-z0-9_-]{1,40}\Z")
-MIN_QUESTIONS = {"smalltalk": 3, "notice": 3}
+MIN_QUESTIONS = {"smalltalk": 3, "notice": 3, ROUTE_KIND: 0}
 DEFAULT_MIN_QUESTIONS = 5
 MAX_TITLE = 40
 INTERFACE_FILE = "interface.yaml"
@@ -66,6 +71,25 @@ class Link:
 
 
 @dataclass(frozen=True)
+class RouteButton:
+    label: str
+    entry: str
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Where a topic sends a person, by the country of their case: the service that handles it.
+
+    With one of `by_country` named, the bot answers that route; with none, it asks `question`
+    with `buttons` and a last button, `other`, for the topic's general answer."""
+
+    question: str  # Telegram HTML
+    by_country: dict[str, str]  # country -> route entry id; when several are named, the first
+    buttons: tuple[RouteButton, ...]
+    other: str
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     kind: str
@@ -80,6 +104,7 @@ class Entry:
     contact: Contact | None = None
     next_steps: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
+    routes: Routes | None = None
     location: str = ""  # file:line, for messages about this entry
     language: str | None = None  # notices only: the language the answer is written in
 
@@ -575,8 +600,10 @@ _ENTRY_FIELDS = frozenset(
         "next_steps",
         "links",
         "language",
+        "routes",
     }
 )
+_ROUTES_FIELDS = frozenset({"question", "by_country", "buttons", "other"})
 _CONTACT_FIELDS = frozenset({"name", "address", "phone", "hours", "source"})
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,}\Z")
 
@@ -605,7 +632,9 @@ def _parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry 
     title = fields.text("title")
     if title and len(title) > MAX_TITLE:
         fields.problem("title", f"title is longer than {MAX_TITLE} characters (it goes on a button)")
-    questions = fields.texts("questions")
+    questions = fields.texts("questions", required=kind != ROUTE_KIND)
+    if questions and kind == ROUTE_KIND:
+        fields.problem("questions", "a route has no example questions: its topic's are asked (see 'routes')")
     minimum = MIN_QUESTIONS.get(kind or "", DEFAULT_MIN_QUESTIONS)
     if len(questions) < minimum:
         fields.problem("questions", f"give at least {minimum} example questions ({len(questions)} given)")
@@ -621,6 +650,7 @@ def _parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry 
     contact = _parse_contact(fields)
     next_steps = fields.texts("next_steps", required=False)
     links = _parse_links(fields)
+    routes = _parse_routes(fields)
     if len(problems) > count_before:
         return None
     assert entry_id and kind and title and answer and isinstance(reviewed, dt.date)
@@ -638,6 +668,7 @@ def _parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry 
         contact=contact,
         next_steps=next_steps,
         links=links,
+        routes=routes,
         location=f"{where}:{raw.line}",
         language=language,
     )
@@ -663,6 +694,53 @@ def _parse_contact(fields: _Fields) -> Contact | None:
     if not (name and phone and source):
         return None
     return Contact(name=name, phone=phone, source=source, address=address, hours=hours)
+
+
+def _parse_routes(fields: _Fields) -> Routes | None:
+    raw = fields.mapping_field("routes")
+    if raw is None:
+        return None
+    routes = _Fields(raw, fields.where, fields.problems)
+    routes.unknown(_ROUTES_FIELDS)
+    question = routes.text("question", html=True)
+    other = routes.text("other")
+    by_country: dict[str, str] = {}
+    countries = routes.mapping_field("by_country")
+    if countries is None:
+        routes.problem(None, "missing field 'by_country' (country: the entry that routes its cases)")
+    else:
+        for country, entry in countries.items():
+            line = countries.key_lines.get(country, countries.line)
+            if country not in COUNTRIES:
+                fields.problems.append(
+                    f"{fields.where}:{line}: country {quoted(country)} must be one of "
+                    f"{', '.join(sorted(COUNTRIES))}"
+                )
+            elif not isinstance(entry, str) or not entry.strip():
+                fields.problems.append(
+                    f"{fields.where}:{line}: by_country: {quoted(country)} needs an entry id"
+                )
+            else:
+                by_country[country] = entry.strip()
+    buttons = []
+    for item in raw.get("buttons") or []:
+        if not isinstance(item, _Located):
+            routes.problem("buttons", "each button must have a 'label' and an 'entry'")
+            continue
+        button = _Fields(item, fields.where, fields.problems)
+        button.unknown(frozenset({"label", "entry"}))
+        label, entry = button.text("label"), button.text("entry")
+        if label and len(label) > MAX_TITLE:
+            button.problem("label", f"label is longer than {MAX_TITLE} characters (it goes on a button)")
+        elif label and entry:
+            buttons.append(RouteButton(label, entry))
+    if len(buttons) < 2:
+        routes.problem(
+            "buttons" if "buttons" in raw else None, "give at least two 'buttons' ({label, entry})"
+        )
+    if not (question and other and by_country and len(buttons) >= 2):
+        return None
+    return Routes(question, by_country, tuple(buttons), other)
 
 
 def _parse_links(fields: _Fields) -> tuple[Link, ...]:
@@ -979,6 +1057,13 @@ def _check_references(
         for step in entry.next_steps:
             if step not in entries:
                 problems.append(f"{entry.location}: next_steps names unknown entry {quoted(step)}")
+        if entry.routes is not None:
+            named = [*entry.routes.by_country.values(), *(b.entry for b in entry.routes.buttons)]
+            for route in dict.fromkeys(named):
+                if route not in entries:
+                    problems.append(f"{entry.location}: routes names unknown entry {quoted(route)}")
+                elif entries[route].routes is not None:
+                    problems.append(f"{entry.location}: route {quoted(route)} has routes of its own")
     if interface is not None and entries:
         for item in interface.menu:
             if item.entry not in entries:

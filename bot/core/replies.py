@@ -23,6 +23,9 @@ OPEN_ENTRY = "e"
 CLARIFIED = "c"
 SHOW_MENU = "m"
 MORE_DETAILS = "d"
+GENERAL = "g"  # a topic's general answer, not a country's route ("Autre pays")
+# "c:family_links@ukraine": a clarification's button that carries the country the message named.
+COUNTRY_MARK = "@"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class Reply:
     # The dialogue keeps no state: the channel stores it (bot/state/followups.py).
     remember: str | None = None
     forget: bool = False
+    # A topic with routes: the route answered instead of its general answer (the country named),
+    # or `route_asked` when the bot asked which country (buttons).
+    route: str | None = None
+    route_asked: bool = False
 
     def next_topic(self, last: str | None) -> str | None:
         """The chat's last topic after this reply, for channels that keep it themselves."""
@@ -95,29 +102,55 @@ class Replies:
         self.kb = kb
         self.texts = kb.interface.texts
 
-    def decided(self, decision: Decision) -> Reply:
+    def decided(self, decision: Decision, route: Entry | None = None, country: str | None = None) -> Reply:
+        """The decision as a reply; its last entry answered with `route` when it has one, else
+        asked for its country when it has routes; a clarification's buttons carry `country`."""
         if decision.entries:
-            return self.answer([self.kb.entries[i] for i in decision.entries], decision.score)
+            return self.answer([self.kb.entries[i] for i in decision.entries], decision.score, route=route)
         if decision.outcome is Outcome.CLARIFY:
-            return self.clarify(decision.offered, decision.score)
+            return self.clarify(decision.offered, decision.score, country)
         return self.fallback(decision.score)
 
-    def answer(self, entries: Sequence[Entry], score: int) -> Reply:
+    def answer(
+        self, entries: Sequence[Entry], score: int, *, route: Entry | None = None, general: bool = False
+    ) -> Reply:
+        """`entries` answered in order. The last one, if it has routes, is answered with `route`,
+        or by asking the person's country unless `general` (the "Autre pays" button)."""
         unique = list({entry.id: entry for entry in entries}.values())
-        messages: list[Message] = []
-        for entry in unique:
-            messages.extend(self.entry_messages(entry))
         main = unique[-1]
+        ask = route is None and main.routes is not None and not general
+        messages: list[Message] = []
+        for entry in unique[:-1]:
+            messages.extend(self.entry_messages(entry))
+        if ask:
+            messages.append(self.route_question(main))
+        else:
+            messages.extend(self.entry_messages(route or main))
+        shown = route or main
+        if ask and main.routes is not None:
+            suggestions = tuple(dict.fromkeys(b.entry for b in main.routes.buttons))
+        else:
+            suggestions = shown.next_steps
         return Reply(
             tuple(messages[:MAX_MESSAGES_PER_REPLY]),
             outcome="answer",
             entry_id=unique[0].id,
             entries=tuple(e.id for e in unique),
             score=score,
-            suggestions=main.next_steps,
-            # Small talk ("merci") keeps the conversation on its topic.
-            remember=main.id if main.kind != "smalltalk" else None,
+            suggestions=suggestions,
+            # Small talk ("merci") keeps the conversation on its topic; a route is remembered so
+            # that "et le téléphone ?" or "plus de détails" follow it.
+            remember=shown.id if shown.kind != "smalltalk" else None,
+            route=route.id if route is not None else None,
+            route_asked=ask,
         )
+
+    def route_question(self, entry: Entry) -> Message:
+        """Which country: one button per route, and the topic's general answer for the others."""
+        assert entry.routes is not None
+        rows = [(Button(b.label, f"{OPEN_ENTRY}:{b.entry}"),) for b in entry.routes.buttons]
+        rows.append((Button(entry.routes.other, f"{GENERAL}:{entry.id}"),))
+        return Message(entry.routes.question, tuple(rows))
 
     def entry_messages(self, entry: Entry) -> list[Message]:
         rows = [(Button(self.kb.entries[step].title, f"{OPEN_ENTRY}:{step}"),) for step in entry.next_steps]
@@ -139,8 +172,12 @@ class Replies:
         linked = {link.url for link in entry.links}
         return next((s for s in entry.sources if s.startswith("https://") and s not in linked), None)
 
-    def clarify(self, offered: Sequence[str], score: int) -> Reply:
-        rows = [(Button(self.kb.entries[i].title, f"{CLARIFIED}:{i}"),) for i in offered]
+    def clarify(self, offered: Sequence[str], score: int, country: str | None = None) -> Reply:
+        mark = f"{COUNTRY_MARK}{country}" if country else ""
+        rows = [
+            (Button(self.kb.entries[i].title, f"{CLARIFIED}:{i}{mark if self.kb.entries[i].routes else ''}"),)
+            for i in offered
+        ]
         rows.append((Button(self.texts["other_choice"], SHOW_MENU),))
         return Reply(
             (Message(self.texts["clarify_prompt"], tuple(rows)),),

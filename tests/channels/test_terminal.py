@@ -21,7 +21,7 @@ def test_terminal_chat_uses_the_same_engine(dialogue: Dialogue) -> None:
 def test_terminal_chat_opens_a_link_button_by_its_number(dialogue: Dialogue) -> None:
     """A number on a link button shows its address; it is not read as a question."""
     shown: list[str] = []
-    chat(dialogue, ["comment retrouver mon frere disparu"], shown.append)
+    chat(dialogue, ["comment retrouver mon frere disparu en Ukraine"], shown.append)
     listed = [
         line
         for line in shown[-1].splitlines()
@@ -30,7 +30,7 @@ def test_terminal_chat_opens_a_link_button_by_its_number(dialogue: Dialogue) -> 
     assert listed, shown[-1]
     number = listed[0].split("[", 1)[1].split("]", 1)[0]
     shown.clear()
-    chat(dialogue, ["comment retrouver mon frere disparu", number, "1"], shown.append)
+    chat(dialogue, ["comment retrouver mon frere disparu en Ukraine", number, "1"], shown.append)
     assert "navigateur : https://familylinks.icrc.org" in shown[-2]
     assert "pas compris" not in shown[-2]
     # The buttons are still there: "1" afterwards presses the first button of the same reply.

@@ -48,7 +48,7 @@ async def test_admin_commands_do_not_exist_for_anyone_else(
 ) -> None:
     telegram.push_command(ADMIN, "stats")
     (stats,) = await replies(telegram, ADMIN, 1)
-    assert "updates: message" in stats and "knowledge: 31 entries" in stats
+    assert "updates: message" in stats and "knowledge: 36 entries" in stats
     for command in ("stats", "reload", "inconnues"):
         telegram.push_command(901, command)  # another user: read as any unknown text
     answered = await replies(telegram, 901, 3)

