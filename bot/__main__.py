@@ -241,7 +241,7 @@ def _engine(directory: str | None) -> Engine:
 
 def _corpus(action: str, files: list[str], directory: str | None) -> int:
     from bot.curation import corpus_import
-    from bot.curation.evaluation import BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED
+    from bot.curation.evaluation import BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED, ROUTES_TEST
 
     root = _knowledge_dir(directory)
     if action == "warm":
@@ -249,7 +249,7 @@ def _corpus(action: str, files: list[str], directory: str | None) -> int:
     try:
         kb = knowledge.load(root)
         if action == "import":
-            blind = corpus_import.blind_texts([BLIND_TUNING, BLIND_TEST, BLIND_UNLABELLED])
+            blind = corpus_import.blind_texts([BLIND_TUNING, BLIND_TEST, BLIND_UNLABELLED, ROUTES_TEST])
             report = corpus_import.import_writers(root, [Path(f) for f in files], kb.entries, blind)
             print("\n".join(report.lines()))
         print("\n".join(corpus_import.stats(load_examples(root, kb.entries))))
@@ -267,7 +267,7 @@ def _warm(directory: str | None) -> int:
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
-    sets = [ev.BLIND_TEST, ev.BLIND_TUNING, ev.DEV_SET]
+    sets = [ev.BLIND_TEST, ev.BLIND_TUNING, ev.DEV_SET, ev.ROUTES_TEST]
     texts = [e.text for path in sets for e in ev.load_examples(path)]
     texts += [e.text for e in ev.off_topic_examples()]
     ev.scoring_engine(engine, texts)  # embeds what the cache does not hold yet, and saves it
@@ -442,6 +442,13 @@ def _eval(
         if errors:
             for r in report.misses():
                 print(f"  [{r.example.expect} -> {r.entry or r.outcome}] {r.example.text}")
+        print()
+    if not files and not holdout:
+        # Messages naming the country of their case (written blind): do they reach its route?
+        routed = ev.load_examples(ev.ROUTES_TEST)
+        routes = ev.route_report(ev.scoring_engine(engine, (e.text for e in routed)).dialogue, routed)
+        print("== routes: messages that name a country (blind, never tuned on) ==")
+        print(_figures_table({"bot": routes.figures()}))
         print()
     if calibrate:
         _calibrate(engine, examples, folds_read)

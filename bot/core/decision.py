@@ -16,6 +16,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Candidate, Thresholds
 from bot.core.ranker import RankedTopic, Ranking
 from bot.core.reading import Reading
+from bot.core.routes import Router
 
 SAFETY_ENTRY_KIND = "safety"
 SMALLTALK_ENTRY_KIND = "smalltalk"
@@ -62,9 +63,12 @@ def choose(reading: Reading, thresholds: Thresholds) -> tuple[tuple[Candidate, .
 class Decider:
     """Decides for one knowledge base; the thresholds may be given per call (calibration)."""
 
-    def __init__(self, kb: KnowledgeBase, countries: Countries, thresholds: Thresholds) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, countries: Countries, thresholds: Thresholds, router: Router | None = None
+    ) -> None:
         self.thresholds = thresholds
         self._countries = countries
+        self._router = router
         self.safety_id = next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
         self._smalltalk = frozenset(e.id for e in kb.entries.values() if e.kind == SMALLTALK_ENTRY_KIND)
         # The general contact card: the one the /contacts command shows.
@@ -79,7 +83,9 @@ class Decider:
         self._office = offices[0] if len(offices) == 1 else None
 
     def decide(self, reading: Reading, thresholds: Thresholds | None = None) -> Decision:
-        limits = thresholds or self.thresholds
+        return self._routed(reading, self._decide(reading, thresholds or self.thresholds))
+
+    def _decide(self, reading: Reading, limits: Thresholds) -> Decision:
         first = (self.safety_id,) if reading.danger and self.safety_id else ()
         if reading.notice is not None:
             # The knowledge base is French: the notice says so in the person's language and
@@ -155,17 +161,31 @@ class Decider:
             )
         return Decision(Outcome.FALLBACK, score=score, signal="ranker: out of scope")
 
+    def _routed(self, reading: Reading, decision: Decision) -> Decision:
+        """ "Disparu ou prisonnier ?" matters less than where: a clarification whose every topic
+        sends the country named to the same service (the tracing bureau, for Kherson) answers
+        its first topic, which the dialogue then answers with that service."""
+        if decision.outcome is not Outcome.CLARIFY or self._router is None:
+            return decision
+        countries = self._router.named_countries(reading.analysis.terms)
+        agreed = self._router.agreed(decision.offered, countries) if countries else None
+        if agreed is None:
+            return decision
+        return Decision(
+            Outcome.ANSWER, (agreed[0],), score=decision.score, signal="ranker unsure, route agreed"
+        )
+
     def _contact_card(self, ask: ContactAsk) -> str | None:
         """The card that answers "how do I reach you": the named country's; with no country,
         the Minsk mission's when the person wants to come in person (the only office among the
         missions covered), else the general contacts (which lead with Minsk's too)."""
         if len(ask.countries) == 1:
             found = self._countries.entry(next(iter(ask.countries)), "contact")
-            if found is not None:
-                return found.id
+            # A country without a card of its own ("adresse à Kharkiv"): not for this rule.
+            return found.id if found is not None else None
         if not ask.countries and ask.in_person and self._office is not None:
             return self._office
-        return self._general_contact
+        return self._general_contact if not ask.countries else None
 
     def _in_country(self, topics: Sequence[RankedTopic], terms: Sequence[str]) -> list[RankedTopic]:
         """The ranked topics, the general contact card counted as the named country's (see

@@ -79,8 +79,8 @@ def assemble(
     countries = Countries(kb, analyzer.terms_of)
     contact = ContactQuestions(kb.language, analyzer.terms_of, countries.by_term)
     reader = Reader(matcher, SafetyDetector(kb.language, analyzer), notices, ranker, contact)
-    decider = Decider(kb, countries, thresholds)
     router = Router(kb, countries)
+    decider = Decider(kb, countries, thresholds, router)
     dialogue = Dialogue(kb, reader, decider, FollowUpRules(kb, countries, analyzer.terms_of, router), router)
     return Engine(kb, matcher, reader, decider, dialogue, fingerprint)
 

@@ -8,7 +8,7 @@ the message names, in the order the topic lists them; without one, the bot asks 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.core.countries import Countries
 from bot.core.knowledge import Entry, KnowledgeBase
@@ -44,6 +44,20 @@ class Router:
         """The same topic's route in another country: after a topic or one of its routes."""
         topic = entry if entry.routes is not None else self._topics.get(entry.id)
         return self.route(topic, [country]) if topic is not None else None
+
+    def agreed(self, offered: Sequence[str], countries: Iterable[str]) -> tuple[str, Entry] | None:
+        """The first topic and the route, when every topic offered routes the named country to
+        the same service (family links and detainees, for Kherson: the tracing bureau)."""
+        named = list(countries)
+        routes = {i: self.route(self._kb.entries[i], named) for i in offered}
+        targets = {r.id for r in routes.values() if r is not None}
+        # A topic offered that is itself the service another one routes to ("help in Belarus"
+        # and the Belarus response) agrees with it.
+        services = [r.id if r is not None else (i if i in targets else None) for i, r in routes.items()]
+        first = routes.get(offered[0]) if offered else None
+        if len(services) < 2 or None in services or len(set(services)) != 1 or first is None:
+            return None
+        return offered[0], first
 
     def country_for_buttons(self, offered: Iterable[str], countries: Iterable[str]) -> str | None:
         """The named country a clarification's buttons carry, so that the topic chosen is

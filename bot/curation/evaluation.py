@@ -40,6 +40,7 @@ from bot.core.normalize import Analyzer, fold
 from bot.core.ranker import Ranker
 from bot.core.ranker_store import RankerStore, default_store, prepare
 from bot.core.reading import Reading
+from bot.core.replies import Reply
 from bot.core.semantic import Embedder
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
@@ -47,6 +48,8 @@ BLIND_TEST = DATA / "blind" / "test.yaml"
 BLIND_TUNING = DATA / "blind" / "tuning.yaml"
 BLIND_UNLABELLED = DATA / "blind" / "messages_unlabelled.yaml"
 DEV_SET = DATA / "dev.yaml"
+# Messages naming a country, written blind (issue 20), with the route each must reach.
+ROUTES_TEST = DATA / "routes" / "test.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
 
 
@@ -57,6 +60,7 @@ class Example:
     origin: str = "labelled"
     also: frozenset[str] = frozenset()
     safety: bool = False  # an explosive object is reported: the safety answer must come first
+    route: str | None = None  # the country's route the answer must lead with (routes set)
 
     def accepts(self, entry: str | None) -> bool:
         return entry == self.expect or (entry is not None and entry in self.also)
@@ -237,9 +241,39 @@ def load_examples(path: str | Path, origin: str = "labelled") -> list[Example]:
                 origin=origin,
                 also=frozenset([also] if isinstance(also, str) else also),
                 safety=bool(item.get("safety", False)),
+                route=item.get("route"),
             )
         )
     return examples
+
+
+@dataclass(frozen=True)
+class RouteReport:
+    """Messages that name the country of their case: do they reach its route?"""
+
+    replies: tuple[tuple[Example, Reply], ...]
+
+    def _count(self, test: Callable[[Example, Reply], bool]) -> str:
+        found = sum(test(e, r) for e, r in self.replies)
+        return f"{found / len(self.replies):.1%} ({found})" if self.replies else "-"
+
+    def figures(self) -> dict[str, str]:
+        return {
+            "messages": str(len(self.replies)),
+            # What the person gets: the service of their country, whichever topic led there.
+            "right route": self._count(lambda e, r: r.route == e.route),
+            "right topic and route": self._count(lambda e, r: r.route == e.route and r.entry_id == e.expect),
+            "wrong route": self._count(lambda e, r: r.route is not None and r.route != e.route),
+            "asked the country": self._count(lambda e, r: r.route_asked),
+            "clarified": self._count(lambda e, r: r.outcome == "clarify"),
+            "other answer or fallback": self._count(
+                lambda e, r: r.route is None and not r.route_asked and r.outcome != "clarify"
+            ),
+        }
+
+
+def route_report(dialogue: Dialogue, examples: Sequence[Example]) -> RouteReport:
+    return RouteReport(tuple((e, dialogue.ask(e.text)) for e in examples if e.route))
 
 
 def off_topic_examples(directory: Path = OFF_TOPIC_DIR) -> list[Example]:

