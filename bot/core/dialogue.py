@@ -121,5 +121,10 @@ class Dialogue:
             ids = [c.entry_id for c in candidates if c.score >= self.thresholds.clarify]
             if reading.explosive and self.decider.safety_id is not None:
                 ids.insert(0, self.decider.safety_id)
+            # A country named: a topic with routes is shared as that country's route.
+            countries = self.router.named_countries(reading.analysis.terms)
+            if countries:
+                routed = (self.router.route(self.kb.entries[i], countries) for i in ids)
+                ids = [r.id if r is not None else i for i, r in zip(ids, routed, strict=True)]
         chosen = [self.kb.entries[i] for i in dict.fromkeys(ids)]
         return [self.replies.shareable(entry) for entry in chosen[:limit]]

@@ -131,9 +131,11 @@ def canary_failures(engine: Engine, canaries: Sequence[knowledge.Canary]) -> lis
     problems = []
     for canary in canaries:
         reply = engine.dialogue.ask(canary.question)
-        if canary.entry not in reply.entries:
+        if canary.entry not in reply.entries or (canary.route and reply.route != canary.route):
             got = " then ".join(reply.entries) or reply.outcome
-            problems.append(
-                f"{canary.location}: canary {shorten(canary.question)!r} must get {canary.entry}, got {got}"
-            )
+            want = canary.entry + (f" -> {canary.route}" if canary.route else "")
+            if canary.route:
+                got += f" -> {reply.route or 'no route'}"
+            question = shorten(canary.question)
+            problems.append(f"{canary.location}: canary {question!r} must get {want}, got {got}")
     return problems

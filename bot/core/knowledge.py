@@ -1085,6 +1085,7 @@ class Canary:
     question: str
     entry: str
     location: str  # file:line, for the curator
+    route: str | None = None  # the country's route the answer must lead with
 
 
 def load_canaries(directory: str | Path, entries: Mapping[str, Entry]) -> tuple[Canary, ...]:
@@ -1108,12 +1109,15 @@ def load_canaries(directory: str | Path, entries: Mapping[str, Entry]) -> tuple[
             line = getattr(item, "line", getattr(data, "line", 0))
             question = item.get("question") if isinstance(item, dict) else None
             entry = item.get("entry") if isinstance(item, dict) else None
+            route = item.get("route") if isinstance(item, dict) else None
             if not isinstance(question, str) or not isinstance(entry, str) or not question.strip():
                 problems.append(f"{shown}:{line}: each canary needs a 'question' and an 'entry' (text)")
             elif entry not in entries:
                 problems.append(f"{shown}:{line}: unknown entry {quoted(entry)}")
+            elif route is not None and (not isinstance(route, str) or route not in entries):
+                problems.append(f"{shown}:{line}: unknown route {quoted(route)}")
             else:
-                found.append(Canary(question, entry, f"{shown}:{line}"))
+                found.append(Canary(question, entry, f"{shown}:{line}", route))
     if problems:
         raise KnowledgeError(problems)
     return tuple(found)

@@ -124,3 +124,29 @@ def test_broken_routes_are_refused_with_file_and_line(
 ) -> None:
     problems = problems_of(broken_copy(tmp_path, "retrouver_un_proche.yaml", old, new))
     assert any("retrouver_un_proche.yaml:" in p and problem in p for p in problems), problems
+
+
+def test_inline_sharing_names_the_route_of_the_country(dialogue: Dialogue) -> None:
+    shared = dialogue.inline("retrouver un proche disparu à Kherson")
+    assert shared and shared[0].entry_id == "route_ukraine_russia"
+    assert "Agence centrale de recherches" in shared[0].html and "Source" in shared[0].html
+
+
+def test_a_canary_answered_with_another_route_refuses_the_knowledge(
+    tmp_path: Path, dialogue: Dialogue
+) -> None:
+    from bot.core import knowledge
+    from bot.core.engine import Engine, canary_failures
+
+    directory = broken_copy(
+        tmp_path,
+        "canaries.yaml",
+        "entry: family_links, route: route_ukraine_russia}",
+        "entry: family_links, route: route_karabakh}",
+    )
+    canaries = knowledge.load_canaries(directory, dialogue.kb.entries)
+    assert any(c.route == "route_karabakh" for c in canaries)
+    engine = Engine(dialogue.kb, dialogue.reader.matcher, dialogue.reader, dialogue.decider, dialogue)
+    failures = canary_failures(engine, canaries)
+    expected = "must get family_links -> route_karabakh, got family_links -> route_ukraine_russia"
+    assert len(failures) == 1 and expected in failures[0], failures
