@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from bot.core.dialogue import CONTEXT_SECONDS
 from bot.state.flood import Admission
 from bot.state.seen import DAY
-from bot.state.sending import MemorySendTurns, wait_turns
+from bot.state.sending import MAX_AHEAD_SECONDS, MemorySendTurns, wait_turns
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,16 @@ _VERDICTS = (Admission.ANSWER, Admission.NOTICE, Admission.SILENCE)
 
 # Telegram's sending limits for all replicas together (bot/state/sending.py, the same steps), on
 # Redis's clock. KEYS: the due time of the chat's next message ('' for none), of the bot's.
-# ARGV: the chat's rate and burst, the bot's rate and peak. Returns the milliseconds to wait for
-# the chat's turn and for the bot's (not taken when the chat's turn is later).
+# ARGV: the chat's rate and burst, the bot's rate and peak, the furthest a due time may be ahead
+# (further is a schedule from another clock: reset). Returns the milliseconds to wait for the
+# chat's turn and for the bot's (not taken when the chat's turn is later).
 _SEND = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local ahead = tonumber(ARGV[5])
 local function turn(key, rate, burst)
   local due = tonumber(redis.call('GET', key))
+  if due and due - now > ahead then due = nil end
   local at = now
   if due then at = math.max(now, due - (burst - 1) / rate) end
   local following = math.max(due or at, at) + 1 / rate
@@ -171,7 +174,7 @@ class RedisState:
             self._send = self.client.register_script(_SEND)
         chat_key = self._key("send", chat_id) if chat_id is not None else ""
         turns = self.local_turns
-        args = [turns.chat_rate, turns.burst, turns.rate, turns.peak]
+        args = [turns.chat_rate, turns.burst, turns.rate, turns.peak, MAX_AHEAD_SECONDS]
         waits = await self._call(lambda: self._send(keys=[chat_key, f"{PREFIX}send:all"], args=args), None)
         if waits is None:
             return turns.take(chat_id)

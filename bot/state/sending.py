@@ -22,6 +22,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 RATE = 24.0  # messages a second, for the bot as a whole (all replicas together)
+# A turn is never awaited longer than this: a schedule computed in another time (a clock stepped
+# back, a restored snapshot, a failover to another host) must not hold every reply for ever. The
+# message goes, and Telegram's 429 with its retry_after (honoured by the rate limiter) paces it.
+MAX_WAIT_SECONDS = 5.0
+# A due time further ahead than this is impossible (no real backlog reaches it: 60 s is 1,440
+# messages at the bot's rate): the schedule is reset, as if unused.
+MAX_AHEAD_SECONDS = 60.0
 PEAK = 4  # messages the bot may send at once
 CHAT_RATE = 1.0  # messages a second to one chat
 BURST = 3  # messages one chat may receive at once
@@ -30,12 +37,16 @@ BURST = 3  # messages one chat may receive at once
 def earliest(now: float, due: float | None, rate: float, burst: int) -> float:
     """The earliest time a message may go, in a budget whose next message is due at `due`
     (None: unused, or long enough ago)."""
-    return now if due is None else max(now, due - (burst - 1) / rate)
+    if due is None or due - now > MAX_AHEAD_SECONDS:  # unused, or impossible: start afresh
+        return now
+    return max(now, due - (burst - 1) / rate)
 
 
 def next_due(due: float | None, sent_at: float, rate: float) -> float:
     """When the budget's next message is due, once one goes at `sent_at`."""
-    return max(due if due is not None else sent_at, sent_at) + 1 / rate
+    if due is None or due - sent_at > MAX_AHEAD_SECONDS:
+        return sent_at + 1 / rate
+    return max(due, sent_at) + 1 / rate
 
 
 @dataclass
@@ -81,7 +92,7 @@ async def wait_turns(
     """Wait for the chat's turn, then for the bot's (see `MemorySendTurns.take`)."""
     chat_wait, bot_wait = await take(chat_id)
     if chat_wait > 0:
-        await asyncio.sleep(chat_wait)
+        await asyncio.sleep(min(chat_wait, MAX_WAIT_SECONDS))
         _, bot_wait = await take(None)
     if bot_wait > 0:
-        await asyncio.sleep(bot_wait)
+        await asyncio.sleep(min(bot_wait, MAX_WAIT_SECONDS))

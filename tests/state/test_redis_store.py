@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.state.flood import Admission
-from bot.state.redis_store import RedisReloads, RedisState
-from bot.state.sending import PEAK, RATE
+from bot.state.redis_store import PREFIX, RedisReloads, RedisState
+from bot.state.sending import MAX_WAIT_SECONDS, PEAK, RATE, wait_turns
 from tests.conftest import until
 
 pytestmark = pytest.mark.integration
@@ -177,3 +177,34 @@ async def test_the_sending_turns_are_shared(replicas: tuple[RedisState, RedisSta
     chat = [await (a, b)[n % 2].take(7030) for n in range(5)]
     assert [round(c) for c, _ in chat] == [0, 0, 0, 1, 2]  # a reply at once, then one a second
     assert [bot for wait, bot in chat if wait > 0] == [0.0, 0.0]  # the bot's turn taken once the chat's comes
+
+
+async def test_a_schedule_from_another_clock_is_reset_not_awaited(
+    replicas: tuple[RedisState, RedisState],
+) -> None:
+    """Redis's clock stepped back an hour (NTP, a restored snapshot, a failover): the stored due
+    times are an hour ahead of its TIME. The next turn starts afresh instead of waiting an hour."""
+    a, _ = replicas
+    seconds, micros = await a.client.time()
+    ahead = f"{seconds + micros / 1e6 + 3600:.6f}"
+    await a.client.set(f"{PREFIX}send:all", ahead)
+    await a.client.set(a._key("send", 7040), ahead)
+    chat_wait, bot_wait = await a.take(7040)
+    assert chat_wait == 0.0 and bot_wait == 0.0
+    stored = float(await a.client.get(f"{PREFIX}send:all"))
+    assert stored < seconds + 60  # rescheduled on Redis's own time
+
+
+async def test_no_turn_is_awaited_longer_than_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a store answers, a reply waits at most MAX_WAIT_SECONDS for each turn."""
+    slept: list[float] = []
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def far_off(chat_id: object | None) -> tuple[float, float]:
+        return (3600.0, 0.0) if chat_id is not None else (0.0, 7200.0)
+
+    monkeypatch.setattr(asyncio, "sleep", record)
+    await wait_turns(far_off, 7041)
+    assert slept == [MAX_WAIT_SECONDS, MAX_WAIT_SECONDS]

@@ -75,3 +75,13 @@ def test_turns_come_back_once_their_time_has_passed() -> None:
     send_all(turns, clock, at_once([7] * 3 + list(range(100, 150))))
     clock.now = START + 10
     assert turns.take(7) == (0.0, 0.0)
+
+
+def test_an_impossible_due_time_is_a_fresh_start() -> None:
+    """A due time further ahead than any backlog could make is a schedule from another clock."""
+    from bot.state.sending import MAX_AHEAD_SECONDS, earliest, next_due
+
+    now = 1000.0
+    assert earliest(now, now + MAX_AHEAD_SECONDS + 3600, RATE, PEAK) == now
+    assert next_due(now + 3600, now, RATE) == pytest.approx(now + 1 / RATE)
+    assert earliest(now, now + 2.0, RATE, PEAK) == pytest.approx(now + 2.0 - (PEAK - 1) / RATE)
