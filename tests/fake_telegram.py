@@ -1191,6 +1191,12 @@ class FakeTelegram:
     def _get_updates(
         self, params: JSONDict, client_gone: Callable[[], bool] = lambda: False
     ) -> list[JSONDict]:
+        if self.webhook is not None:  # as Telegram: one way of receiving updates at a time
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit", 100)), 1), 100)  # clamped, as Telegram does
         timeout = max(float(params.get("timeout") or 0), 0.0)

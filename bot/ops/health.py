@@ -10,6 +10,7 @@ class Health:
     knowledge_loaded: bool = False
     started: bool = False
     stopping: bool = False
+    conflict: str | None = None  # Telegram's 409 description while getUpdates is refused
 
     def not_ready(self) -> str | None:
         """Why the process should not be sent updates, in one line; None when it is ready."""
@@ -17,6 +18,8 @@ class Health:
             return "no knowledge base loaded"
         if self.stopping:
             return "stopping"
+        if self.conflict is not None:
+            return f"Telegram refuses getUpdates (409: {self.conflict})"
         if not self.started:
             return "the bot is not started"
         return None

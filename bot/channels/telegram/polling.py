@@ -8,7 +8,10 @@ second). This poller:
   forgotten by Telegram only once it was handled; updates handled above it are skipped when
   they come again;
 - parses each update on its own: one it cannot read is skipped, its id alone is logged;
-- backs off on repeated errors, and stops the bot on a rejected token.
+- backs off on repeated errors, and stops the bot on a rejected token;
+- stops the bot when Telegram keeps answering 409 Conflict: another process polls with the
+  same token (each would answer some messages twice) or a webhook is set (nothing would ever
+  come). It says why in one line, with Telegram's own words.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 
 from bot.channels.telegram.dispatch import ChatDispatcher
 from bot.state.journal import UpdateJournal
@@ -33,6 +36,13 @@ BATCH = 100  # Telegram's maximum; also the most updates in hand at once
 # of them to finish, or this long, before it asks again for new ones.
 BUSY_WAIT_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 30.0
+# A 409 can happen once, harmlessly (a previous process's last poll); conflicts that go on for
+# this long are another poller or a webhook, and the bot stops (exit 2) rather than answer twice.
+CONFLICT_GRACE_SECONDS = 20.0
+
+
+class PollingConflict(Exception):
+    """Telegram keeps refusing getUpdates with 409: its description says why."""
 
 
 def chat_key(update: Update) -> Hashable:
@@ -57,12 +67,19 @@ class Poller:
         max_running: int = 32,
         long_poll: float = LONG_POLL_SECONDS,
         first_backoff: float = 1.0,
+        conflict_grace: float = CONFLICT_GRACE_SECONDS,
+        on_conflict: Callable[[str | None], None] = lambda _: None,
     ) -> None:
         self.bot = bot
         self.journal = journal
         self.allowed_updates = list(allowed_updates)
         self.long_poll = long_poll
         self.first_backoff = first_backoff
+        self.conflict_grace = conflict_grace
+        # Told the conflict's description while conflicts go on, None once they stop (readiness).
+        self.on_conflict = on_conflict
+        self._conflict_since: float | None = None
+        self._last_conflict = 0.0
         self.dispatcher: ChatDispatcher[Update] = ChatDispatcher(handle, self._done, max_running)
         self._progress = asyncio.Event()
         self._highest_seen = journal.offset - 1
@@ -87,16 +104,41 @@ class Poller:
                 raw = await self._fetch(timeout=0 if busy else self.long_poll)
             except InvalidToken:
                 raise
+            except Conflict as error:
+                self._conflict(error.message)
+                backoff = min(max(self.first_backoff, backoff * 2), MAX_BACKOFF_SECONDS)
+                await _wait(stop, min(backoff, self.conflict_grace / 4))
+                continue
             except (TelegramError, OSError) as error:
                 backoff = min(max(self.first_backoff, backoff * 2), MAX_BACKOFF_SECONDS)
                 log.warning("getUpdates failed (%s): next try in %.0f s", type(error).__name__, backoff)
                 await _wait(stop, backoff)
                 continue
             backoff = 0.0
+            self._no_conflict()
             accepted = self._accept(raw)
             if busy and not accepted:
                 self._progress.clear()
                 await _wait_any(stop, self._progress, BUSY_WAIT_SECONDS)
+
+    def _conflict(self, description: str) -> None:
+        """A 409: tolerated for `conflict_grace` seconds, then PollingConflict."""
+        now = asyncio.get_running_loop().time()
+        if self._conflict_since is None or now - self._last_conflict > self.conflict_grace:
+            self._conflict_since = now
+            log.warning("getUpdates: Telegram answered 409 (%s)", description)
+        self._last_conflict = now
+        self.on_conflict(description)
+        if now - self._conflict_since >= self.conflict_grace:
+            raise PollingConflict(description)
+
+    def _no_conflict(self) -> None:
+        """A fetch went through: conflicts that stopped for a grace period are over."""
+        if self._conflict_since is not None:
+            now = asyncio.get_running_loop().time()
+            if now - self._last_conflict > self.conflict_grace:
+                self._conflict_since = None
+                self.on_conflict(None)
 
     async def _fetch(self, timeout: float) -> list[Any]:
         # Raw JSON through the request object (Bot.get_updates would parse the whole batch):

@@ -16,7 +16,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
 from bot.channels.telegram.context import BotApplication
 from bot.channels.telegram.dispatch import ChatDispatcher
-from bot.channels.telegram.polling import Poller
+from bot.channels.telegram.polling import CONFLICT_GRACE_SECONDS, Poller, PollingConflict
 from bot.channels.telegram.webhook import webhook_route
 from bot.config import Settings
 from bot.core.engine import Engine
@@ -37,10 +37,18 @@ class TelegramService:
     """The application, how updates reach it (poller or webhook), the HTTP server, and their
     lifecycle: start, serve until told, stop in time."""
 
-    def __init__(self, settings: Settings, application: BotApplication, *, poll_backoff: float = 1.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        application: BotApplication,
+        *,
+        poll_backoff: float = 1.0,
+        conflict_grace: float = CONFLICT_GRACE_SECONDS,
+    ) -> None:
         self.settings = settings
         self.application = application
         self.poll_backoff = poll_backoff  # first pause after a failed getUpdates; it doubles
+        self.conflict_grace = conflict_grace  # how long 409 Conflict may go on before exit 2
         self.health = Health()
         self.poller: Poller | None = None
         self.dispatcher: ChatDispatcher[Update] | None = None  # webhook mode
@@ -105,6 +113,8 @@ class TelegramService:
                 self.application.process_update,
                 ALLOWED_UPDATES,
                 first_backoff=self.poll_backoff,
+                conflict_grace=self.conflict_grace,
+                on_conflict=self._conflicted,
             )
             self._polling = asyncio.create_task(self.poller.run(self._stop_polling), name="poller")
             log.info("serving Telegram by long polling")
@@ -133,10 +143,21 @@ class TelegramService:
             if isinstance(error, InvalidToken):
                 log.error("Telegram rejected the token while serving: stopping")
                 return 2
+            if isinstance(error, PollingConflict):
+                log.error(
+                    "Telegram keeps refusing getUpdates (409: %s): another process polls with this "
+                    "token, or a webhook is set (python -m bot webhook info); stopping",
+                    error,
+                )
+                return 2
             if error is not None:
                 log.error("polling stopped: %s", type(error).__name__, exc_info=error)
                 return 1
         return 0
+
+    def _conflicted(self, description: str | None) -> None:
+        """Not ready while Telegram refuses getUpdates: no update comes to this process."""
+        self.health.conflict = description
 
     async def stop(self, deadline: float | None = None) -> int:
         """Take no new update, finish what is in hand within the deadline; abandoned count."""

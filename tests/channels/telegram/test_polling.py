@@ -188,3 +188,59 @@ async def test_inline_answers_are_given_in_every_chat_type(
         shared = answer["results"][0]["input_message_content"]["message_text"]
         assert "+375 17 318 70 07" in shared, kind
     assert telegram.calls_to("sendMessage") == []  # inline answers only: nothing sent to a chat
+
+
+async def test_polling_while_a_webhook_is_set_says_why_is_not_ready_and_exits_2(
+    telegram: FakeTelegram, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram answers 409 to getUpdates while a webhook is set: nothing would ever come."""
+    telegram.webhook = {"url": "https://bot.example.org/hook", "secret_token": "s" * 32}
+    settings = stand_in_settings(telegram)
+    served = TelegramService(
+        settings,
+        build_application(settings, engine, timeout=1.0, send_turns=quick_turns),
+        poll_backoff=0.01,
+        conflict_grace=0.3,
+    )
+    await served.start()
+    try:
+        await telegram.wait_for_async(lambda _: served.health.conflict is not None, 5)
+        reason = served.health.not_ready()
+        assert reason is not None and "409" in reason and "webhook is active" in reason
+        code = await asyncio.wait_for(served.wait(asyncio.Event()), timeout=15)
+    finally:
+        await served.stop(deadline=0.5)
+    assert code == 2
+    stopped = [r for r in caplog.records if r.levelname == "ERROR" and "409" in r.getMessage()]
+    assert len(stopped) == 1 and "webhook is active" in stopped[0].getMessage()
+    assert "\n" not in stopped[0].getMessage() and stopped[0].exc_info is None
+    warned = [r for r in caplog.records if r.levelname == "WARNING" and "409" in r.getMessage()]
+    assert len(warned) == 1  # once, however many polls were refused meanwhile
+
+
+async def test_two_pollers_on_one_token_stop_rather_than_answer_twice(
+    telegram: FakeTelegram, engine: Engine
+) -> None:
+    """Each getUpdates ends the other's with 409: they stop (exit 2) instead of both answering."""
+    settings = stand_in_settings(telegram)
+    served = [
+        TelegramService(
+            settings,
+            build_application(settings, engine, timeout=1.0, send_turns=quick_turns),
+            poll_backoff=0.01,
+            conflict_grace=0.5,
+        )
+        for _ in range(2)
+    ]
+    for one in served:
+        await one.start()
+    try:
+        done, _ = await asyncio.wait(
+            [asyncio.create_task(one.wait(asyncio.Event())) for one in served],
+            timeout=20,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+    finally:
+        for one in served:
+            await one.stop(deadline=0.5)
+    assert done and {task.result() for task in done} == {2}
