@@ -227,9 +227,13 @@ async def serve(settings: Settings, engine: Engine) -> int:
     watching = asyncio.create_task(reloader.watch(stop, settings.reload_check_seconds), name="reload-watch")
     code = await service.wait(stop)
     stop.set()
+    # Reloads asked and not done are dropped: the next start reads the files anyway, and a
+    # rebuild in progress (a daemon thread) must not hold up the deadline.
+    watching.cancel()
+    for task in pending:
+        task.cancel()
     log.info("stopping: finishing the updates in hand (at most %.0f s)", settings.stop_deadline)
     await service.stop()
-    watching.cancel()
     await asyncio.gather(watching, *pending, return_exceptions=True)
     log.info("stopped")
     return code
