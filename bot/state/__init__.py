@@ -15,6 +15,10 @@ from bot.state.seen import MemorySeenUpdates, SeenUpdates
 from bot.state.sending import MemorySendTurns
 
 
+class StateKeyMismatch(Exception):
+    """Another replica of this bot uses another STATE_KEY_SECRET on the same shared store."""
+
+
 class ReloadAnnouncer(Protocol):
     async def announce(self) -> None: ...
     async def listen(self, on_reload: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None: ...
@@ -30,6 +34,8 @@ class State:
     send_turn: Callable[[object | None], Awaitable[None]] | None = None
     reloads: ReloadAnnouncer | None = None  # several replicas: a reload asked on one reaches all
     redis: Any = None  # the shared store's client, for the inbox to count in the same Redis
+    # Checks at start what must agree between replicas (StateKeyMismatch): a shared store only.
+    verify: Callable[[], Awaitable[None]] | None = None
 
     async def aclose(self) -> None:
         if self.closing is not None:
@@ -54,11 +60,23 @@ def in_redis(
     flood_messages: int,
     flood_seconds: float,
     report: Callable[[bool], None],
+    bot_id: int | str = "",
 ) -> State:
-    """Everything in one Redis, shared by every replica (bot/state/redis_store.py)."""
-    from bot.state.redis_store import RedisReloads, RedisState
+    """Everything in one Redis, shared by every replica of the bot `bot_id`
+    (bot/state/redis_store.py)."""
+    from bot.state.redis_store import RedisReloads, RedisState, namespace
 
-    shared = RedisState.from_url(url, secret, capacity=flood_messages, period=flood_seconds, report=report)
+    prefix = namespace(bot_id)
+    shared = RedisState.from_url(
+        url, secret, capacity=flood_messages, period=flood_seconds, report=report, prefix=prefix
+    )
     return State(
-        shared, shared, shared, shared.aclose, shared.wait_turn, RedisReloads(shared.client), shared.client
+        shared,
+        shared,
+        shared,
+        shared.aclose,
+        shared.wait_turn,
+        RedisReloads(shared.client, prefix),
+        shared.client,
+        shared.check_key,
     )

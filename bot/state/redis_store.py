@@ -1,9 +1,20 @@
 """State shared by several replicas, in Redis: follow-up topics, seen updates, flood budgets.
 
-No raw chat id is stored: a chat becomes an HMAC of its id under STATE_KEY_SECRET. Timeouts are
-short and explicit (the client's defaults take seconds to fail). When Redis is down or slow the
-bot keeps answering, without follow-ups and de-duplication and with every message admitted; it
-says so once in the log and in `bot_state_up`, and recovers by itself when Redis answers again.
+No raw chat id is stored: a chat becomes an HMAC of its id under STATE_KEY_SECRET. Every key and
+channel is scoped by the bot's id (`cicr:<bot id>:`), so that a staging bot on the same database
+neither drains production's sending budget nor triggers its reloads; and the replicas check at
+start that they share one STATE_KEY_SECRET (a fingerprint of it is kept in Redis), since with
+different ones a person would be several chats and follow-ups would be lost between replicas.
+Timeouts are short and explicit (the client's defaults take seconds to fail). When Redis is down,
+slow or full the bot keeps answering, without follow-ups and de-duplication and with every message
+admitted; it says so once in the log and in `bot_state_up`, and that it is back once the kind of
+call that failed (a read, a write) succeeds again: a full Redis fails writes and serves reads,
+which must not flip the state at every message.
+
+Memory (`docs`/README): seen updates are bits, 65,536 to a key (8 kB, kept a day): about 300 kB a
+day at 25 updates a second; a follow-up topic is about 100 bytes a chat, for 30 minutes; a flood
+budget about 150 bytes a chat, for the flood period plus a minute; a sending turn about 90 bytes a
+chat, for a minute.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from bot.core.dialogue import CONTEXT_SECONDS
+from bot.state import StateKeyMismatch
 from bot.state.flood import Admission
 from bot.state.seen import DAY
 from bot.state.sending import MAX_AHEAD_SECONDS, MemorySendTurns, wait_turns
@@ -35,6 +47,21 @@ log = logging.getLogger(__name__)
 
 PREFIX = "cicr:"
 TIMEOUT_SECONDS = 0.25  # a reply must not wait on a sick store
+SEEN_BITS = 16  # update ids per seen-bitmap key: 2**16 (8 kB)
+_KEY_CHECK = b"cicr state key check"  # HMAC'd with the secret: a fingerprint that reveals nothing
+
+
+def namespace(bot_id: int | str) -> str:
+    """The prefix of every key and channel of one bot."""
+    return f"{PREFIX}{bot_id}:"
+
+
+# First sight of an update id: one bit in a bitmap of 65,536 ids (SETBIT returns the bit before).
+_SEEN = """
+local before = redis.call('SETBIT', KEYS[1], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return before
+"""
 T = TypeVar("T")
 
 # A token bucket per chat, refilled from Redis's own clock (replicas' clocks may differ).
@@ -94,9 +121,12 @@ class RedisState:
     period: float = 10.0
     ttl: float = CONTEXT_SECONDS
     report: Callable[[bool], None] = lambda up: None  # tells the metrics whether Redis answers
+    prefix: str = PREFIX  # `namespace(bot id)` in service
     up: bool = True
     _admit: Any = field(default=None, init=False)
     _send: Any = field(default=None, init=False)
+    _seen: Any = field(default=None, init=False)
+    _failing: set[bool] = field(default_factory=set, init=False)  # {write?} of the calls that failed
     local_turns: MemorySendTurns = field(default_factory=MemorySendTurns)
 
     @classmethod
@@ -116,22 +146,44 @@ class RedisState:
 
     def _key(self, kind: str, chat: object) -> str:
         digest = hmac.new(self.secret, str(chat).encode(), hashlib.sha256).hexdigest()[:32]
-        return f"{PREFIX}{kind}:{digest}"
+        return f"{self.prefix}{kind}:{digest}"
 
-    async def _call(self, action: Callable[[], Awaitable[T]], fallback: T) -> T:
+    async def check_key(self) -> None:
+        """StateKeyMismatch if replicas of this bot use different STATE_KEY_SECRETs. The first
+        replica to start writes the fingerprint; Redis down: not checked (said once)."""
+        mine = hmac.new(self.secret, _KEY_CHECK, hashlib.sha256).hexdigest()[:16]
+        key = f"{self.prefix}key-check"
+        try:
+            await self.client.set(key, mine, nx=True)
+            found = await self.client.get(key)
+        except (RedisError, OSError, TimeoutError) as error:
+            log.warning(
+                "could not check STATE_KEY_SECRET against the other replicas (%s)", type(error).__name__
+            )
+            return
+        stored = found.decode() if isinstance(found, bytes) else str(found)
+        if stored != mine:
+            raise StateKeyMismatch(
+                "STATE_KEY_SECRET differs from the one other replicas of this bot use on this Redis "
+                "(its fingerprint does not match): give every replica the same secret"
+            )
+
+    async def _call(self, action: Callable[[], Awaitable[T]], fallback: T, *, write: bool = True) -> T:
         try:
             result = await action()
         except (RedisError, OSError, TimeoutError) as error:
+            self._failing.add(write)
             if self.up:
                 self.up = False
                 self.report(False)
                 log.error(
-                    "state store unreachable (%s): answering without follow-ups and "
+                    "state store failing (%s): answering without follow-ups and "
                     "de-duplication until it is back",
                     type(error).__name__,
                 )
             return fallback
-        if not self.up:
+        self._failing.discard(write)
+        if not self.up and not self._failing:
             self.up = True
             self.report(True)
             log.warning("state store back: follow-ups and de-duplication resume")
@@ -139,7 +191,7 @@ class RedisState:
 
     # Follow-ups
     async def get(self, chat_id: int) -> str | None:
-        found = await self._call(lambda: self.client.get(self._key("topic", chat_id)), None)
+        found = await self._call(lambda: self.client.get(self._key("topic", chat_id)), None, write=False)
         return found.decode() if isinstance(found, bytes) else found
 
     async def set(self, chat_id: int, entry_id: str) -> None:
@@ -152,8 +204,13 @@ class RedisState:
 
     # Update de-duplication: exactly one replica takes each update id.
     async def first_time(self, update_id: int) -> bool:
+        if self._seen is None:
+            self._seen = self.client.register_script(_SEEN)
+        bucket, bit = divmod(update_id, 1 << SEEN_BITS)
+        key = f"{self.prefix}seen:{bucket}"
+
         async def take() -> bool:
-            return bool(await self.client.set(f"{PREFIX}seen:{update_id}", b"1", nx=True, ex=DAY))
+            return int(await self._seen(keys=[key], args=[bit, DAY])) == 0
 
         # Redis down: handle it (an update answered twice beats one lost).
         return await self._call(take, True)
@@ -175,7 +232,8 @@ class RedisState:
         chat_key = self._key("send", chat_id) if chat_id is not None else ""
         turns = self.local_turns
         args = [turns.chat_rate, turns.burst, turns.rate, turns.peak, MAX_AHEAD_SECONDS]
-        waits = await self._call(lambda: self._send(keys=[chat_key, f"{PREFIX}send:all"], args=args), None)
+        both = [chat_key, f"{self.prefix}send:all"]
+        waits = await self._call(lambda: self._send(keys=both, args=args), None)
         if waits is None:
             return turns.take(chat_id)
         return int(waits[0]) / 1000, int(waits[1]) / 1000
@@ -188,10 +246,10 @@ class RedisState:
         await self.client.aclose()
 
 
-RELOAD_CHANNEL = f"{PREFIX}reload"
+RELOAD_CHANNEL = "reload"  # under the bot's prefix
 # How many reloads were ever announced: a replica cut off from Redis when one was announced (pub/sub
 # keeps nothing) finds the number changed when it subscribes again, and reloads then.
-RELOAD_GENERATION = f"{PREFIX}reload-generation"
+RELOAD_GENERATION = "reload-generation"
 RELOAD_CHECK_SECONDS = 2.0  # how often a replica also reads that number, announcements aside
 
 
@@ -202,14 +260,23 @@ class RedisReloads:
     the reload's number."""
 
     client: aioredis.Redis
+    prefix: str = PREFIX  # `namespace(bot id)` in service
     replica: str = field(default_factory=lambda: secrets.token_hex(8))
     _seen: int | None = field(default=None, init=False)  # the last reload number acted upon
 
+    @property
+    def channel(self) -> str:
+        return f"{self.prefix}{RELOAD_CHANNEL}"
+
+    @property
+    def generation(self) -> str:
+        return f"{self.prefix}{RELOAD_GENERATION}"
+
     async def announce(self) -> None:
         try:
-            generation = int(await self.client.incr(RELOAD_GENERATION))
+            generation = int(await self.client.incr(self.generation))
             self._seen = generation  # this replica has just reloaded
-            await self.client.publish(RELOAD_CHANNEL, f"{self.replica}:{generation}")
+            await self.client.publish(self.channel, f"{self.replica}:{generation}")
         except (RedisError, OSError, TimeoutError) as error:
             log.warning("could not tell the other replicas to reload (%s)", type(error).__name__)
 
@@ -219,9 +286,9 @@ class RedisReloads:
         while not stop.is_set():
             try:
                 if self._seen is None:  # this replica's files are as of now, before it listens
-                    self._seen = int(await self.client.get(RELOAD_GENERATION) or 0)
+                    self._seen = int(await self.client.get(self.generation) or 0)
                 async with self.client.pubsub() as pubsub:
-                    await pubsub.subscribe(RELOAD_CHANNEL)
+                    await pubsub.subscribe(self.channel)
                     checked = -math.inf
                     while not stop.is_set():
                         if time.monotonic() - checked >= RELOAD_CHECK_SECONDS:
@@ -230,9 +297,7 @@ class RedisReloads:
                             # again now and then: the client may reconnect and subscribe again by
                             # itself, and an announcement made meanwhile reaches no one.
                             checked = time.monotonic()
-                            await self._catch_up(
-                                int(await self.client.get(RELOAD_GENERATION) or 0), on_reload
-                            )
+                            await self._catch_up(int(await self.client.get(self.generation) or 0), on_reload)
                         # Within the client's socket timeout, so that waiting is no error.
                         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
                         if message is None:

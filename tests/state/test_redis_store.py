@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.state.flood import Admission
-from bot.state.redis_store import PREFIX, RedisReloads, RedisState
+from bot.state.redis_store import RedisReloads, RedisState, namespace
 from bot.state.sending import MAX_WAIT_SECONDS, PEAK, RATE, wait_turns
 from tests.conftest import until
 
@@ -130,9 +130,9 @@ async def test_redis_down_the_bot_still_answers_then_recovers(redis_server: Redi
         await state.set(7020, "privacy")
         assert reports == [False]  # said once
         redis_server.start()
-        await state.set(7020, "privacy")
+        await state.set(7020, "privacy")  # writes work again; reads were failing too
         assert await state.get(7020) == "privacy"
-        assert reports == [False, True]
+        assert reports == [False, True]  # back once both do
     finally:
         await state.aclose()
 
@@ -187,11 +187,11 @@ async def test_a_schedule_from_another_clock_is_reset_not_awaited(
     a, _ = replicas
     seconds, micros = await a.client.time()
     ahead = f"{seconds + micros / 1e6 + 3600:.6f}"
-    await a.client.set(f"{PREFIX}send:all", ahead)
+    await a.client.set(f"{a.prefix}send:all", ahead)
     await a.client.set(a._key("send", 7040), ahead)
     chat_wait, bot_wait = await a.take(7040)
     assert chat_wait == 0.0 and bot_wait == 0.0
-    stored = await a.client.get(f"{PREFIX}send:all")
+    stored = await a.client.get(f"{a.prefix}send:all")
     assert stored is not None and float(stored) < seconds + 60  # rescheduled on Redis's own time
 
 
@@ -208,3 +208,80 @@ async def test_no_turn_is_awaited_longer_than_the_bound(monkeypatch: pytest.Monk
     monkeypatch.setattr(asyncio, "sleep", record)
     await wait_turns(far_off, 7041)
     assert slept == [MAX_WAIT_SECONDS, MAX_WAIT_SECONDS]
+
+
+async def test_replicas_with_another_state_key_are_refused(redis_server: RedisServer) -> None:
+    """With different STATE_KEY_SECRETs a person is several chats: the second replica refuses."""
+    from bot.state import StateKeyMismatch
+
+    first = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(42))
+    same = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(42))
+    other = RedisState.from_url(redis_server.url, "another secret of 32 characters!", prefix=namespace(42))
+    other_bot = RedisState.from_url(
+        redis_server.url, "another secret of 32 characters!", prefix=namespace(43)
+    )
+    try:
+        await first.check_key()
+        await same.check_key()
+        with pytest.raises(StateKeyMismatch, match="STATE_KEY_SECRET"):
+            await other.check_key()
+        await other_bot.check_key()  # another bot on the same database has its own keys
+        stored = await first.client.get(f"{namespace(42)}key-check")
+        assert stored is not None and SECRET.encode() not in stored  # a fingerprint, not the secret
+    finally:
+        for state in (first, same, other, other_bot):
+            await state.aclose()
+
+
+async def test_every_key_and_channel_is_scoped_by_the_bot(redis_server: RedisServer) -> None:
+    """A staging bot on the same database shares nothing with production."""
+    prod = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(1001))
+    staging = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(2002))
+    try:
+        assert await prod.first_time(77) and await staging.first_time(77)  # each takes its own
+        await prod.set(5, "family_links")
+        assert await staging.get(5) is None
+        for _ in range(PEAK + 3):
+            await prod.take(None)
+        assert await staging.take(None) == (0.0, 0.0)  # production's budget is not staging's
+        keys = [k.decode() if isinstance(k, bytes) else str(k) for k in await prod.client.keys("*")]
+        assert keys and all(k.startswith((namespace(1001), namespace(2002))) for k in keys), keys
+        assert (
+            RedisReloads(prod.client, namespace(1001)).channel
+            != RedisReloads(prod.client, namespace(2002)).channel
+        )
+    finally:
+        await prod.aclose()
+        await staging.aclose()
+
+
+async def test_seen_updates_take_a_bit_each(replicas: tuple[RedisState, RedisState]) -> None:
+    """A day of updates at 25 a second is about 33 keys of 8 kB, not 2 million keys."""
+    a, b = replicas
+    first = 987_654_321
+    taken = [await (a, b)[n % 2].first_time(first + n) for n in range(5_000)]
+    again = [await (b, a)[n % 2].first_time(first + n) for n in range(0, 5_000, 7)]
+    assert all(taken) and not any(again)
+    keys = await a.client.keys(f"{a.prefix}seen:*")
+    assert len(keys) <= 2
+    used = sum([await a.client.memory_usage(k) or 0 for k in keys])
+    assert used < 20_000  # 5,000 ids in at most two 8 kB bitmaps
+    assert 0 < await a.client.ttl(keys[0]) <= 86_400
+
+
+async def test_a_full_redis_is_one_outage_in_the_log_not_a_flap_per_message(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Out of memory, Redis fails writes and serves reads: one ERROR, and no WARNING per message."""
+    state = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(55))
+    try:
+        await state.client.config_set("maxmemory", "1")  # every write is refused from now on
+        for n in range(20):
+            await state.set(9000 + n, "family_links")  # a write: fails
+            await state.get(9000 + n)  # a read: answers
+        errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == "bot.state.redis_store"]
+        backs = [r for r in caplog.records if "state store back" in r.getMessage()]
+        assert len(errors) == 1 and backs == [] and not state.up
+    finally:
+        await state.client.config_set("maxmemory", "0")
+        await state.aclose()

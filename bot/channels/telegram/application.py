@@ -86,10 +86,13 @@ def build_application(
                 settings.flood_messages,
                 settings.flood_seconds,
                 lambda up: metrics.state_up.set(int(up)),
+                application.bot.id,
             )
         else:
             started = in_memory(settings.flood_messages, settings.flood_seconds, send_turns())
         states.append(started)
+        if started.verify is not None:
+            await started.verify()  # StateKeyMismatch: the service refuses to start
         limiter = application.bot.rate_limiter
         if started.send_turn is not None and isinstance(limiter, PatientRateLimiter):
             limiter.shared = started.send_turn

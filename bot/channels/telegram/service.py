@@ -24,6 +24,7 @@ from bot.ops.health import Health
 from bot.ops.http import HttpServer, routes
 from bot.ops.metrics import Metrics
 from bot.ops.reload import Reloader
+from bot.state import StateKeyMismatch
 from bot.state.journal import UpdateJournal
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,10 @@ class TelegramService:
             ) from None
         # The order of python-telegram-bot's own run_polling: initialize, post_init, start.
         if self.application.post_init is not None:
-            await self.application.post_init(self.application)
+            try:
+                await self.application.post_init(self.application)
+            except StateKeyMismatch as error:
+                raise StartupError(str(error)) from None
         self.health.knowledge_loaded = self.application.bot_data.engine is not None
         await self.application.start()
         extra = []

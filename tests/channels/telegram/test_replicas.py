@@ -18,7 +18,7 @@ from redis import asyncio as aioredis
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
-from bot.state.redis_store import RELOAD_CHANNEL
+from bot.state.redis_store import RELOAD_CHANNEL, RedisState, namespace
 from tests.channels.telegram.test_conversations import message_with_button
 from tests.channels.telegram.test_webhook import PATH, SECRET, url
 from tests.conftest import stand_in_settings
@@ -62,12 +62,12 @@ async def pair(
     redis.stop()
 
 
-async def listeners(redis: RedisServer, count: int) -> bool:
-    """Wait until `count` replicas listen for reload announcements."""
+async def listeners(redis: RedisServer, count: int, bot_id: int) -> bool:
+    """Wait until `count` replicas of the bot `bot_id` listen for reload announcements."""
     client = aioredis.Redis.from_url(redis.url)
     try:
         for _ in range(800):
-            ((_, listening),) = await client.pubsub_numsub(RELOAD_CHANNEL)
+            ((_, listening),) = await client.pubsub_numsub(namespace(bot_id) + RELOAD_CHANNEL)
             if listening >= count:
                 return True
             await asyncio.sleep(0.01)
@@ -131,7 +131,7 @@ async def test_a_reload_asked_on_one_replica_reaches_the_other(
     reloader = a.application.bot_data.reloader
     assert reloader is not None
     # Both listening first: a replica that starts after an announcement has the new files anyway.
-    assert await listeners(redis_server, 2)
+    assert await listeners(redis_server, 2, a.application.bot.id)
     result = await reloader.ask("/reload by an admin")
     assert result.ok and a.metrics.reloads.labels("ok")._value.get() == 1
     assert await telegram.wait_for_async(lambda _: b.metrics.reloads.labels("ok")._value.get() == 1, 8)
@@ -167,3 +167,25 @@ async def test_declined_questions_are_counted_and_shared_across_replicas(
     report = telegram.sent_to(ADMIN)[-1]["text"]
     assert "horaires bus" in report and "les horaires du bus pour" in report  # counted, and shared
     assert "Kovalenko" not in report and "Olena" not in report and "Brest" not in report
+
+
+async def test_a_replica_with_another_state_key_does_not_start(
+    pair: tuple[TelegramService, TelegramService, RedisServer], engine: Engine
+) -> None:
+    """Its follow-ups would be lost and each person counted twice: it refuses, in one line."""
+    from bot.channels.telegram.service import StartupError
+
+    a, _, _ = pair
+    settings = dataclasses.replace(
+        a.settings, state_key_secret="another-secret-of-16-chars", listen_port=None
+    )
+    # Written when the first replica started (and again here: an earlier test restarted Redis,
+    # which keeps nothing on disk).
+    shared = a.application.bot_data.followups
+    assert isinstance(shared, RedisState)
+    await shared.check_key()
+    odd = TelegramService(settings, build_application(settings, engine, timeout=1.0))
+    with pytest.raises(StartupError, match="STATE_KEY_SECRET differs") as refused:
+        await odd.start()
+    assert "\n" not in str(refused.value) and "another-secret" not in str(refused.value)
+    await odd.stop(deadline=0)
