@@ -14,6 +14,11 @@ ENV MODEL_CACHE_DIR=/opt/cicr-bot/model-cache
 RUN python -m bot check && chmod -R a+rX "$MODEL_CACHE_DIR"
 # Bytecode cannot be written as nobody: do not try at each start.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# Everything the bot writes (update journal, inbox, the webhook's handover at a stop) is under
+# STATE_DIR, a volume writable by nobody; the bot checks at start that it can write there.
+ENV STATE_DIR=/opt/cicr-bot/.state
+RUN mkdir -p "$STATE_DIR" && chown nobody "$STATE_DIR"
+VOLUME ["/opt/cicr-bot/.state"]
 USER nobody
 # Exec form: the process gets SIGTERM itself and finishes what it holds (STOP_DEADLINE_SECONDS).
 CMD ["python", "run_bot.py"]

@@ -14,8 +14,12 @@ from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
-DEFAULT_UPDATE_JOURNAL = PROJECT_DIR / ".state" / "telegram-updates.json"
-DEFAULT_INBOX = PROJECT_DIR / ".state" / "inbox.sqlite3"
+# Everything the bot writes lives under one directory (a volume in the image and compose).
+DEFAULT_STATE_DIR = PROJECT_DIR / ".state"
+UPDATE_JOURNAL_FILE = "telegram-updates.json"
+INBOX_FILE = "inbox.sqlite3"
+DEFAULT_UPDATE_JOURNAL = DEFAULT_STATE_DIR / UPDATE_JOURNAL_FILE
+DEFAULT_INBOX = DEFAULT_STATE_DIR / INBOX_FILE
 
 
 class ConfigurationError(Exception):
@@ -58,6 +62,14 @@ class Settings:
     # models and vectors are cached (None: the user's cache directory).
     semantic: bool = True
     model_cache_dir: Path | None = None
+    # What the bot writes: the update journal and the inbox by default, and the webhook's
+    # handover of acknowledged updates at a stop (None: nothing on disk, for tests).
+    state_dir: Path | None = None
+
+    def written_dirs(self) -> list[Path]:
+        """Every directory the bot writes to, to check at start that it can."""
+        paths = [self.state_dir, *(p.parent for p in (self.update_journal, self.inbox_path) if p is not None)]
+        return list(dict.fromkeys(p for p in paths if p is not None))
 
     @property
     def webhook_path(self) -> str:
@@ -68,12 +80,13 @@ class Settings:
         """Read the environment; ConfigurationError names a malformed variable and says what it
         expects, in one line, without a secret's value."""
         environ = os.environ
+        state_dir = _path(environ, "STATE_DIR") or DEFAULT_STATE_DIR
         return cls(
             token=_token(environ),
             base_url=_base_url(environ),
             knowledge_dir=_path(environ, "KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR,
             log_level=_log_level(environ),
-            update_journal=_path(environ, "UPDATE_JOURNAL") or DEFAULT_UPDATE_JOURNAL,
+            update_journal=_path(environ, "UPDATE_JOURNAL") or state_dir / UPDATE_JOURNAL_FILE,
             # Beyond a few minutes, service managers kill the process anyway (systemd's default
             # is 90 s, Kubernetes' 30 s): a longer deadline only hides a stop that hangs.
             stop_deadline=_seconds(environ, "STOP_DEADLINE_SECONDS", 8.0, minimum=0.1, maximum=300),
@@ -82,7 +95,7 @@ class Settings:
             review_max_age_days=_integer(environ, "REVIEW_MAX_AGE_DAYS", 365, minimum=1, maximum=3650),
             **_server(environ),
             admin_user_ids=_user_ids(environ.get("ADMIN_USER_IDS", "")),
-            inbox_path=_path(environ, "INBOX_PATH") or DEFAULT_INBOX,
+            inbox_path=_path(environ, "INBOX_PATH") or state_dir / INBOX_FILE,
             # Counts of what people asked: a year is plenty to see what the knowledge lacks, and
             # the README promises they do not pile up.
             inbox_days=_integer(environ, "INBOX_DAYS", 30, minimum=1, maximum=365),
@@ -90,6 +103,7 @@ class Settings:
             **_shared_state(environ),
             semantic=_switch(environ, "SEMANTIC", default=True),
             model_cache_dir=_path(environ, "MODEL_CACHE_DIR"),
+            state_dir=state_dir,
         )
 
 

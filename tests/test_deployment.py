@@ -46,3 +46,12 @@ def test_the_image_runs_the_bot_itself_with_its_knowledge() -> None:
     (cmd,) = re.findall(r"^CMD (.+)$", dockerfile, re.MULTILINE)
     assert json.loads(cmd) == ["python", "run_bot.py"]  # exec form: SIGTERM reaches the bot
     assert "COPY knowledge ./knowledge" in dockerfile and "USER nobody" in dockerfile
+
+
+def test_each_replica_writes_its_state_on_a_volume_of_its_own() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    (state_dir,) = re.findall(r"^ENV STATE_DIR=(\S+)$", dockerfile, re.MULTILINE)
+    assert f'VOLUME ["{state_dir}"]' in dockerfile and 'chown nobody "$STATE_DIR"' in dockerfile
+    mounts = [service["volumes"] for name, service in COMPOSE["services"].items() if name.startswith("bot-")]
+    assert all(any(v.endswith(f":{state_dir}") for v in m) for m in mounts)
+    assert len({v for m in mounts for v in m}) == len(mounts)  # not one volume for two replicas

@@ -8,6 +8,8 @@ import contextlib
 import logging
 import signal
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -32,6 +34,20 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """The bot cannot start: the message is one line for the operator, token-free."""
+
+
+def check_writable(directory: Path) -> None:
+    """StartupError, in one line, when the bot cannot write in `directory` (created if missing):
+    found at start, not as a traceback at the first declined question or the first stop."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise StartupError(
+            f"cannot write in {directory} ({type(error).__name__}): STATE_DIR (and UPDATE_JOURNAL, "
+            "INBOX_PATH) must be writable by the bot's user, e.g. a volume"
+        ) from None
 
 
 class TelegramService:
@@ -64,6 +80,8 @@ class TelegramService:
 
     async def start(self) -> None:
         """Check the token, start the services, then take updates; StartupError if that fails."""
+        for directory in self.settings.written_dirs():
+            check_writable(directory)
         where = self.settings.base_url or "Telegram"
         try:
             await self.application.initialize()  # getMe: the token is checked here

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import time
@@ -244,3 +245,19 @@ async def test_two_pollers_on_one_token_stop_rather_than_answer_twice(
         for one in served:
             await one.stop(deadline=0.5)
     assert done and {task.result() for task in done} == {2}
+
+
+async def test_a_state_directory_it_cannot_write_stops_the_start_in_one_line(
+    telegram: FakeTelegram, engine: Engine, tmp_path: Path
+) -> None:
+    """Found at start, not as a traceback at the first declined question or the first stop."""
+    from bot.channels.telegram.service import StartupError
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    settings = dataclasses.replace(stand_in_settings(telegram), state_dir=blocked / "state")
+    served = TelegramService(settings, build_application(settings, engine, timeout=1.0))
+    with pytest.raises(StartupError, match=r"cannot write in .*STATE_DIR") as refused:
+        await served.start()
+    assert "\n" not in str(refused.value)
+    assert telegram.calls_to("getMe") == []  # refused before anything else
