@@ -8,6 +8,8 @@ Three defences, because one is not enough:
   except Telegram's own errors, whose messages come from the Bot API;
 - the token is replaced in the final line, traceback included, and an exception hook applies the
   same formatter to crashes that no logger catches.
+
+And a line that repeats is written once, then counted: see `RepeatFilter`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import IO
 
@@ -50,7 +54,7 @@ class PrivacyFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         record = logging.makeLogRecord(record.__dict__)  # other handlers keep the original
-        record.args = _withhold(record.args)
+        record.args = _withhold(record.args, record.msg)
         if not isinstance(record.msg, str):
             record.msg = f"<{type(record.msg).__name__} withheld>"
         record.exc_text = None  # never reuse a traceback another formatter rendered
@@ -72,9 +76,13 @@ class PrivacyFormatter(logging.Formatter):
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 
-def _withhold(args: object) -> tuple[object, ...] | dict[str, object]:
-    if isinstance(args, dict):  # logging's "%(name)s" form
-        return {key: _withhold_one(value) for key, value in args.items()}
+def _withhold(args: object, msg: object) -> tuple[object, ...] | dict[str, object]:
+    if isinstance(args, dict):
+        if isinstance(msg, str) and "%(" in msg:  # logging's "%(name)s" form
+            return {key: _withhold_one(value) for key, value in args.items()}
+        # A lone mapping argument, `log("%r", data)`: logging makes it the arguments themselves,
+        # and "%r" would print it whole. It is withheld whole, as in any other place.
+        return (_withhold_one(args),)
     if isinstance(args, tuple):
         return tuple(_withhold_one(value) for value in args)
     return ()
@@ -119,11 +127,161 @@ def format_exception_safely(error: BaseException, tb: TracebackType | None) -> s
     return "\n\nwhich was raised while handling:\n\n".join(parts)
 
 
+# A record seen again within this many seconds of the last one written is counted, not written.
+REPEAT_PERIOD = 60.0
+# Records remembered at once: a flood repeats one record, so a few hundred is plenty, and the
+# memory stays bounded whatever is logged.
+_MAX_REMEMBERED = 256
+# Set on the summary records the filter writes itself, which it lets through.
+_SUMMARY = "repeat_summary"
+
+
+@dataclass
+class _Repeats:
+    since: float  # when the current period began (the first occurrence or the last summary)
+    count: int  # occurrences counted and not written since then
+    # Where a summary takes its logger, level and place: copied, not the record, whose arguments
+    # and traceback (frames, locals) would stay in memory with it.
+    origin: dict[str, object]
+    headline: str  # the first line, arguments withheld as the formatter withholds them
+
+
+class RepeatFilter(logging.Filter):
+    """A handler's filter: a record is written once, its repeats counted and summed up in one line.
+
+    When the process runs out of file descriptors, asyncio logs the same traceback ("socket.accept()
+    out of system resource", EMFILE) for every accept it retries, thousands a second: 97 to 211 MB
+    of log in half a minute. Here the first occurrence is written whole, the next ones within
+    `period` seconds are only counted, and then a single line says how many there were (at most
+    one line per `period` for as long as it lasts). A record is "the same" when its logger, level,
+    message's first line (arguments withheld as in the log) and exception are.
+
+    A count is written once its period is over, with the next record logged (the same or any
+    other): a filter has no timer of its own. What is still counted when the handler is closed
+    (logging closes it at exit) is written then.
+    """
+
+    def __init__(
+        self,
+        handler: logging.Handler,
+        period: float = REPEAT_PERIOD,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.handler = handler  # where summaries are written (through this filter, let through)
+        self.period = period
+        self.clock = clock
+        self._lock = threading.Lock()  # records come from any thread
+        self._seen: dict[tuple[str, int, str], _Repeats] = {}
+        self._next_sweep = 0.0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, _SUMMARY, False):
+            return True
+        headline = _headline(record)
+        # The first line only: asyncio's next lines are context that differs from one call to
+        # the next (a timer's due time, a handle's address) for the same failure.
+        key = (record.name, record.levelno, headline)
+        now = self.clock()
+        due: list[logging.LogRecord] = []
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is None:
+                origin = {name: getattr(record, name) for name in _ORIGIN}
+                self._seen[key] = _Repeats(now, 0, origin, headline)
+                write = True
+            elif now - seen.since < self.period:
+                seen.count += 1
+                write = False
+            elif seen.count:  # still repeating after a period: one line for them all, this one too
+                seen.count += 1
+                due.append(self._summary(seen, now))
+                write = False
+            else:  # quiet for a period: news again
+                seen.since = now
+                write = True
+            if now >= self._next_sweep or len(self._seen) > _MAX_REMEMBERED:
+                due += self._sweep(now)
+        for summary in due:  # outside the lock: the handler calls this filter again with it
+            self.handler.handle(summary)
+        return write
+
+    def flush(self) -> None:
+        """Write the counts not written yet, whatever their period: the handler is being closed."""
+        with self._lock:
+            due = [self._summary(seen, self.clock()) for seen in self._seen.values() if seen.count]
+            self._seen.clear()
+        for summary in due:
+            self.handler.handle(summary)
+
+    def _sweep(self, now: float) -> list[logging.LogRecord]:
+        """Counts whose period is over, as summaries; records quiet for a period, forgotten."""
+        self._next_sweep = now + min(1.0, self.period)  # not on every record
+        due: list[logging.LogRecord] = []
+        for key, seen in list(self._seen.items()):
+            if now - seen.since < self.period:
+                continue
+            if seen.count:
+                due.append(self._summary(seen, now))
+            else:
+                del self._seen[key]
+        while len(self._seen) > _MAX_REMEMBERED:  # the oldest go first, their counts written
+            seen = self._seen.pop(next(iter(self._seen)))
+            if seen.count:
+                due.append(self._summary(seen, now))
+        return due
+
+    def _summary(self, seen: _Repeats, now: float) -> logging.LogRecord:
+        seconds = max(1, round(now - seen.since))
+        summary = logging.makeLogRecord(
+            {
+                **seen.origin,
+                # The headline is already withheld; no arguments, so no %-formatting of it.
+                "msg": f"{seen.headline} [repeated {seen.count} time{'s' * (seen.count > 1)} in {seconds} s]",
+                "args": (),
+                _SUMMARY: True,
+            }
+        )
+        seen.since, seen.count = now, 0
+        return summary
+
+
+_ORIGIN = ("name", "levelno", "levelname", "pathname", "filename", "module", "lineno", "funcName")
+
+
+def _headline(record: logging.LogRecord) -> str:
+    """The message's first line as the log would show it, arguments withheld, and the exception's
+    type (and message when trusted) in brackets."""
+    if not isinstance(record.msg, str):
+        text = f"<{type(record.msg).__name__} withheld>"
+    elif record.args:
+        try:
+            text = record.msg % _withhold(record.args, record.msg)
+        except (TypeError, ValueError, KeyError):  # a malformed call: logging reports it itself
+            text = record.msg
+    else:
+        text = record.msg
+    error = record.exc_info[1] if record.exc_info else None
+    return text.split("\n", 1)[0] + (f" ({_exception_summary(error)})" if error is not None else "")
+
+
+class _Handler(logging.StreamHandler[IO[str]]):
+    """A stream handler that writes its filters' pending counts when closed: logging closes every
+    handler at exit, and a flood cut short by the end of the process still says how long it was."""
+
+    def close(self) -> None:
+        for repeats in self.filters:
+            if isinstance(repeats, RepeatFilter):
+                repeats.flush()
+        super().close()
+
+
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure(level_name: str, secrets: Iterable[str] = (), stream: IO[str] | None = None) -> logging.Handler:
-    """One handler (stderr by default) with the privacy formatter, replacing the root's others.
+    """One handler (stderr by default) with the privacy formatter and the repeat filter, replacing
+    the root's others.
 
     Library loggers are kept above the levels at which they leak, and uncaught exceptions go
     through the same formatter. Returns the handler.
@@ -132,8 +290,9 @@ def configure(level_name: str, secrets: Iterable[str] = (), stream: IO[str] | No
     if not isinstance(level, int):
         level = logging.INFO
     formatter = PrivacyFormatter(_FORMAT, secrets)
-    handler = logging.StreamHandler(stream)
+    handler = _Handler(stream)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatFilter(handler))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -3,6 +3,8 @@
 Rather than python-telegram-bot's `run_webhook` (its server logs whole updates, message text
 included, at DEBUG and on parse errors, and compares the secret with `!=`):
 - the secret header is compared in constant time; missing or wrong: 403, the body unread;
+- the body is read as it streams: past MAX_BODY, 413 at once and the rest never read; a client
+  gone before its end costs one line of log;
 - a valid request is answered 200 at once, also when the body is not a readable update:
   Telegram retries any other answer with back-off and holds that chat's later updates;
 - an update id seen before is dropped (Telegram redelivers); the others are handled per chat,
@@ -17,7 +19,7 @@ import json
 import logging
 import sys
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Bot, Update
@@ -35,6 +37,23 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1_000_000  # an update is a few kilobytes
 
 
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, chunk by chunk as it arrives: past MAX_BODY, `_TooLarge` before reading more."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise _TooLarge  # said so up front: nothing read at all
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise _TooLarge
+    return bytes(body)
+
+
 def webhook_route(
     path: str, secret: str, bot: Bot, dispatcher: ChatDispatcher[Update], seen: SeenUpdates
 ) -> Route:
@@ -46,11 +65,17 @@ def webhook_route(
         if not hmac.compare_digest(given, expected):
             log.warning("webhook: a request without the right secret was refused")
             return Response(status_code=403)
-        body = await request.body()
+        try:
+            body = await _read_body(request)
+        except _TooLarge:
+            log.warning("webhook: a body of more than %d bytes was refused", MAX_BODY)
+            # Connection: close, so that uvicorn closes the connection instead of taking the rest.
+            return Response(status_code=413, headers={"Connection": "close"})
+        except ClientDisconnect:  # one line: the traceback would say nothing more
+            log.warning("webhook: the client left before the end of the body")
+            return Response(status_code=400)  # read by nobody: the connection is gone
         update_id = None
         try:
-            if len(body) > MAX_BODY:
-                raise ValueError("too large")
             data = json.loads(body)
             update_id = data.get("update_id") if isinstance(data, dict) else None
             if not isinstance(update_id, int) or isinstance(update_id, bool):

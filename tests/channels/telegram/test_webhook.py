@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import io
+import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,8 +16,9 @@ import pytest_asyncio
 
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
+from bot.channels.telegram.webhook import MAX_BODY, SECRET_HEADER
 from bot.core.engine import Engine
-from tests.conftest import quick_turns, stand_in_settings
+from tests.conftest import quick_turns, stand_in_settings, until
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import text_update as update
 
@@ -151,3 +155,85 @@ async def test_readiness_says_why_not(hooked: TelegramService) -> None:
     finally:
         hooked.health.stopping = False  # the module's other tests share this bot
     assert response.status_code == 503 and response.text == "not ready: stopping\n"
+
+
+def webhook_head(*framing: str) -> bytes:
+    """A webhook request's head with the right secret, byte for byte, for what httpx will not send."""
+    lines = [f"POST {PATH} HTTP/1.1", "host: bot.example.org", f"{SECRET_HEADER}: {SECRET}", *framing]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def test_a_body_over_the_limit_is_refused_as_it_streams_not_read_whole(
+    hooked: TelegramService, product_log: io.StringIO
+) -> None:
+    total = 100 * 1024 * 1024
+    sent = 0
+    assert hooked.http is not None
+    loop = asyncio.get_running_loop()
+    # A bare socket: a failed send (the server closed) must not stop the reading of its answer.
+    with socket.socket() as sock:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, ("127.0.0.1", hooked.http.port))
+
+        async def stream_100_mb() -> None:
+            nonlocal sent
+            chunk = b"%x\r\n%s\r\n" % (64 * 1024, b" " * 64 * 1024)
+            await loop.sock_sendall(
+                sock, webhook_head("content-type: application/json", "transfer-encoding: chunked")
+            )
+            with contextlib.suppress(ConnectionError):
+                while sent < total:
+                    sent += 64 * 1024  # counted before it is sent: the server cannot have more
+                    await loop.sock_sendall(sock, chunk)
+
+        async def status_line() -> bytes:
+            answer = b""
+            while b"\r\n" not in answer and (received := await loop.sock_recv(sock, 4096)):
+                answer += received
+            return answer.partition(b"\r\n")[0]
+
+        sender = asyncio.create_task(stream_100_mb())
+        try:
+            status = await asyncio.wait_for(status_line(), 10)
+            sent_when_answered = sent
+            await asyncio.wait_for(sender, 10)  # it stops when the server closes the connection
+        finally:
+            sender.cancel()
+    assert status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert MAX_BODY < sent_when_answered < total
+    assert sent < total  # the rest was never taken
+    assert "a body of more than 1000000 bytes was refused" in product_log.getvalue()
+
+
+async def test_a_body_declared_over_the_limit_is_refused_before_it_is_sent(hooked: TelegramService) -> None:
+    assert hooked.http is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", hooked.http.port)
+    try:
+        writer.write(webhook_head(f"content-length: {MAX_BODY + 1}"))  # and no body at all
+        status = await asyncio.wait_for(reader.readline(), 10)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+    assert status == b"HTTP/1.1 413 Request Entity Too Large\r\n"
+
+
+async def test_a_client_gone_mid_body_is_one_line_of_log(
+    hooked: TelegramService, telegram: FakeTelegram, product_log: io.StringIO
+) -> None:
+    assert hooked.http is not None
+    _, writer = await asyncio.open_connection("127.0.0.1", hooked.http.port)
+    writer.write(webhook_head("content-length: 50000"))
+    writer.write(b'{"update_id": 70041, "message": {"chat": {"id": 7041}, "text": "Ivan Petrovitch')
+    await writer.drain()
+    writer.close()  # gone, 49,900 bytes short
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()
+    await until(lambda: "webhook: the client left" in product_log.getvalue())
+    await post(hooked, update(70042, 7042, "bonjour"))  # a good one after it, as a clock
+    assert await telegram.wait_for_async(lambda _: bool(telegram.sent_to(7042)), 8)
+    log = product_log.getvalue()
+    lines = [line for line in log.splitlines() if "webhook" in line or "uvicorn" in line]
+    assert len(lines) == 1 and " WARNING bot.channels.telegram.webhook: " in lines[0], lines
+    assert "Traceback" not in log and "Exception" not in log and "Petrovitch" not in log
+    assert telegram.sent_to(7041) == []
