@@ -814,6 +814,7 @@ INTERFACE_TEXTS = {
     "flood_notice": True,
     "share_button": False,
     "share_thanks": True,
+    "share_failed": True,
     "share_gone": True,
     "privacy_kept": True,
     "privacy_sharing_on": False,

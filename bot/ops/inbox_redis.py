@@ -63,7 +63,8 @@ def _midnight(day: dt.date) -> int:
 @dataclass
 class RedisInbox:
     """Implements `InboxStore`; shares the client (and its short timeouts) with the other state.
-    While Redis is down, declined questions are not counted: the bot answers as before."""
+    While Redis is down, declined questions are not counted: the bot answers as before, and
+    `record` and `share` say False (logged once per outage) for the handler to count and tell."""
 
     client: aioredis.Redis
     secret: bytes
@@ -93,10 +94,10 @@ class RedisInbox:
             log.warning("inbox in Redis unavailable, %s skipped (%s)", doing, type(error).__name__)
         self._failing = True
 
-    async def record(self, chat_id: int, text: str) -> None:
+    async def record(self, chat_id: int, text: str) -> bool:
         terms = sorted(terms_of(text, self._stop))
         if not terms:
-            return
+            return True  # nothing to keep, nothing lost
         day = self.today()
         uses, chats, seen, key, _ = self._keys(day)
         counts_until, markers_until = self._expiries(day)
@@ -110,10 +111,11 @@ class RedisInbox:
             )
         except (RedisError, OSError, TimeoutError) as error:
             self._failed(error, "a count")
-            return
+            return False
         self._failing = False
+        return True
 
-    async def share(self, redacted: str) -> None:
+    async def share(self, redacted: str) -> bool:
         day = self.today()
         shared = self._keys(day)[4]
         try:
@@ -124,8 +126,9 @@ class RedisInbox:
                 await pipe.execute()
         except (RedisError, OSError, TimeoutError) as error:
             self._failed(error, "a shared question")
-            return
+            return False
         self._failing = False
+        return True
 
     async def _days(self, days: int) -> list[tuple[dt.date, dict[str, int], dict[str, int]]]:
         """Each of the last `days` days with its uses and chats per word. InboxUnavailable when

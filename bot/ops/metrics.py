@@ -17,6 +17,7 @@ OUTCOMES = ("answer", "clarify", "fallback", "safety", "other")
 SEND_ERRORS = ("400", "403", "429", "network", "other")  # network: timeouts, lost connections, 5xx
 RELOAD_RESULTS = ("ok", "rejected")
 RANKER_MODES = ("semantic", "ngrams", "none")  # bot.core.semantic.Mode, or no learned ranker
+INBOX_ACTIONS = ("count", "share")  # a declined question's words counted, or the question shared
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # The `_created` timestamp series double the page for nothing an operator reads.
@@ -65,6 +66,13 @@ class Metrics:
         self.reloads = Counter(
             "bot_knowledge_reloads", "Knowledge reloads, by result.", ["result"], registry=self.registry
         )
+        self.inbox_failures = Counter(
+            "bot_inbox_failures",
+            "Declined questions the inbox could not keep (its store locked, full or down; the "
+            "person was answered all the same), by action: count (its words) or share.",
+            ["action"],
+            registry=self.registry,
+        )
         # Every label value exists from the start: a rate over a series that appears late is
         # wrong, and an operator sees at once which values there can be.
         for labels, metric in (
@@ -72,6 +80,7 @@ class Metrics:
             (OUTCOMES, self.answers),
             (SEND_ERRORS, self.send_errors),
             (RELOAD_RESULTS, self.reloads),
+            (INBOX_ACTIONS, self.inbox_failures),
         ):
             for value in labels:
                 metric.labels(value)
@@ -93,6 +102,9 @@ class Metrics:
 
     def reload(self, result: str) -> None:
         self.reloads.labels(_one_of(result, RELOAD_RESULTS)).inc()
+
+    def inbox_failure(self, action: str) -> None:
+        self.inbox_failures.labels(_one_of(action, INBOX_ACTIONS)).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

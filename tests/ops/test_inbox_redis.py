@@ -122,16 +122,17 @@ async def test_redis_down_counts_are_skipped_quietly_and_a_report_says_so(
     inbox = RedisInbox(states[0].client, SECRET, STOP)
     redis_server.stop()
     with caplog.at_level(logging.WARNING):
-        await inbox.record(7301, "les horaires du bus")  # the answer went out; only the count is lost
-        await inbox.record(7302, "les horaires du bus")
-        await inbox.share("une question")
+        # The answer went out; only the count is lost, and the handler is told so (its metric).
+        assert await inbox.record(7301, "les horaires du bus") is False
+        assert await inbox.record(7302, "les horaires du bus") is False
+        assert await inbox.share("une question") is False
     assert [r.getMessage() for r in caplog.records] == [
         "inbox in Redis unavailable, a count skipped (ConnectionError)"
     ]
     with pytest.raises(InboxUnavailable):
         await inbox.report(30)
     redis_server.start()
-    await inbox.record(7303, "les horaires du bus")
+    assert await inbox.record(7303, "les horaires du bus")
     assert (await inbox.stored())[0][1:] == ("bus", 1, 1)
 
 

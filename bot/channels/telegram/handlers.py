@@ -29,8 +29,8 @@ from bot.core.dialogue import CONTEXT_SECONDS
 from bot.core.html import escape, split_message
 from bot.core.knowledge import Contact
 from bot.core.replies import MAX_MESSAGES_PER_REPLY, Button, Message, Reply
-from bot.ops.inbox import redact
-from bot.ops.metrics import UPDATE_KINDS
+from bot.ops.inbox import InboxStore, redact
+from bot.ops.metrics import UPDATE_KINDS, Metrics
 from bot.state.flood import Admission
 from bot.state.followups import keep
 
@@ -212,13 +212,24 @@ async def answer_text(update: Update, context: Context) -> None:
         reply_to = update.effective_message.message_id
     await _reply_and_keep(context, chat_id, reply, reply_to)
     inbox = context.bot_data.inbox
-    if reply.outcome == "fallback" and inbox is not None:
-        # Only counts of ordinary words are kept (bot/ops/inbox.py).
-        await inbox.record(chat_id, update.effective_message.text or "")
     metrics = context.bot_data.metrics
+    if reply.outcome == "fallback" and inbox is not None:
+        # Only counts of ordinary words are kept (bot/ops/inbox.py). Beside the chat, not in its
+        # way: the chat's next message is handled only once this handler returns, and a store
+        # that is locked or slow must not hold it up (the store also gives up quickly and never
+        # raises). The application keeps a reference to the task and waits for it on stopping,
+        # before the inbox is closed.
+        text = update.effective_message.text or ""
+        context.application.create_task(_count_declined(inbox, metrics, chat_id, text), name="inbox-record")
     safety = reply.entry_id is not None and reply.entry_id == engine.decider.safety_id
     metrics.answer("safety" if safety else reply.outcome)
     metrics.reply_seconds.observe(time.perf_counter() - started)
+
+
+async def _count_declined(inbox: InboxStore, metrics: Metrics, chat_id: int, text: str) -> None:
+    """Count a declined question's ordinary words; a failure (logged by the store) is counted."""
+    if not await inbox.record(chat_id, text):
+        metrics.inbox_failure("count")
 
 
 async def answer_non_text(update: Update, context: Context) -> None:
@@ -264,7 +275,12 @@ async def share_question(update: Update, context: Context) -> None:
     if question is None or data.inbox is None:
         await context.bot.send_message(message.chat.id, engine.dialogue.texts["share_gone"])
         return
-    await data.inbox.share(redact(question, engine.matcher.analyzer.known_words))
+    if not await data.inbox.share(redact(question, engine.matcher.analyzer.known_words)):
+        # Not kept (the store logged why): said as it is, not as the bot's own failure; the
+        # button stays, to try again.
+        data.metrics.inbox_failure("share")
+        await context.bot.send_message(message.chat.id, engine.dialogue.texts["share_failed"])
+        return
     log.info("update %d: a declined question was shared (redacted)", update.update_id)
     rows = [[b for b in row if b.callback_data != query.data] for row in keyboard]
     try:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +22,9 @@ from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
 from bot.core.html import MAX_MESSAGE_LENGTH, telegram_length, validate
 from bot.core.replies import Message, Reply
-from tests.conftest import quick_turns, stand_in_settings
+from bot.ops.inbox import Inbox, LocalInbox
+from tests.channels.telegram.test_conversations import message_with_button
+from tests.conftest import quick_turns, stand_in_settings, until
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.integration
@@ -181,3 +190,128 @@ async def test_inline_query_lists_shareable_answers(app: BotApplication, telegra
     shared = searched["results"][0]["input_message_content"]["message_text"]
     assert "+375 17 318 70 07" in shared and "Source" in shared
     assert len(empty["results"]) == 4
+
+
+# --- The inbox is best-effort: a locked SQLite file is never the person's problem ----------------
+
+DECLINED = "les horaires du bus pour Brest ?"  # the bot does not know: declined, counted
+ANSWERED = "numero du cicr a minsk"  # an answer, then the contact card
+
+
+@contextlib.asynccontextmanager
+async def serving_with_inbox(
+    telegram: FakeTelegram, engine: Engine, path: Path, **settings: Any
+) -> AsyncIterator[TelegramService]:
+    """The bot with its inbox in a real SQLite file (the other tests keep it in memory)."""
+    changed = dataclasses.replace(stand_in_settings(telegram), inbox_path=path, **settings)
+    served = TelegramService(
+        changed, build_application(changed, engine, timeout=1.0, send_turns=quick_turns), poll_backoff=0.05
+    )
+    await served.start()
+    try:
+        yield served
+    finally:
+        await served.stop(deadline=2.0)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[sqlite3.Connection]:
+    """Another connection holding a write transaction on the file: nobody else can write to it."""
+    other = sqlite3.connect(str(path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield other
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+
+
+def texts_to(telegram: FakeTelegram, chat: int) -> list[str]:
+    return [m.get("text", "") for m in telegram.sent_to(chat)]
+
+
+def has_card(telegram: FakeTelegram, chat: int) -> bool:
+    return any("phone_number" in m for m in telegram.sent_to(chat))
+
+
+async def test_a_count_waiting_on_a_locked_inbox_holds_up_neither_the_answer_nor_the_chat(
+    telegram: FakeTelegram, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "inbox.sqlite3"
+    async with serving_with_inbox(telegram, engine, path) as served:
+        data = served.application.bot_data
+        assert data.inbox is not None
+        built = data.inbox
+        # A store that waits for the lock as long as the test holds it: what the chat gets
+        # meanwhile, it did not wait for the count.
+        data.inbox = LocalInbox(Inbox(path, engine.kb.language.stopwords, busy_seconds=120))
+        try:
+            with locked(path) as other:
+                telegram.push_text(USER, DECLINED)
+                await until(lambda: any("pas compris" in t for t in texts_to(telegram, USER)))
+                telegram.push_text(USER, ANSWERED)  # the same chat's next question
+                await until(lambda: has_card(telegram, USER))
+                counting = [t for t in asyncio.all_tasks() if t.get_name() == "inbox-record"]
+                assert len(counting) == 1 and not counting[0].done()  # still waiting on the lock
+                other.execute("ROLLBACK")
+                await counting[0]
+            # Only delayed, not lost: counted once the lock went.
+            assert "horaires" in {words for _, words, _, _ in await data.inbox.stored()}
+            assert served.metrics.inbox_failures.labels("count")._value.get() == 0
+        finally:
+            await built.aclose()
+
+
+async def test_an_inbox_that_cannot_be_written_is_logged_once_and_counted_never_shown(
+    telegram: FakeTelegram, engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "inbox.sqlite3"
+    async with serving_with_inbox(telegram, engine, path) as served:
+        failures = served.metrics.inbox_failures.labels("count")._value.get
+        with locked(path), caplog.at_level(logging.WARNING):
+            telegram.push_text(USER, DECLINED)
+            await until(lambda: failures() == 1)  # the store's default patience ran out
+            telegram.push_text(USER, "le prix du chocolat suisse")  # declined too
+            await until(lambda: failures() == 2)
+            telegram.push_text(USER, ANSWERED)  # and the chat goes on
+            await until(lambda: has_card(telegram, USER))
+        texts = texts_to(telegram, USER)
+        assert sum("pas compris" in t for t in texts) == 2  # both declined questions were answered
+        error = engine.dialogue.texts["error"]
+        assert not any(t == error or "problème technique" in t for t in texts), texts
+        assert [(r.name, r.getMessage()) for r in caplog.records if r.name == "bot.ops.inbox"] == [
+            ("bot.ops.inbox", "inbox in SQLite unavailable, a count skipped (OperationalError: SQLITE_BUSY)")
+        ]
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no handler failed
+        assert "horaires" not in caplog.text and "chocolat" not in caplog.text
+        assert 'bot_inbox_failures_total{action="count"} 2.0' in served.metrics.render().decode()
+
+
+async def test_a_shared_question_the_inbox_cannot_keep_is_told_honestly(
+    telegram: FakeTelegram, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "inbox.sqlite3"
+    async with serving_with_inbox(telegram, engine, path, inbox_raw=True) as served:
+        inbox = served.application.bot_data.inbox
+        assert inbox is not None
+        telegram.push_text(USER, DECLINED)
+        await until(lambda: any("pas compris" in t for t in texts_to(telegram, USER)))
+        for _ in range(500):  # its words counted: the lock below catches the share alone
+            if await inbox.stored():
+                break
+            await asyncio.sleep(0.02)
+        pressed, data = message_with_button(telegram, USER, engine.dialogue.texts["share_button"])
+        texts = engine.dialogue.texts
+        with locked(path):
+            telegram.push_callback(USER, data, message_id=pressed)
+            await until(lambda: texts["share_failed"] in texts_to(telegram, USER))
+        assert texts["error"] not in texts_to(telegram, USER) and texts["share_thanks"] not in texts_to(
+            telegram, USER
+        )
+        assert served.metrics.inbox_failures.labels("share")._value.get() == 1
+        assert served.metrics.inbox_failures.labels("count")._value.get() == 0
+        assert data in repr(telegram.message(USER, pressed))  # the button stays: try again later
+        telegram.push_callback(USER, data, message_id=pressed)
+        await until(lambda: texts["share_thanks"] in texts_to(telegram, USER))
+        assert await inbox.shared(30) == ["les horaires du bus pour … ?"]
