@@ -212,11 +212,15 @@ async def _shared_inbox(settings: Settings, span: int) -> int:
     """The replicas' inbox, in Redis (REDIS_URL)."""
     from bot.ops.inbox import InboxUnavailable, render
     from bot.ops.inbox_redis import RedisInbox
-    from bot.state.redis_store import RedisState
+    from bot.state.redis_store import RedisState, namespace
 
     assert settings.redis_url and settings.state_key_secret
-    state = RedisState.from_url(settings.redis_url, settings.state_key_secret)
-    inbox = RedisInbox(state.client, settings.state_key_secret.encode(), (), settings.inbox_days)
+    # The bot's id is the token's first half: no call to Telegram to read its own counts.
+    bot_id = (settings.token or "").partition(":")[0]
+    state = RedisState.from_url(settings.redis_url, settings.state_key_secret, prefix=namespace(bot_id))
+    inbox = RedisInbox(
+        state.client, settings.state_key_secret.encode(), (), settings.inbox_days, prefix=namespace(bot_id)
+    )
     try:
         print(render(await inbox.report(span, limit=50), span, await inbox.shared(span, limit=50)))
     except InboxUnavailable as error:

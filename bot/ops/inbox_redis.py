@@ -31,7 +31,7 @@ from bot.ops.inbox import MIN_CHATS, InboxUnavailable, Line, terms_of
 
 log = logging.getLogger(__name__)
 
-PREFIX = "cicr:inbox:"
+PREFIX = "cicr:"  # then the bot's id (`bot.state.redis_store.namespace`), then "inbox:"
 MAX_SHARED_PER_DAY = 1000  # a day's shared questions beyond this push the oldest out
 
 # One round trip, atomic: several replicas counting the same word for the same chat at the same
@@ -71,6 +71,7 @@ class RedisInbox:
     stopwords: Iterable[str]
     keep_days: int = 30
     today: Callable[[], dt.date] = dt.date.today
+    prefix: str = PREFIX  # the bot's namespace: a staging bot's counts are not production's
     _stop: frozenset[str] = field(init=False)
     _script: Any = field(default=None, init=False)
     _failing: bool = field(default=False, init=False)
@@ -79,7 +80,7 @@ class RedisInbox:
         self._stop = frozenset(fold(w) for w in self.stopwords)
 
     def _keys(self, day: dt.date) -> tuple[str, str, str, str, str]:
-        base = f"{PREFIX}{day.isoformat()}:"
+        base = f"{self.prefix}inbox:{day.isoformat()}:"
         return f"{base}uses", f"{base}chats", f"{base}seen", f"{base}key", f"{base}shared"
 
     def _expiries(self, day: dt.date) -> tuple[int, int]:

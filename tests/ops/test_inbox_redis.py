@@ -107,10 +107,10 @@ async def test_nothing_of_a_person_is_stored_and_everything_expires(
     midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time()).timestamp()
     now = time.time()
     for kind in ("uses", "chats"):  # kept 30 days after their day, as in SQLite
-        ttl = await client.ttl(f"cicr:inbox:{day.isoformat()}:{kind}")
+        ttl = await client.ttl(f"{inbox.prefix}inbox:{day.isoformat()}:{kind}")
         assert 30 * 86400 < ttl <= 31 * 86400 + 3600, (kind, ttl)
     for kind in ("seen", "key"):  # the markers and the day's key: gone at the end of the day
-        ttl = await client.ttl(f"cicr:inbox:{day.isoformat()}:{kind}")
+        ttl = await client.ttl(f"{inbox.prefix}inbox:{day.isoformat()}:{kind}")
         assert 0 < ttl <= midnight - now + 301, (kind, ttl)
 
 
@@ -144,10 +144,14 @@ async def test_the_report_command_reads_redis_when_it_is_configured(
 ) -> None:
     from bot.__main__ import main
 
+    from bot.state.redis_store import namespace
+
     secret = "a-state-key-of-16-chars"
-    inbox = RedisInbox(states[0].client, secret.encode(), STOP)
+    # The command finds the bot's counts under its id, the token's first half.
+    inbox = RedisInbox(states[0].client, secret.encode(), STOP, prefix=namespace(123456))
     for chat in range(4):
         await inbox.record(chat, "le prix du visa")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:AAE-the-secret-half")
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     monkeypatch.setenv("STATE_KEY_SECRET", secret)
     assert await _run(main, ["inbox"]) == 0

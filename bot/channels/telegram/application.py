@@ -107,7 +107,11 @@ def build_application(
             from bot.ops.inbox_redis import RedisInbox  # the redis package, only when configured
 
             secret = settings.state_key_secret.encode()
-            data.inbox = RedisInbox(started.redis, secret, stopwords, settings.inbox_days)
+            from bot.state.redis_store import namespace
+
+            data.inbox = RedisInbox(
+                started.redis, secret, stopwords, settings.inbox_days, prefix=namespace(application.bot.id)
+            )
         else:
             data.inbox = LocalInbox(Inbox(settings.inbox_path, stopwords, settings.inbox_days))
         data.sharing = settings.inbox_raw
