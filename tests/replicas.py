@@ -26,7 +26,14 @@ HOOK = "/telegram/hook-7c1e"
 class Replica:
     """One `python run_bot.py` in webhook mode; its log goes to a file (a pipe could fill up)."""
 
-    def __init__(self, name: str, telegram: FakeTelegram, redis: RedisServer | None, directory: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        telegram: FakeTelegram,
+        redis: RedisServer | None,
+        directory: Path,
+        **extra_env: str,
+    ) -> None:
         self.port = free_port()
         self.log = directory / f"replica-{name}.log"
         env = {
@@ -39,7 +46,9 @@ class Replica:
             "REDIS_URL": redis.url if redis else "",
             "STATE_KEY_SECRET": "one-secret-for-both-replicas" if redis else "",
             "INBOX_PATH": str(directory / f"inbox-{name}.sqlite3"),
+            "STATE_DIR": str(directory / f"state-{name}"),
             "LOG_LEVEL": "INFO",
+            **extra_env,
         }
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
@@ -61,13 +70,17 @@ class Replica:
         return self.ready() or self.process.poll() is not None
 
     def deliver(self, body: dict[str, Any]) -> int:
+        """POST one update as Telegram does; its HTTP status (a non-2xx is returned, not raised)."""
         request = urllib.request.Request(
             self.url(HOOK),
             data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
         )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return int(response.status)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as refused:
+            return int(refused.code)
 
     def answered(self) -> int:
         """Text messages this replica has replied to (`bot_answers_total`, every outcome)."""

@@ -143,7 +143,6 @@ async def test_the_report_command_reads_redis_when_it_is_configured(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from bot.__main__ import main
-
     from bot.state.redis_store import namespace
 
     secret = "a-state-key-of-16-chars"

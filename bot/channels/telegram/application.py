@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.core.engine import Engine
 from bot.ops.inbox import Inbox, LocalInbox
 from bot.state import State, in_memory, in_redis
+from bot.state.handover import HANDOVER_FILE, FileHandover, Handover, RedisHandover
 from bot.state.sending import MemorySendTurns
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ def build_application(
         else:
             data.inbox = LocalInbox(Inbox(settings.inbox_path, stopwords, settings.inbox_days))
         data.sharing = settings.inbox_raw
+        if settings.webhook_url:
+            data.handover = _handover(settings, started, application.bot.id)
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -170,3 +173,15 @@ def build_application(
     application.add_handler(InlineQueryHandler(handlers.answer_inline))
     application.add_error_handler(handlers.report_error)
     return application
+
+
+def _handover(settings: Settings, started: State, bot_id: int) -> Handover | None:
+    """Where a stop hands over the updates it acknowledged and did not answer: Redis (any
+    replica takes them), else a file in STATE_DIR (the next start takes them)."""
+    if started.redis is not None and settings.state_key_secret:
+        from bot.state.redis_store import namespace
+
+        return RedisHandover(started.redis, namespace(bot_id), settings.state_key_secret)
+    if settings.state_dir is not None:
+        return FileHandover(settings.state_dir / HANDOVER_FILE)
+    return None

@@ -15,6 +15,7 @@ from bot.ops.reload import Reloader
 from bot.state import ReloadAnnouncer
 from bot.state.flood import FloodBudget
 from bot.state.followups import FollowUpStore
+from bot.state.handover import Handover
 from bot.state.seen import SeenUpdates
 
 
@@ -32,6 +33,8 @@ class BotData:
     reloads: ReloadAnnouncer | None = None  # several replicas: reloads announced to all
     admins: frozenset[int] = frozenset()  # user ids allowed the admin commands
     sharing: bool = False  # INBOX_RAW=1: declined questions offered for sharing
+    # Webhook mode: where acknowledged updates unanswered at a stop go (bot/state/handover.py).
+    handover: Handover | None = None
     started_at: float = field(default_factory=time.time)
 
     def ready(self) -> tuple[Engine, FollowUpStore, FloodBudget]:

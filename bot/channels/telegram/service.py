@@ -19,7 +19,7 @@ from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
 from bot.channels.telegram.context import BotApplication
 from bot.channels.telegram.dispatch import ChatDispatcher
 from bot.channels.telegram.polling import CONFLICT_GRACE_SECONDS, Poller, PollingConflict
-from bot.channels.telegram.webhook import webhook_route
+from bot.channels.telegram.webhook import resume, webhook_route
 from bot.config import Settings
 from bot.core.engine import Engine
 from bot.ops.health import Health
@@ -27,9 +27,13 @@ from bot.ops.http import HttpServer, routes
 from bot.ops.metrics import Metrics
 from bot.ops.reload import Reloader
 from bot.state import StateKeyMismatch
+from bot.state.handover import Acknowledged, RedisHandover
 from bot.state.journal import UpdateJournal
 
 log = logging.getLogger(__name__)
+
+
+HANDOVER_CHECK_SECONDS = 5.0  # how often a replica takes what another one handed over
 
 
 class StartupError(Exception):
@@ -69,6 +73,8 @@ class TelegramService:
         self.health = Health()
         self.poller: Poller | None = None
         self.dispatcher: ChatDispatcher[Update] | None = None  # webhook mode
+        self.acknowledged = Acknowledged()  # webhook mode: answered 200, not handled yet
+        self._taking: asyncio.Task[None] | None = None
         self.http: HttpServer | None = None
         self._polling: asyncio.Task[None] | None = None
         self._stop_polling = asyncio.Event()  # set once, when stopping
@@ -107,7 +113,7 @@ class TelegramService:
             assert self.settings.webhook_secret is not None  # Settings refuses a URL without one
             seen = self.application.bot_data.seen
             assert seen is not None
-            self.dispatcher = ChatDispatcher(self.application.process_update, lambda _: None)
+            self.dispatcher = ChatDispatcher(self.application.process_update, self.acknowledged.done)
             extra.append(
                 webhook_route(
                     self.settings.webhook_path,
@@ -115,6 +121,7 @@ class TelegramService:
                     self.application.bot,
                     self.dispatcher,
                     seen,
+                    self.acknowledged,
                 )
             )
         if self.settings.listen_port is not None:
@@ -142,6 +149,10 @@ class TelegramService:
             log.info("serving Telegram by long polling")
         else:
             log.info("serving Telegram by webhook on %s", self.settings.webhook_path)
+            await self._take_handed_over()
+            if isinstance(self.application.bot_data.handover, RedisHandover):
+                # Another replica may stop at any time: what it hands over is taken here too.
+                self._taking = asyncio.create_task(self._keep_taking(), name="handover-taker")
         reloader = self.application.bot_data.reloader = self.reloader()
         reloads = self.application.bot_data.reloads
         if reloads is not None:
@@ -177,6 +188,47 @@ class TelegramService:
                 return 1
         return 0
 
+    async def _hand_over(self) -> int:
+        """Acknowledged to Telegram (which forgot them) and not answered: handed over to the
+        next start or another replica; how many."""
+        pending = self.acknowledged.pending()
+        handover = self.application.bot_data.handover
+        if not pending:
+            return 0
+        if handover is None:
+            log.warning("%d updates acknowledged at the stop were not answered (no STATE_DIR)", len(pending))
+            return len(pending)
+        try:
+            await handover.save(pending)
+        except Exception as error:  # the store is down or the disk full: say so, once
+            log.error(
+                "%d updates acknowledged could not be handed over (%s)", len(pending), type(error).__name__
+            )
+            return len(pending)
+        log.warning(
+            "%d updates acknowledged and not answered yet: handed over to the next start", len(pending)
+        )
+        return len(pending)
+
+    async def _take_handed_over(self) -> None:
+        """Answer what a previous stop (this process's, or another replica's) handed over."""
+        handover = self.application.bot_data.handover
+        if handover is None or self.dispatcher is None:
+            return
+        try:
+            taken = await handover.take()
+        except Exception as error:  # the store is down: taken on the next try
+            log.warning("could not take the updates handed over (%s)", type(error).__name__)
+            return
+        resumed = resume(self.application.bot, self.dispatcher, self.acknowledged, taken)
+        if resumed:
+            log.info("%d updates handed over by a stop are being answered", resumed)
+
+    async def _keep_taking(self) -> None:
+        while True:
+            await asyncio.sleep(HANDOVER_CHECK_SECONDS)
+            await self._take_handed_over()
+
     def _conflicted(self, description: str | None) -> None:
         """Not ready while Telegram refuses getUpdates: no update comes to this process."""
         self.health.conflict = description
@@ -197,11 +249,12 @@ class TelegramService:
             await self.http.stop()  # webhook requests now fail: Telegram keeps them for later
         if self.poller is not None:
             abandoned = await self.poller.close(wait)
+        if self._taking is not None:
+            self._taking.cancel()
+            await asyncio.gather(self._taking, return_exceptions=True)
         if self.dispatcher is not None:
-            abandoned = await self.dispatcher.close(wait)
-            if abandoned:
-                # Acknowledged to Telegram already (a webhook answers at once): these are lost.
-                log.warning("%d updates in hand at shutdown were not answered", abandoned)
+            await self.dispatcher.close(wait)
+            abandoned = await self._hand_over()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

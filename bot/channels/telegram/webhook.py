@@ -7,6 +7,10 @@ included, at DEBUG and on parse errors, and compares the secret with `!=`):
   gone before its end costs one line of log;
 - a valid request is answered 200 at once, also when the body is not a readable update:
   Telegram retries any other answer with back-off and holds that chat's later updates;
+- but at most MAX_IN_HAND updates are acknowledged and unanswered at a time: beyond, 503, and
+  Telegram keeps the update and sends it again (holding that chat's later ones meanwhile, so
+  their order is kept); what is acknowledged and still unanswered at a stop is handed over
+  (bot/state/handover.py) to the next start or another replica, never dropped;
 - an update id seen before is dropped (Telegram redelivers); the others are handled per chat,
   in order, by the same dispatcher the poller uses. Only ids are ever logged.
 """
@@ -29,12 +33,16 @@ from bot.channels.telegram.application import ALLOWED_UPDATES
 from bot.channels.telegram.dispatch import ChatDispatcher
 from bot.channels.telegram.polling import chat_key
 from bot.config import ConfigurationError, Settings
+from bot.state.handover import Acknowledged, Raw
 from bot.state.seen import SeenUpdates
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1_000_000  # an update is a few kilobytes
+# Accepted and not answered yet, at most: about 8 s of answers at Telegram's sending rate (24 a
+# second), so that a stop's deadline (8 s) finishes most of them and the rest is handed over.
+MAX_IN_HAND = 200
 
 
 class _TooLarge(Exception):
@@ -55,7 +63,13 @@ async def _read_body(request: Request) -> bytes:
 
 
 def webhook_route(
-    path: str, secret: str, bot: Bot, dispatcher: ChatDispatcher[Update], seen: SeenUpdates
+    path: str,
+    secret: str,
+    bot: Bot,
+    dispatcher: ChatDispatcher[Update],
+    seen: SeenUpdates,
+    acknowledged: Acknowledged,
+    max_in_hand: int = MAX_IN_HAND,
 ) -> Route:
     expected = secret.encode()
 
@@ -80,16 +94,41 @@ def webhook_route(
             update_id = data.get("update_id") if isinstance(data, dict) else None
             if not isinstance(update_id, int) or isinstance(update_id, bool):
                 raise ValueError("no update id")
+            if len(acknowledged) >= max_in_hand:
+                # Before it is marked seen: the same update, sent again, must be taken then.
+                return Response(status_code=503, headers={"Retry-After": "1"})
             if not await seen.first_time(update_id):
                 return Response(status_code=200)  # delivered again: answered already
             update = Update.de_json(data, bot)
         except Exception as error:  # whatever it is, only this update is lost, and never logged
             log.error("webhook: update %s could not be read (%s): dropped", update_id, type(error).__name__)
             return Response(status_code=200)
+        acknowledged.add(update_id, data)  # from now on Telegram forgets it: it is ours to answer
         dispatcher.submit(chat_key(update), update_id, update)
         return Response(status_code=200)
 
     return Route(path, receive, methods=["POST"])
+
+
+def resume(bot: Bot, dispatcher: ChatDispatcher[Update], acknowledged: Acknowledged, taken: list[Raw]) -> int:
+    """Hand updates taken over (a previous stop's) to the dispatcher; how many. They were marked
+    seen when first acknowledged, so the de-duplication is not asked again."""
+    resumed = 0
+    for data in taken:
+        update_id = data.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            continue
+        try:
+            update = Update.de_json(data, bot)
+        except Exception as error:  # only this update is lost, and never logged
+            log.error(
+                "webhook: update %s handed over could not be read (%s)", update_id, type(error).__name__
+            )
+            continue
+        acknowledged.add(update_id, data)
+        dispatcher.submit(chat_key(update), update_id, update)
+        resumed += 1
+    return resumed
 
 
 async def manage(settings: Settings, action: str) -> list[str]:

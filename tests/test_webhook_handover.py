@@ -1,0 +1,61 @@
+"""Webhook mode loses nothing it acknowledged: a real process, a burst, SIGTERM, a restart.
+
+The test plays Telegram: it posts a burst of updates as fast as it can, sends again any the bot
+refused (503: Telegram keeps such an update and retries it), stops the process with SIGTERM in
+the middle, starts it again on the same STATE_DIR, and checks that every update was answered
+exactly once.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import text_update as update
+from tests.replicas import Replica
+
+pytestmark = [pytest.mark.process, pytest.mark.waits]
+
+BURST = 400  # more than the webhook keeps in hand (200) and than an 8 s stop could answer
+FIRST_CHAT = 95_000
+
+
+def test_a_stop_in_a_burst_hands_over_what_it_acknowledged(tmp_path: Path) -> None:
+    with FakeTelegram() as telegram:
+        env = {"STOP_DEADLINE_SECONDS": "0.5"}  # a short deadline: most of the burst is in hand
+        first = Replica("a", telegram, None, tmp_path, **env)
+        refused: list[int] = []
+        try:
+            assert telegram.wait_for(first.settled, 30) and first.process.poll() is None
+            for n in range(BURST):
+                if first.deliver(update(n + 1, FIRST_CHAT + n, "bonjour")) != 200:
+                    refused.append(n)  # Telegram keeps it and sends it again later
+            first.process.send_signal(signal.SIGTERM)
+            assert first.process.wait(timeout=30) == 0
+        finally:
+            first.stop()
+        log = first.log.read_text()
+        answered_before = sum(1 for n in range(BURST) if telegram.sent_to(FIRST_CHAT + n))
+        assert refused, "the bound was never reached"  # beyond 200 in hand: 503
+        assert answered_before < BURST - len(refused)  # the stop left acknowledged ones behind
+        assert "handed over" in log and (tmp_path / "state-a" / "webhook-handover.json").exists()
+
+        second = Replica("a", telegram, None, tmp_path, **env)
+        try:
+            assert telegram.wait_for(second.settled, 30) and second.process.poll() is None
+            for n in refused:  # Telegram's retries
+                while second.deliver(update(n + 1, FIRST_CHAT + n, "bonjour")) != 200:
+                    time.sleep(0.2)
+            everyone = lambda _: all(telegram.sent_to(FIRST_CHAT + n) for n in range(BURST))  # noqa: E731
+            assert telegram.wait_for(everyone, 60), second.log.read_text()
+            time.sleep(1.0)  # anything answered twice would have been sent by now
+        finally:
+            second.stop()
+        twice = [n for n in range(BURST) if len(telegram.sent_to(FIRST_CHAT + n)) != 1]
+        assert twice == [], twice
+        assert not (tmp_path / "state-a" / "webhook-handover.json").exists()
+        assert "bonjour" not in first.log.read_text() + second.log.read_text()  # no text in any log
