@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.html import quoted
-from bot.core.knowledge import NOTICE_LANGUAGES, KnowledgeError, _Fields, _Located, _LocatedList, _read_yaml
+from bot.core.knowledge import NOTICE_LANGUAGES, Fields, KnowledgeError, Located, LocatedList, read_yaml
 
 EXAMPLES_DIR = "examples"
 # A message longer than this teaches little that its first part does not; the bot reads 1,000.
@@ -53,7 +53,7 @@ def load_examples(directory: str | Path, entries: Mapping[str, object]) -> tuple
     found: list[Example] = []
     for path in example_paths(directory):
         shown = str(path)
-        readable, data = _read_yaml(path, shown, problems)
+        readable, data = read_yaml(path, shown, problems)
         if readable:
             found.extend(_parse_file(data, shown, entries, problems))
     if problems:
@@ -64,13 +64,13 @@ def load_examples(directory: str | Path, entries: Mapping[str, object]) -> tuple
 def _parse_file(
     data: object, where: str, entries: Mapping[str, object], problems: list[str]
 ) -> list[Example]:
-    if not isinstance(data, _Located) or not isinstance(data.get("examples"), _LocatedList):
-        line = data.line if isinstance(data, _Located) else 1
+    if not isinstance(data, Located) or not isinstance(data.get("examples"), LocatedList):
+        line = data.line if isinstance(data, Located) else 1
         problems.append(
             f"{where}:{line}: an examples file holds 'entry:' and 'examples:', a list of messages"
         )
         return []
-    fields = _Fields(data, where, problems)
+    fields = Fields(data, where, problems)
     fields.unknown(_FILE_FIELDS)
     if "entry" not in data:
         fields.problem(None, "missing field 'entry' (an entry id, or null for messages out of scope)")
@@ -96,10 +96,10 @@ def _parse_item(
     entries: Mapping[str, object],
     problems: list[str],
 ) -> Example | None:
-    if not isinstance(raw, _Located):
+    if not isinstance(raw, Located):
         problems.append(f"{where}:{line}: each example is a mapping with 'text' and 'writer'")
         return None
-    fields = _Fields(raw, where, problems)
+    fields = Fields(raw, where, problems)
     before = len(problems)
     fields.unknown(_ITEM_FIELDS)
     text = fields.text("text")

@@ -210,7 +210,9 @@ class _FarFuture(dt.date):
 @pytest.mark.integration
 def test_libyaml_reads_the_shipped_base_exactly_as_the_python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = knowledge.load(KNOWLEDGE_DIR)
-    monkeypatch.setattr(knowledge, "_fast_load", lambda text, shown: None)  # pure Python only
+    from bot.core.knowledge import located
+
+    monkeypatch.setattr(located, "_fast_load", lambda text, shown: None)  # pure Python only
     slow = knowledge.load(KNOWLEDGE_DIR)
     assert (fast.entries, fast.interface, fast.language, fast.warnings) == (
         slow.entries,
