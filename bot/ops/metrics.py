@@ -106,5 +106,10 @@ class Metrics:
     def inbox_failure(self, action: str) -> None:
         self.inbox_failures.labels(_one_of(action, INBOX_ACTIONS)).inc()
 
+    def count(self, name: str, label: str, value: str) -> int:
+        """A counter's value for one label, read through the registry's public API."""
+        found = self.registry.get_sample_value(f"{name}_total", {label: value})
+        return int(found or 0)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -52,19 +52,16 @@ async def stats(update: Update, context: Context) -> None:
     data = context.bot_data
     metrics = data.metrics
 
-    def counts(metric: object, labels: tuple[str, ...]) -> str:
-        return ", ".join(
-            f"{label} {int(metric.labels(label)._value.get())}"  # type: ignore[attr-defined]
-            for label in labels
-        )
+    def counts(name: str, label: str, values: tuple[str, ...]) -> str:
+        return ", ".join(f"{value} {metrics.count(name, label, value)}" for value in values)
 
     since = dt.datetime.fromtimestamp(data.started_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     engine = data.engine
     lines = [
         f"since {since} ({(time.time() - data.started_at) / 3600:.1f} h)",
-        f"updates: {counts(metrics.updates, UPDATE_KINDS)}",
-        f"replies to text: {counts(metrics.answers, OUTCOMES)}",
-        f"reloads: {counts(metrics.reloads, RELOAD_RESULTS)}",
+        f"updates: {counts('bot_updates', 'kind', UPDATE_KINDS)}",
+        f"replies to text: {counts('bot_answers', 'outcome', OUTCOMES)}",
+        f"reloads: {counts('bot_knowledge_reloads', 'result', RELOAD_RESULTS)}",
         f"knowledge: {len(engine.kb.entries) if engine else 0} entries, "
         f"version {engine.fingerprint if engine else '-'}",
     ]

@@ -26,6 +26,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 
 from bot.channels.telegram.dispatch import ChatDispatcher
+from bot.channels.telegram.raw_updates import fetch_raw_updates
 from bot.state.journal import UpdateJournal
 
 log = logging.getLogger(__name__)
@@ -152,18 +153,8 @@ class Poller:
         return await self._call(parameters, read_timeout=timeout + 10)
 
     async def _call(self, parameters: dict[str, Any], read_timeout: float) -> list[Any]:
-        # Bot.get_updates parses the whole batch (and logs it whole when one update fails);
-        # do_api_request turns a rejected token into EndPointNotFound. `_post` is the step both
-        # share: the raw result, through the bot's own getUpdates connection pool.
-        result = await self.bot._post(
-            "getUpdates",
-            api_kwargs=parameters,
-            read_timeout=read_timeout,
-            connect_timeout=min(read_timeout, 10.0),
-            write_timeout=min(read_timeout, 10.0),
-            pool_timeout=min(read_timeout, 10.0),
-        )
-        return result if isinstance(result, list) else []
+        # Raw JSON, parsed update by update in `_accept` (see raw_updates.py for why).
+        return await fetch_raw_updates(self.bot, parameters, read_timeout)
 
     def _accept(self, raw: list[Any]) -> int:
         """Dispatch what is new in a fetched batch; returns how many updates were new."""
