@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,17 +23,61 @@ from bot.config import ConfigurationError, Settings
 from bot.core import knowledge
 from bot.core.corpus import load_examples
 from bot.core.dialogue import Dialogue
-from bot.core.engine import Engine, assemble
+from bot.core.engine import Engine
 from bot.core.replies import Reply
 
 if TYPE_CHECKING:
-    from bot.curation.evaluation import Peer
+    pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    try:
+        code = _dispatch(parser, args, extra)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop without a traceback. Python flushes stdout
+        # once more at exit, so point it at /dev/null first (the recipe of the `signal` docs).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except ConfigurationError as error:
+        print(f"python -m bot: {error}.", file=sys.stderr)
+        return 2
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> int:
+    if args.command == "bench":  # its own options, parsed by the bench
+        from bot.curation.bench import main as bench_main
+
+        return bench_main(list(extra))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    command: Callable[[argparse.Namespace], int] = args.func
+    return command(args)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_check, _add_sources, _add_ask, _add_eval, _add_corpus, _add_chat, _add_webhook):
+        add(commands)
+    inbox = commands.add_parser("inbox", help="the words of the questions the bot declined (counts only)")
+    inbox.add_argument("--days", type=int, default=None, help="default: INBOX_DAYS or 30")
+    inbox.set_defaults(func=lambda args: _inbox(args.days))
+    commands.add_parser("bench", help="time the matcher against naive peers", add_help=False)
+    commands.add_parser("run", help="serve Telegram, or chat in the terminal without a token").set_defaults(
+        func=_run_bot
+    )
+    return parser
 
+
+Commands = Any  # argparse's subparsers action (its type is private)
+
+
+def _add_check(commands: Commands) -> None:
     check = commands.add_parser("check", help="validate a knowledge directory")
     check.add_argument("directory", nargs="?", help="default: KNOWLEDGE_DIR or knowledge/")
     check.add_argument(
@@ -42,12 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="DAYS",
         help="warn about entries reviewed longer ago than this (default: REVIEW_MAX_AGE_DAYS or 365)",
     )
+    check.set_defaults(func=lambda args: _check(args.directory, args.review_days))
 
-    sources_command = commands.add_parser(
+
+def _add_sources(commands: Commands) -> None:
+    sources = commands.add_parser(
         "sources", help="every source URL with the entries citing it, the least recently reviewed first"
     )
-    sources_command.add_argument("directory", nargs="?", help="default: KNOWLEDGE_DIR or knowledge/")
+    sources.add_argument("directory", nargs="?", help="default: KNOWLEDGE_DIR or knowledge/")
+    sources.set_defaults(func=lambda args: _sources(args.directory))
 
+
+def _add_ask(commands: Commands) -> None:
     ask = commands.add_parser("ask", help="answer messages as the bot would")
     ask.add_argument("messages", nargs="*", help="default: one message per line on stdin")
     ask.add_argument("--kb", help="knowledge directory")
@@ -62,7 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="the messages are the turns of one conversation (follow-ups)",
     )
+    ask.set_defaults(func=_ask_command)
 
+
+def _add_eval(commands: Commands) -> None:
     evaluate = commands.add_parser(
         "eval",
         help="measure answer quality, each set on its own",
@@ -85,98 +138,86 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="search the thresholds that fit the blind tuning half and leave-one-out best",
     )
     evaluate.add_argument("--errors", action="store_true", help="list every miss")
+    evaluate.set_defaults(func=_eval_command)
 
-    corpus_command = commands.add_parser(
+
+def _add_corpus(commands: Commands) -> None:
+    corpus = commands.add_parser(
         "corpus", help="import writers' messages into knowledge/examples/, or count the corpus"
     )
-    corpus_command.add_argument(
+    corpus.add_argument(
         "action",
         choices=["import", "stats", "warm"],
         help="warm: train the ranker if the knowledge changed, and embed the evaluation sets, "
         "into the cache (make test does it first, on every core)",
     )
-    corpus_command.add_argument("files", nargs="*", metavar="FILE", help="a writer's YAML list")
-    corpus_command.add_argument("--kb", help="knowledge directory")
+    corpus.add_argument("files", nargs="*", metavar="FILE", help="a writer's YAML list")
+    corpus.add_argument("--kb", help="knowledge directory")
+    corpus.set_defaults(func=lambda args: _corpus(args.action, args.files, args.kb))
 
+
+def _add_chat(commands: Commands) -> None:
     chat = commands.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--kb", help="knowledge directory")
+    chat.set_defaults(func=_chat_command)
 
+
+def _add_webhook(commands: Commands) -> None:
     webhook = commands.add_parser(
         "webhook", help="set, delete or show the Telegram webhook (once, at deployment)"
     )
     webhook.add_argument("action", choices=["set", "delete", "info"])
+    webhook.set_defaults(func=lambda args: _webhook(args.action))
 
-    inbox = commands.add_parser("inbox", help="the words of the questions the bot declined (counts only)")
-    inbox.add_argument("--days", type=int, default=None, help="default: INBOX_DAYS or 30")
 
-    commands.add_parser("bench", help="time the matcher against naive peers", add_help=False)
-    commands.add_parser("run", help="serve Telegram, or chat in the terminal without a token")
+def _run_bot(_: argparse.Namespace) -> int:
+    from bot.app import main as run_main
 
-    args, extra = parser.parse_known_args(argv)
+    return run_main()
+
+
+def _loaded(directory: str | None) -> Engine | None:
+    """The engine, or None once the knowledge base's problems are printed."""
     try:
-        code = _run(parser, args, extra)
-        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
-        return code
-    except BrokenPipeError:
-        # The reader went away (`| head -1`): stop without a traceback. Python flushes stdout
-        # once more at exit, so point it at /dev/null first (the recipe of the `signal` docs).
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
-    except ConfigurationError as error:
-        print(f"python -m bot: {error}.", file=sys.stderr)
-        return 2
-
-
-def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> int:
-    if args.command == "bench":
-        from bot.curation.bench import main as bench_main
-
-        return bench_main(list(extra))
-    if extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command == "run":
-        from bot.app import main as run_main
-
-        return run_main()
-    if args.command == "webhook":
-        return _webhook(args.action)
-    if args.command == "inbox":
-        return _inbox(args.days)
-    if args.command == "check":
-        return _check(args.directory, args.review_days)
-    if args.command == "sources":
-        return _sources(args.directory)
-    if args.command == "corpus":
-        return _corpus(args.action, args.files, args.kb)
-    try:
-        engine = _engine(getattr(args, "kb", None))
+        return _engine(directory)
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
-        return 1
-    if args.command == "ask":
-        messages = [_as_utf8(m) for m in args.messages] if args.messages else _stdin_lines()
-        if args.explain:
-            from bot.curation.explain import explain
+        return None
 
-            for message in messages:
-                print(f"> {message}")
-                print("\n".join(explain(engine, message)) + "\n")
-            return 0
-        return _ask(engine.dialogue, messages, as_json=args.json, conversation=args.conversation)
-    if args.command == "eval":
-        return _eval(
-            engine,
-            _knowledge_dir(args.kb),
-            args.files,
-            holdout=args.holdout,
-            peers=args.peers,
-            calibrate=args.calibrate,
-            errors=args.errors,
-        )
+
+def _ask_command(args: argparse.Namespace) -> int:
+    engine = _loaded(args.kb)
+    if engine is None:
+        return 1
+    messages = [_as_utf8(m) for m in args.messages] if args.messages else _stdin_lines()
+    if args.explain:
+        from bot.curation.explain import explain
+
+        for message in messages:
+            print(f"> {message}")
+            print("\n".join(explain(engine, message)) + "\n")
+        return 0
+    return _ask(engine.dialogue, messages, as_json=args.json, conversation=args.conversation)
+
+
+def _eval_command(args: argparse.Namespace) -> int:
+    from bot.curation.eval_command import Options
+    from bot.curation.eval_command import run as evaluate
+
+    engine = _loaded(args.kb)
+    if engine is None:
+        return 1
+    options = Options(args.files, args.holdout, args.peers, args.calibrate, args.errors)
+    return evaluate(engine, _knowledge_dir(args.kb), options)
+
+
+def _chat_command(args: argparse.Namespace) -> int:
     from bot.channels.terminal import chat as terminal_chat
     from bot.channels.terminal import input_lines
 
+    engine = _loaded(args.kb)
+    if engine is None:
+        return 1
     terminal_chat(engine.dialogue, input_lines())
     return 0
 
@@ -362,138 +403,6 @@ def _as_record(message: str, reply: Reply, text: str) -> dict[str, object]:
         "route": reply.route,  # the country's route answered instead of the topic's general answer
         "route_asked": reply.route_asked,  # the bot asked which country (buttons)
     }
-
-
-def _eval(
-    engine: Engine,
-    directory: Path,
-    files: list[str],
-    *,
-    holdout: bool,
-    peers: bool,
-    calibrate: bool,
-    errors: bool,
-) -> int:
-    from bot.curation import evaluation as ev
-
-    kb = engine.kb
-    learned = engine.reader.ranker is not None
-    examples = load_examples(directory, kb.entries)
-    # Each set: its messages, and how they are scored: "bot" by this bot; "held" each question by
-    # a matcher built without it (leave-one-out); "folds" each message by a bot trained without
-    # its fold (cross-validation of the example questions and the corpus).
-    sets: dict[str, tuple[list[ev.Example], str]] = {}
-    for path in files:
-        sets[Path(path).name] = (ev.load_examples(path), "bot")
-    if not files and not holdout:
-        sets[TEST_HALF] = (ev.load_examples(ev.BLIND_TEST), "bot")
-        sets["blind tuning half"] = (ev.load_examples(ev.BLIND_TUNING), "bot")
-    if learned and (holdout or not files):
-        sets["cross-validation, 5 folds (questions + corpus)"] = ([], "folds")
-    if holdout or not files:
-        sets["leave-one-out (the lexical matcher alone)"] = (ev.held_out_examples(kb), "held")
-    if not files and not holdout:
-        sets["real off-topic French"] = (ev.off_topic_examples(), "bot")
-        sets["hand-written development set (tuned on)"] = (ev.load_examples(ev.DEV_SET), "bot")
-        sets["generated variants (no gate uses them)"] = (ev.generated_examples(kb), "bot")
-    mode = engine.mode.value if engine.mode else "lexical matcher alone"
-    print(f"mode: {mode}; corpus: {len(examples)} training messages")
-    # WRatio knows the same training messages as the ranker; difflib the example questions only
-    # (against the 6,400 corpus messages too, it would take hours on the larger sets).
-    chosen_peers: list[Peer] = (
-        [ev.WRatioPeer(kb, examples, name="WRatio +corpus"), ev.DifflibPeer(kb)] if peers else []
-    )
-    cutoffs: dict[str, float] = {}
-    if chosen_peers:
-        tuning = ev.load_examples(ev.BLIND_TUNING)
-        for peer in chosen_peers:
-            cutoffs[peer.name] = ev.best_cutoff(ev.run_peer(peer, tuning))
-        print(
-            "peers: the nearest example question (or corpus message); they answer when their score "
-            "reaches the cut-off fairest to them on the blind tuning half: "
-            + ", ".join(f"{name} {cut:.0f}" for name, cut in cutoffs.items())
-        )
-    folds_read: list[tuple[ev.Example, Any, Any]] = []
-    lexical: Engine | None = None
-    for name, (chosen, how) in sets.items():
-        if how == "folds":
-            folds_read = ev.cross_validation_read(kb, examples, engine.embedder, engine.store)
-            chosen = [e for e, _, _ in folds_read]
-            report = ev.report_of(folds_read)
-        elif how == "held":
-            report = ev.leave_one_out(kb)
-        else:
-            report = ev.evaluate(ev.scoring_engine(engine, (e.text for e in chosen)).dialogue, chosen)
-        columns = {"bot": report.figures()}
-        if peers and how == "bot" and learned:
-            # The bot before the learned ranker: the lexical matcher's decision alone.
-            lexical = lexical or assemble(kb, engine.thresholds)
-            columns["lexical alone"] = ev.evaluate(lexical.dialogue, chosen).figures()
-        for peer in chosen_peers:
-            if how == "folds" and isinstance(peer, ev.DifflibPeer):
-                continue  # 7,000 messages: hours in pure Python
-            run = ev.run_peer(peer, chosen, held_out_questions=how != "bot")
-            columns[peer.name] = run.report(cutoffs[peer.name]).figures()
-        print(f"== {name} ==")
-        print(_figures_table(columns))
-        if name == TEST_HALF:
-            # Which messages it misses would invite changes aimed at them: figures only.
-            print("(confusions not shown: the test half is only ever scored)\n")
-            continue
-        print("worst confusions (expected -> got):")
-        for (expected, got), count in report.confusions(8):
-            print(f"  {count:4d}  {expected} -> {got}")
-        if errors:
-            for r in report.misses():
-                print(f"  [{r.example.expect} -> {r.entry or r.outcome}] {r.example.text}")
-        print()
-    if not files and not holdout:
-        # Messages naming the country of their case (written blind): do they reach its route?
-        routed = ev.load_examples(ev.ROUTES_TEST)
-        routes = ev.route_report(ev.scoring_engine(engine, (e.text for e in routed)).dialogue, routed)
-        print("== routes: messages that name a country (blind, never tuned on) ==")
-        print(_figures_table({"bot": routes.figures()}))
-        print()
-    if calibrate:
-        _calibrate(engine, examples, folds_read)
-    return 0
-
-
-def _calibrate(engine: Engine, examples: Sequence[Any], folds_read: list[Any]) -> None:
-    from bot.curation import evaluation as ev
-    from bot.curation.calibrate import calibrate as search
-    from bot.curation.calibrate import calibrate_learned
-
-    kb = engine.kb
-    tuning = ev.load_examples(ev.BLIND_TUNING)
-    if engine.reader.ranker is None:
-        found = search(kb, tuning, max_confident_wrong=1.0, holdout=True)
-        print(
-            f"calibrated on the {len(tuning)} messages of the blind tuning half and on "
-            f"leave-one-out (equal weight): "
-            f"{found.thresholds} -> accuracy {found.accuracy:.1%}, confident wrong "
-            f"{found.confident_wrong:.1%}, utility {found.utility:.3f}"
-        )
-        return
-    folds_read = folds_read or ev.cross_validation_read(kb, examples, engine.embedder, engine.store)
-    learned = calibrate_learned([ev.read_once(engine, tuning), folds_read], engine.thresholds)
-    print(
-        f"calibrated on the blind tuning half ({len(tuning)}) and the cross-validation "
-        f"({len(folds_read)}), equal weight: {learned.thresholds}\n  -> {learned.experience}"
-    )
-
-
-TEST_HALF = "blind test half (never tuned on)"
-
-
-def _figures_table(columns: dict[str, dict[str, str]]) -> str:
-    names = list(next(iter(columns.values())))
-    width = max(len(n) for n in names) + 2
-    header = "".ljust(width) + "".join(c.rjust(18) for c in columns)
-    rows = [
-        name.ljust(width) + "".join(figures[name].rjust(18) for figures in columns.values()) for name in names
-    ]
-    return "\n".join([header, *rows])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ its canaries.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,61 +83,74 @@ __all__ = [
 # --- The whole directory ----------------------------------------------------------------------
 
 
+@dataclass
+class _Reading:
+    """What the files of one directory gave, as they are read."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    interface: Interface | None = None
+    language: Language | None = None
+    unreadable: set[str] = field(default_factory=set)  # the interface or language file, unread
+
+    def add(self, entry: Entry) -> None:
+        if entry.id in self.entries:
+            self.problems.append(
+                f"{entry.location}: duplicate id {quoted(entry.id)} "
+                f"(already used at {self.entries[entry.id].location})"
+            )
+        else:
+            self.entries[entry.id] = entry
+
+
 def load(directory: str | Path) -> KnowledgeBase:
     """Load a knowledge directory, or raise KnowledgeError listing the problems found (the
     first MAX_PROBLEMS; references between entries once everything else is valid)."""
     root = Path(directory)
-    problems: list[str] = []
-    warnings: list[str] = []
     if not root.is_dir():
         raise KnowledgeError([f"{root}:0: not a directory"])
     paths = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
-    entries: dict[str, Entry] = {}
-    interface: Interface | None = None
-    language: Language | None = None
-    unreadable: set[str] = set()
+    found = _Reading()
     for path in paths:
-        if path.name == CANARIES_FILE:
-            continue  # read by `load_canaries`, once the entries are known
-        shown = str(path)
-        readable, data = read_yaml(path, shown, problems)
-        if not readable:
-            if path.name in (INTERFACE_FILE, LANGUAGE_FILE):
-                unreadable.add(path.name)
-            continue
-        if path.name == INTERFACE_FILE:
-            interface = parse_interface(data, shown, problems)
-        elif path.name == LANGUAGE_FILE:
-            language = parse_language(data, shown, problems)
-        else:
-            for entry in _parse_topic_file(data, shown, problems, warnings):
-                if entry.id in entries:
-                    problems.append(
-                        f"{entry.location}: duplicate id {quoted(entry.id)} "
-                        f"(already used at {entries[entry.id].location})"
-                    )
-                else:
-                    entries[entry.id] = entry
-    for name, found in ((INTERFACE_FILE, interface), (LANGUAGE_FILE, language)):
-        if found is None and name not in unreadable and not (root / name).exists():
+        if path.name != CANARIES_FILE:  # read by `load_canaries`, once the entries are known
+            _read_file(path, found)
+    problems = found.problems
+    for name, parsed in ((INTERFACE_FILE, found.interface), (LANGUAGE_FILE, found.language)):
+        if parsed is None and name not in found.unreadable and not (root / name).exists():
             problems.append(f"{root / name}:0: missing file")
-    if not entries and not problems:
+    if not found.entries and not problems:
         problems.append(f"{root}:0: no entries found")
     if not problems:
         # Only now: with a file unread or an entry refused, its ids would all be "unknown".
-        problems.extend(_check_references(entries, interface, str(root / INTERFACE_FILE)))
-    if problems or interface is None or language is None:
+        problems.extend(_check_references(found.entries, found.interface, str(root / INTERFACE_FILE)))
+    if problems or found.interface is None or found.language is None:
         if len(problems) > MAX_PROBLEMS:
             hidden = len(problems) - MAX_PROBLEMS
             problems = [*problems[:MAX_PROBLEMS], f"{root}:0: {hidden} more problems not shown"]
         raise KnowledgeError(problems)
     return KnowledgeBase(
-        entries=entries,
-        interface=interface,
-        language=language,
+        entries=found.entries,
+        interface=found.interface,
+        language=found.language,
         files=tuple(str(path) for path in paths),
-        warnings=tuple(warnings),
+        warnings=tuple(found.warnings),
     )
+
+
+def _read_file(path: Path, found: _Reading) -> None:
+    shown = str(path)
+    readable, data = read_yaml(path, shown, found.problems)
+    if not readable:
+        if path.name in (INTERFACE_FILE, LANGUAGE_FILE):
+            found.unreadable.add(path.name)
+    elif path.name == INTERFACE_FILE:
+        found.interface = parse_interface(data, shown, found.problems)
+    elif path.name == LANGUAGE_FILE:
+        found.language = parse_language(data, shown, found.problems)
+    else:
+        for entry in _parse_topic_file(data, shown, found.problems, found.warnings):
+            found.add(entry)
 
 
 def _parse_topic_file(data: Any, where: str, problems: list[str], warnings: list[str]) -> Iterator[Entry]:
@@ -160,31 +174,37 @@ def _parse_topic_file(data: Any, where: str, problems: list[str], warnings: list
 def _check_references(
     entries: dict[str, Entry], interface: Interface | None, interface_path: str
 ) -> list[str]:
-    problems = []
-    for entry in entries.values():
-        for step in entry.next_steps:
-            if step not in entries:
-                problems.append(f"{entry.location}: next_steps names unknown entry {quoted(step)}")
-        if entry.routes is not None:
-            named = [*entry.routes.by_country.values(), *(b.entry for b in entry.routes.buttons)]
-            for route in dict.fromkeys(named):
-                if route not in entries:
-                    problems.append(f"{entry.location}: routes names unknown entry {quoted(route)}")
-                elif entries[route].routes is not None:
-                    problems.append(f"{entry.location}: route {quoted(route)} has routes of its own")
+    problems = [p for entry in entries.values() for p in _entry_references(entry, entries)]
     if interface is not None and entries:
-        for item in interface.menu:
-            if item.entry not in entries:
-                problems.append(
-                    f"{interface_path}:{item.line}: menu item {quoted(item.label)} "
-                    f"names unknown entry {quoted(item.entry)}"
-                )
-        for command in interface.commands:
-            if command.entry and command.entry not in entries:
-                problems.append(
-                    f"{interface_path}:{command.line}: command {quoted(command.name)} "
-                    f"names unknown entry {quoted(command.entry)}"
-                )
+        problems += [
+            f"{interface_path}:{item.line}: menu item {quoted(item.label)} "
+            f"names unknown entry {quoted(item.entry)}"
+            for item in interface.menu
+            if item.entry not in entries
+        ]
+        problems += [
+            f"{interface_path}:{command.line}: command {quoted(command.name)} "
+            f"names unknown entry {quoted(command.entry)}"
+            for command in interface.commands
+            if command.entry and command.entry not in entries
+        ]
+    return problems
+
+
+def _entry_references(entry: Entry, entries: Mapping[str, Entry]) -> list[str]:
+    """An entry's next steps and routes must name entries; a route has no routes of its own."""
+    problems = [
+        f"{entry.location}: next_steps names unknown entry {quoted(step)}"
+        for step in entry.next_steps
+        if step not in entries
+    ]
+    if entry.routes is not None:
+        named = [*entry.routes.by_country.values(), *(b.entry for b in entry.routes.buttons)]
+        for route in dict.fromkeys(named):
+            if route not in entries:
+                problems.append(f"{entry.location}: routes names unknown entry {quoted(route)}")
+            elif entries[route].routes is not None:
+                problems.append(f"{entry.location}: route {quoted(route)} has routes of its own")
     return problems
 
 

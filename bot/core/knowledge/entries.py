@@ -156,30 +156,39 @@ def _parse_routes(fields: Fields) -> Routes | None:
     routes.unknown(_ROUTES_FIELDS)
     question = routes.text("question", html=True)
     other = routes.text("other")
+    by_country = _by_country(routes)
+    buttons = _route_buttons(routes)
+    if not (question and other and by_country and len(buttons) >= 2):
+        return None
+    return Routes(question, by_country, tuple(buttons), other)
+
+
+def _by_country(routes: Fields) -> dict[str, str]:
     by_country: dict[str, str] = {}
     countries = routes.mapping_field("by_country")
     if countries is None:
         routes.problem(None, "missing field 'by_country' (country: the entry that routes its cases)")
-    else:
-        for country, entry in countries.items():
-            line = countries.key_lines.get(country, countries.line)
-            if country not in COUNTRIES:
-                fields.problems.append(
-                    f"{fields.where}:{line}: country {quoted(country)} must be one of "
-                    f"{', '.join(sorted(COUNTRIES))}"
-                )
-            elif not isinstance(entry, str) or not entry.strip():
-                fields.problems.append(
-                    f"{fields.where}:{line}: by_country: {quoted(country)} needs an entry id"
-                )
-            else:
-                by_country[country] = entry.strip()
+        return by_country
+    for country, entry in countries.items():
+        where = f"{routes.where}:{countries.key_lines.get(country, countries.line)}"
+        if country not in COUNTRIES:
+            routes.problems.append(
+                f"{where}: country {quoted(country)} must be one of {', '.join(sorted(COUNTRIES))}"
+            )
+        elif not isinstance(entry, str) or not entry.strip():
+            routes.problems.append(f"{where}: by_country: {quoted(country)} needs an entry id")
+        else:
+            by_country[country] = entry.strip()
+    return by_country
+
+
+def _route_buttons(routes: Fields) -> list[RouteButton]:
     buttons = []
-    for item in raw.get("buttons") or []:
+    for item in routes.mapping.get("buttons") or []:
         if not isinstance(item, Located):
             routes.problem("buttons", "each button must have a 'label' and an 'entry'")
             continue
-        button = Fields(item, fields.where, fields.problems)
+        button = Fields(item, routes.where, routes.problems)
         button.unknown(frozenset({"label", "entry"}))
         label, entry = button.text("label"), button.text("entry")
         if label and len(label) > MAX_TITLE:
@@ -187,12 +196,9 @@ def _parse_routes(fields: Fields) -> Routes | None:
         elif label and entry:
             buttons.append(RouteButton(label, entry))
     if len(buttons) < 2:
-        routes.problem(
-            "buttons" if "buttons" in raw else None, "give at least two 'buttons' ({label, entry})"
-        )
-    if not (question and other and by_country and len(buttons) >= 2):
-        return None
-    return Routes(question, by_country, tuple(buttons), other)
+        where = "buttons" if "buttons" in routes.mapping else None
+        routes.problem(where, "give at least two 'buttons' ({label, entry})")
+    return buttons
 
 
 def _parse_links(fields: Fields) -> tuple[Link, ...]:
