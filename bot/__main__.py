@@ -348,7 +348,7 @@ def _check(directory: str | None, review_days: int | None) -> int:
         return 1
     kb = engine.kb
     max_age = review_days or Settings.from_environment().review_max_age_days
-    for warning in (*kb.warnings, *knowledge.stale_entries(kb, dt.date.today(), max_age)):
+    for warning in (*kb.warnings, *knowledge.stale_entries(kb, dt.datetime.now(dt.UTC).date(), max_age)):
         print(warning)
     questions = sum(len(e.questions) for e in kb.entries.values())
     examples = len(load_examples(_knowledge_dir(directory), kb.entries))
@@ -369,7 +369,7 @@ def _sources(directory: str | None) -> int:
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
-    print("\n".join(report(sources(kb), dt.date.today())))
+    print("\n".join(report(sources(kb), dt.datetime.now(dt.UTC).date())))
     return 0
 
 

@@ -46,7 +46,7 @@ def main() -> int:
     except knowledge.KnowledgeError as error:
         print(f"The knowledge base is invalid; the bot does not start:\n{error}", file=sys.stderr)
         return 1
-    stale = knowledge.stale_entries(engine.kb, dt.date.today(), settings.review_max_age_days)
+    stale = knowledge.stale_entries(engine.kb, dt.datetime.now(dt.UTC).date(), settings.review_max_age_days)
     for warning in (*engine.kb.warnings, *stale):
         log.warning("%s", warning)
     # The index lives as long as the process: keep it out of the garbage collector's scans,

@@ -177,6 +177,25 @@ def _shared_state(environ: Mapping[str, str]) -> dict[str, Any]:
     return {"redis_url": url, "state_key_secret": secret}
 
 
+def _redis_place(parts: SplitResult) -> str:
+    """The socket's path, or the host and port; the database named in the path ("" if none)."""
+    if parts.scheme == "unix":
+        if parts.hostname is not None or parts.path in ("", "/"):
+            raise ConfigurationError(
+                "REDIS_URL: a unix:// URL needs the socket's absolute path, e.g. unix:///run/redis.sock"
+            )
+        return ""
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or above 65535
+        port = -1
+    if port == -1 or port == 0:
+        raise ConfigurationError("REDIS_URL: the port must be a number from 1 to 65535")
+    if not parts.hostname:
+        raise ConfigurationError("REDIS_URL names no host, e.g. redis://127.0.0.1:6379/0")
+    return parts.path.strip("/")
+
+
 def _check_redis_url(url: str) -> None:
     """What redis-py would read from the URL, checked without connecting: it ignores a db that
     is not a number and takes `unix://host/path` for the socket `/path`, and a bad port only
@@ -188,22 +207,7 @@ def _check_redis_url(url: str) -> None:
         parts = urlsplit(url)
     except ValueError:  # an unclosed [ of an IPv6 address
         raise ConfigurationError("REDIS_URL is not a URL, e.g. redis://127.0.0.1:6379/0") from None
-    try:
-        port = parts.port
-    except ValueError:  # not a number, or above 65535
-        port = -1
-    if parts.scheme == "unix":
-        if parts.hostname is not None or parts.path in ("", "/"):
-            raise ConfigurationError(
-                "REDIS_URL: a unix:// URL needs the socket's absolute path, e.g. unix:///run/redis.sock"
-            )
-        path_db = ""
-    else:
-        if port == -1 or port == 0:
-            raise ConfigurationError("REDIS_URL: the port must be a number from 1 to 65535")
-        if not parts.hostname:
-            raise ConfigurationError("REDIS_URL names no host, e.g. redis://127.0.0.1:6379/0")
-        path_db = parts.path.strip("/")
+    path_db = _redis_place(parts)
     query = parse_qs(parts.query)
     for db in (path_db, *query.get("db", [])[:1]):
         if db and not re.fullmatch(r"[0-9]+", db):

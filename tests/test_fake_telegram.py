@@ -215,10 +215,9 @@ async def test_long_polling_returns_as_soon_as_an_update_is_pushed(server: FakeT
     assert await server.wait_for_async(lambda _calls: server.waiting_pollers == 1)
     assert not poll.done()
 
-    started = time.monotonic()
     pushed = server.push_text(CHAT, "wake up")
-    updates = await asyncio.wait_for(poll, timeout=2)
-    assert time.monotonic() - started < 0.5
+    # Well before the poll's own 10 s: it returned because of the update, not at its timeout.
+    updates = await asyncio.wait_for(poll, timeout=5)
     assert [u.update_id for u in updates] == [pushed["update_id"]]
 
 
@@ -227,7 +226,7 @@ def test_long_polling_gives_up_after_the_requested_timeout(server: FakeTelegram)
     started = time.monotonic()
     status, body = raw_post(server, "getUpdates", b'{"timeout": 0.3}', "application/json")
     assert (status, body) == (200, {"ok": True, "result": []})
-    assert 0.25 <= time.monotonic() - started < 1.0
+    assert time.monotonic() - started >= 0.25  # it waited (a lower bound: no load makes it fail)
 
 
 @pytest.mark.asyncio

@@ -50,7 +50,7 @@ class RankerStore:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
             with os.fdopen(handle, "wb") as file:
                 np.savez(file, **arrays)  # type: ignore[arg-type]
-            os.replace(temporary, path)
+            Path(temporary).replace(path)
         except OSError as error:
             # A read-only or full disk costs a retraining at the next start, nothing else.
             log.warning("ranker cache not written (%s): %s", type(error).__name__, error.strerror)

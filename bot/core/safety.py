@@ -70,7 +70,8 @@ class SafetyDetector:
         with typos corrected ("granade"); `text` as written, for the other senses ("grenadine")."""
         return self.cue(analysis, text) is not None
 
-    def cue(self, analysis: Analysis, text: str) -> Cue | None:
+    # The cascade of cues is the safety policy: kept in one place, in its order, to be read whole.
+    def cue(self, analysis: Analysis, text: str) -> Cue | None:  # noqa: C901
         """What says the message reports an explosive object; None when nothing does."""
         # Named as written (the usual misspellings are listed as synonyms), or only once typos
         # are corrected: "mises" and "miles" are one letter from "mines", so a corrected word

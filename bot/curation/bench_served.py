@@ -86,9 +86,9 @@ def report(results: Sequence[Served]) -> str:
         "(blind tuning half; targets: p99 <= 60 ms with embeddings, <= 2 ms without; memory <= 300 MB):",
         f"{'mode':<10}{'start':>10}{'memory':>10}{'median':>10}{'p99':>10}{'max':>10}{'messages':>10}",
     ]
-    for r in results:
-        lines.append(
-            f"{r.mode:<10}{r.start_s:>9.2f}s{r.rss_mb:>8.0f}MB{r.median_ms:>8.2f}ms"
-            f"{r.p99_ms:>8.2f}ms{r.max_ms:>8.2f}ms{r.messages:>10}"
-        )
+    lines.extend(
+        f"{r.mode:<10}{r.start_s:>9.2f}s{r.rss_mb:>8.0f}MB{r.median_ms:>8.2f}ms"
+        f"{r.p99_ms:>8.2f}ms{r.max_ms:>8.2f}ms{r.messages:>10}"
+        for r in results
+    )
     return "\n".join(lines)

@@ -96,6 +96,19 @@ def _file_name(entry: str | None) -> str:
     return OUT_OF_SCOPE_FILE if entry is None else f"{entry}.yaml"
 
 
+def _record(item: Mapping[str, Any], text: str, writer: str, also: list[str]) -> dict[str, Any]:
+    """A message as the corpus file keeps it: text, writer, style, and what else it says."""
+    record: dict[str, Any] = {"text": text, "writer": writer, "style": str(item.get("style") or "")}
+    if also:
+        record["also"] = also
+    if item.get("safety") is True:
+        record["safety"] = True
+    language = item.get("language")
+    if language and language != "fr":
+        record["language"] = language if language in corpus.LANGUAGES else "other"
+    return record
+
+
 def import_writers(
     knowledge_dir: Path,
     writer_files: Sequence[Path],
@@ -128,15 +141,7 @@ def import_writers(
                 report.near_corpus += 1
                 continue
             near_corpus.add(text)
-            record: dict[str, Any] = {"text": text, "writer": writer, "style": str(item.get("style") or "")}
-            if also:
-                record["also"] = also
-            if item.get("safety") is True:
-                record["safety"] = True
-            language = item.get("language")
-            if language and language != "fr":
-                record["language"] = language if language in corpus.LANGUAGES else "other"
-            new[entry].append(record)
+            new[entry].append(_record(item, text, writer, also))
             report.added[str(entry)] += 1
     root = knowledge_dir / corpus.EXAMPLES_DIR
     for entry, records in new.items():

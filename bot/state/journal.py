@@ -104,6 +104,6 @@ class UpdateJournal:
             temporary.write_text(json.dumps(data), encoding="utf-8")
             # Atomic against a crash of this process, which is what the journal is for; an
             # fsync per update would also survive a power cut but costs milliseconds each.
-            os.replace(temporary, self.path)
+            temporary.replace(self.path)
         except OSError as error:
             log.error("could not save the update journal %s: %s", self.path, type(error).__name__)

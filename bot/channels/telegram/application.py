@@ -12,7 +12,7 @@ Why each handler is where it is:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -35,7 +35,7 @@ from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.channels.telegram.ratelimit import PatientRateLimiter
 from bot.config import Settings
 from bot.core.engine import Engine
-from bot.ops.inbox import Inbox, LocalInbox
+from bot.ops.inbox import Inbox, InboxStore, LocalInbox
 from bot.state import State, in_memory, in_redis
 from bot.state.handover import HANDOVER_FILE, FileHandover, Handover, RedisHandover
 from bot.state.sending import MemorySendTurns
@@ -77,20 +77,7 @@ def build_application(
 
     async def post_init(application: BotApplication) -> None:
         """Start the services the handlers use, then publish the bot's profile."""
-        metrics = application.bot_data.metrics
-        if state is not None:
-            started = state()
-        elif settings.redis_url and settings.state_key_secret:
-            started = in_redis(
-                settings.redis_url,
-                settings.state_key_secret,
-                settings.flood_messages,
-                settings.flood_seconds,
-                lambda up: metrics.state_up.set(int(up)),
-                application.bot.id,
-            )
-        else:
-            started = in_memory(settings.flood_messages, settings.flood_seconds, send_turns())
+        started = state() if state is not None else _open_state(settings, application, send_turns)
         states.append(started)
         if started.verify is not None:
             await started.verify()  # StateKeyMismatch: the service refuses to start
@@ -103,18 +90,7 @@ def build_application(
         data.reloads = started.reloads
         data.metrics.serving(len(engine.kb.entries), engine.mode_name)
         data.admins = settings.admin_user_ids
-        stopwords = engine.kb.language.stopwords
-        if started.redis is not None and settings.state_key_secret:
-            from bot.ops.inbox_redis import RedisInbox  # the redis package, only when configured
-
-            secret = settings.state_key_secret.encode()
-            from bot.state.redis_store import namespace
-
-            data.inbox = RedisInbox(
-                started.redis, secret, stopwords, settings.inbox_days, prefix=namespace(application.bot.id)
-            )
-        else:
-            data.inbox = LocalInbox(Inbox(settings.inbox_path, stopwords, settings.inbox_days))
+        data.inbox = _inbox(settings, started, engine.kb.language.stopwords, application.bot.id)
         data.sharing = settings.inbox_raw
         if settings.webhook_url:
             data.handover = _handover(settings, started, application.bot.id)
@@ -185,3 +161,31 @@ def _handover(settings: Settings, started: State, bot_id: int) -> Handover | Non
     if settings.state_dir is not None:
         return FileHandover(settings.state_dir / HANDOVER_FILE)
     return None
+
+
+def _open_state(
+    settings: Settings, application: BotApplication, send_turns: Callable[[], MemorySendTurns]
+) -> State:
+    """Redis when configured (several replicas), else memory (one process)."""
+    if settings.redis_url and settings.state_key_secret:
+        metrics = application.bot_data.metrics
+        return in_redis(
+            settings.redis_url,
+            settings.state_key_secret,
+            settings.flood_messages,
+            settings.flood_seconds,
+            lambda up: metrics.state_up.set(int(up)),
+            application.bot.id,
+        )
+    return in_memory(settings.flood_messages, settings.flood_seconds, send_turns())
+
+
+def _inbox(settings: Settings, started: State, stopwords: Iterable[str], bot_id: int) -> InboxStore:
+    """The declined-question counts: in the shared Redis, else in a SQLite file."""
+    if started.redis is not None and settings.state_key_secret:
+        from bot.ops.inbox_redis import RedisInbox  # the redis package, only when configured
+        from bot.state.redis_store import namespace
+
+        secret = settings.state_key_secret.encode()
+        return RedisInbox(started.redis, secret, stopwords, settings.inbox_days, prefix=namespace(bot_id))
+    return LocalInbox(Inbox(settings.inbox_path, stopwords, settings.inbox_days))

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
@@ -88,42 +89,10 @@ class TelegramService:
         """Check the token, start the services, then take updates; StartupError if that fails."""
         for directory in self.settings.written_dirs():
             check_writable(directory)
-        where = self.settings.base_url or "Telegram"
-        try:
-            await self.application.initialize()  # getMe: the token is checked here
-        except InvalidToken:
-            raise StartupError(
-                "Telegram rejected the token (TELEGRAM_BOT_TOKEN): check it with @BotFather, then start again"
-            ) from None
-        except (NetworkError, OSError) as error:
-            raise StartupError(
-                f"cannot reach the Bot API at {where} ({type(error).__name__}): check the network "
-                "or TELEGRAM_BASE_URL, then start again"
-            ) from None
-        # The order of python-telegram-bot's own run_polling: initialize, post_init, start.
-        if self.application.post_init is not None:
-            try:
-                await self.application.post_init(self.application)
-            except StateKeyMismatch as error:
-                raise StartupError(str(error)) from None
+        await self._initialize()
         self.health.knowledge_loaded = self.application.bot_data.engine is not None
         await self.application.start()
-        extra = []
-        if self.settings.webhook_url:
-            assert self.settings.webhook_secret is not None  # Settings refuses a URL without one
-            seen = self.application.bot_data.seen
-            assert seen is not None
-            self.dispatcher = ChatDispatcher(self.application.process_update, self.acknowledged.done)
-            extra.append(
-                webhook_route(
-                    self.settings.webhook_path,
-                    self.settings.webhook_secret,
-                    self.application.bot,
-                    self.dispatcher,
-                    seen,
-                    self.acknowledged,
-                )
-            )
+        extra = self._webhook_routes()
         if self.settings.listen_port is not None:
             self.http = HttpServer(
                 self.settings.listen_host,
@@ -135,24 +104,70 @@ class TelegramService:
             except OSError as error:
                 raise StartupError(f"{error}: check LISTEN_HOST and LISTEN_PORT") from None
         if self.dispatcher is None:
-            journal = UpdateJournal(self.settings.update_journal, self.application.bot.id)
-            self.poller = Poller(
-                self.application.bot,
-                journal,
-                self.application.process_update,
-                ALLOWED_UPDATES,
-                first_backoff=self.poll_backoff,
-                conflict_grace=self.conflict_grace,
-                on_conflict=self._conflicted,
-            )
-            self._polling = asyncio.create_task(self.poller.run(self._stop_polling), name="poller")
-            log.info("serving Telegram by long polling")
+            self._start_polling()
         else:
             log.info("serving Telegram by webhook on %s", self.settings.webhook_path)
             await self._take_handed_over()
             if isinstance(self.application.bot_data.handover, RedisHandover):
                 # Another replica may stop at any time: what it hands over is taken here too.
                 self._taking = asyncio.create_task(self._keep_taking(), name="handover-taker")
+        self._start_reloads()
+        self.health.started = True
+
+    async def _initialize(self) -> None:
+        """getMe (the token is checked here), then the services (post_init), in the order of
+        python-telegram-bot's own run_polling."""
+        where = self.settings.base_url or "Telegram"
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            raise StartupError(
+                "Telegram rejected the token (TELEGRAM_BOT_TOKEN): check it with @BotFather, then start again"
+            ) from None
+        except (NetworkError, OSError) as error:
+            raise StartupError(
+                f"cannot reach the Bot API at {where} ({type(error).__name__}): check the network "
+                "or TELEGRAM_BASE_URL, then start again"
+            ) from None
+        if self.application.post_init is not None:
+            try:
+                await self.application.post_init(self.application)
+            except StateKeyMismatch as error:
+                raise StartupError(str(error)) from None
+
+    def _webhook_routes(self) -> list[BaseRoute]:
+        """Webhook mode: the route Telegram posts to, and the dispatcher behind it."""
+        if not self.settings.webhook_url:
+            return []
+        assert self.settings.webhook_secret is not None  # Settings refuses a URL without one
+        seen = self.application.bot_data.seen
+        assert seen is not None
+        self.dispatcher = ChatDispatcher(self.application.process_update, self.acknowledged.done)
+        route = webhook_route(
+            self.settings.webhook_path,
+            self.settings.webhook_secret,
+            self.application.bot,
+            self.dispatcher,
+            seen,
+            self.acknowledged,
+        )
+        return [route]
+
+    def _start_polling(self) -> None:
+        journal = UpdateJournal(self.settings.update_journal, self.application.bot.id)
+        self.poller = Poller(
+            self.application.bot,
+            journal,
+            self.application.process_update,
+            ALLOWED_UPDATES,
+            first_backoff=self.poll_backoff,
+            conflict_grace=self.conflict_grace,
+            on_conflict=self._conflicted,
+        )
+        self._polling = asyncio.create_task(self.poller.run(self._stop_polling), name="poller")
+        log.info("serving Telegram by long polling")
+
+    def _start_reloads(self) -> None:
         reloader = self.application.bot_data.reloader = self.reloader()
         reloads = self.application.bot_data.reloads
         if reloads is not None:
@@ -161,7 +176,6 @@ class TelegramService:
                 reloads.listen(lambda: reloader.reload("asked by another replica"), self._stop_polling),
                 name="reload-listener",
             )
-        self.health.started = True
 
     async def wait(self, stop: asyncio.Event) -> int:
         """Serve until `stop` is set (0) or Telegram rejects the token (2)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import codecs
 import errno
 import hashlib
-import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -202,7 +201,7 @@ def fingerprint(directory: str | Path) -> str:
     for path in sorted(files):
         digest.update(str(path.relative_to(root)).encode("utf-8", errors="replace") + b"\0")
         try:
-            status = os.stat(path)
+            status = path.stat()
             if stat.S_ISREG(status.st_mode) and status.st_size <= MAX_FILE_BYTES:
                 with path.open("rb") as file:
                     digest.update(file.read(MAX_FILE_BYTES + 1))
@@ -218,7 +217,7 @@ def _read_text(path: Path, shown: str, problems: list[str]) -> str | None:
     """The file's text, or None with its problem recorded: never opens what is not a regular
     file (a FIFO would block forever), never reads more than MAX_FILE_BYTES."""
     try:
-        status = os.stat(path)  # follows symbolic links: a link to a regular file is fine
+        status = path.stat()  # follows symbolic links: a link to a regular file is fine
     except OSError as error:
         reason = {errno.ENOENT: "a broken symbolic link", errno.ELOOP: "a symbolic link loop"}
         problems.append(
