@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.config import ConfigurationError, Settings
 from bot.core import knowledge
@@ -25,9 +25,6 @@ from bot.core.corpus import load_examples
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine
 from bot.core.replies import Reply
-
-if TYPE_CHECKING:
-    pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 from bot.core.corpus import load_examples
 from bot.core.engine import Engine, assemble
 from bot.curation import evaluation as ev
+from bot.curation.peers import DifflibPeer, Peer, WRatioPeer, best_cutoff, run_peer
 
 TEST_HALF = "blind test half (never tuned on)"
 BOT, HELD, FOLDS = "bot", "held", "folds"  # how a set is scored (see the module's doc)
@@ -36,7 +37,7 @@ class _Run:
 
     engine: Engine
     examples: Sequence[Any]  # the corpus and example questions, as trained on
-    peers: list[ev.Peer] = field(default_factory=list)
+    peers: list[Peer] = field(default_factory=list)
     cutoffs: dict[str, float] = field(default_factory=dict)
     folds_read: list[tuple[ev.Example, Any, Any]] = field(default_factory=list)
     lexical: Engine | None = None  # the bot before the learned ranker, built once if asked
@@ -85,10 +86,10 @@ def _prepare_peers(state: _Run) -> None:
     (against the 6,400 corpus messages too, it would take hours on the larger sets). Each answers
     from the cut-off fairest to it on the blind tuning half."""
     kb = state.engine.kb
-    state.peers = [ev.WRatioPeer(kb, state.examples, name="WRatio +corpus"), ev.DifflibPeer(kb)]
+    state.peers = [WRatioPeer(kb, state.examples, name="WRatio +corpus"), DifflibPeer(kb)]
     tuning = ev.load_examples(ev.BLIND_TUNING)
     for peer in state.peers:
-        state.cutoffs[peer.name] = ev.best_cutoff(ev.run_peer(peer, tuning))
+        state.cutoffs[peer.name] = best_cutoff(run_peer(peer, tuning))
     print(
         "peers: the nearest example question (or corpus message); they answer when their score "
         "reaches the cut-off fairest to them on the blind tuning half: "
@@ -131,9 +132,9 @@ def _peer_columns(
         state.lexical = state.lexical or assemble(engine.kb, engine.thresholds)
         columns["lexical alone"] = ev.evaluate(state.lexical.dialogue, chosen).figures()
     for peer in state.peers:
-        if how == FOLDS and isinstance(peer, ev.DifflibPeer):
+        if how == FOLDS and isinstance(peer, DifflibPeer):
             continue  # 7,000 messages: hours in pure Python
-        result = ev.run_peer(peer, chosen, held_out_questions=how != BOT)
+        result = run_peer(peer, chosen, held_out_questions=how != BOT)
         columns[peer.name] = result.report(state.cutoffs[peer.name]).figures()
     return columns
 

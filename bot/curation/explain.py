@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.core.decision import choose
 from bot.core.engine import Engine
+from bot.core.matcher import Matcher
+from bot.core.normalize import Analysis
 from bot.core.reading import head
 
 
@@ -21,16 +25,7 @@ def explain(engine: Engine, text: str) -> list[str]:
             + (", danger named: safety first" if reading.foreign_explosive else "")
         )
     lines.append(f"words as read: {' '.join(analysis.words)}")
-    kinds = []
-    for term in dict.fromkeys(analysis.terms):
-        if term in neutral:
-            kind = "neutral (name, place, date or number)"
-        elif term not in analysis.content:
-            kind = "politeness"
-        else:
-            kind = matcher.term_kind(term)
-        kinds.append(f"  {term}: {kind}")
-    lines += ["terms:", *kinds]
+    lines += ["terms:", *_terms(matcher, analysis, neutral)]
     lines.append(f"explosive object reported: {'yes, safety first' if reading.explosive else 'no'}")
     t = engine.thresholds
     candidates, outcome = choose(reading, t)
@@ -75,3 +70,17 @@ def explain(engine: Engine, text: str) -> list[str]:
         + (f", offers {', '.join(decision.offered)}" if decision.offered else "")
     )
     return lines
+
+
+def _terms(matcher: Matcher, analysis: Analysis, neutral: Collection[str]) -> list[str]:
+    """Each term with its kind: neutral, politeness, or how the matcher weighs it."""
+    kinds = []
+    for term in dict.fromkeys(analysis.terms):
+        if term in neutral:
+            kind = "neutral (name, place, date or number)"
+        elif term not in analysis.content:
+            kind = "politeness"
+        else:
+            kind = matcher.term_kind(term)
+        kinds.append(f"  {term}: {kind}")
+    return kinds

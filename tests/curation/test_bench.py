@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.curation.bench import main, synthetic_entries
+from bot.curation.bench import main
+from bot.curation.bench_synthetic import synthetic_entries
 
 pytestmark = pytest.mark.process
 

@@ -199,7 +199,7 @@ def test_every_entry_has_25_example_questions(kb: KnowledgeBase) -> None:
 
 
 def test_peers_are_scored_on_the_same_messages(kb: KnowledgeBase) -> None:
-    from bot.curation.evaluation import DifflibPeer, WRatioPeer, best_cutoff, run_peer
+    from bot.curation.peers import DifflibPeer, WRatioPeer, best_cutoff, run_peer
 
     sample = random.Random(8).sample(load_examples(BLIND_TUNING), 12)
     for peer in (WRatioPeer(kb), DifflibPeer(kb)):

@@ -121,33 +121,7 @@ def build_application(
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     application: BotApplication = builder.build()
-    application.add_handler(TypeHandler(Update, handlers.count_update), group=-3)
-    application.add_handler(TypeHandler(Update, handlers.keep_to_budget), group=-2)
-    application.add_handler(
-        ChatMemberHandler(handlers.leave_group, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
-    )
-    application.add_handler(
-        MessageHandler(filters.ChatType.GROUPS | filters.ChatType.CHANNEL, handlers.leave_group), group=-1
-    )
-    if settings.admin_user_ids:
-        # Admins only, in private: to anyone else these commands do not exist (they read as
-        # text). Each callback checks the user again.
-        admin = PRIVATE_MESSAGE & filters.User(user_id=settings.admin_user_ids)
-        application.add_handler(CommandHandler("reload", admin_commands.reload, admin))
-        application.add_handler(CommandHandler("stats", admin_commands.stats, admin))
-        application.add_handler(CommandHandler("inconnues", admin_commands.unanswered, admin))
-    application.add_handler(CommandHandler("start", handlers.start, PRIVATE_MESSAGE))
-    # The knowledge base's commands (/aide, /contacts...) are read once here: a reload that
-    # changed them takes effect at the next start (the published menu is the same list).
-    names = [c.name for c in engine.kb.interface.commands if c.entry]
-    application.add_handler(CommandHandler(names, handlers.knowledge_command, PRIVATE_MESSAGE))
-    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, handlers.answer_text))
-    application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, handlers.answer_non_text))
-    # Before the other buttons: "share this question" carries a token, not an entry.
-    application.add_handler(CallbackQueryHandler(handlers.share_question, pattern=f"^{handlers.SHARE_DATA}"))
-    application.add_handler(CallbackQueryHandler(handlers.press_button))
-    application.add_handler(InlineQueryHandler(handlers.answer_inline))
-    application.add_error_handler(handlers.report_error)
+    _register_handlers(application, settings, engine)
     return application
 
 
@@ -189,3 +163,35 @@ def _inbox(settings: Settings, started: State, stopwords: Iterable[str], bot_id:
         secret = settings.state_key_secret.encode()
         return RedisInbox(started.redis, secret, stopwords, settings.inbox_days, prefix=namespace(bot_id))
     return LocalInbox(Inbox(settings.inbox_path, stopwords, settings.inbox_days))
+
+
+def _register_handlers(application: BotApplication, settings: Settings, engine: Engine) -> None:
+    """Who answers what, in order: counting and the flood budget first, groups left, admins'
+    commands, then the person's messages, buttons and inline queries."""
+    application.add_handler(TypeHandler(Update, handlers.count_update), group=-3)
+    application.add_handler(TypeHandler(Update, handlers.keep_to_budget), group=-2)
+    application.add_handler(
+        ChatMemberHandler(handlers.leave_group, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
+    )
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS | filters.ChatType.CHANNEL, handlers.leave_group), group=-1
+    )
+    if settings.admin_user_ids:
+        # Admins only, in private: to anyone else these commands do not exist (they read as
+        # text). Each callback checks the user again.
+        admin = PRIVATE_MESSAGE & filters.User(user_id=settings.admin_user_ids)
+        application.add_handler(CommandHandler("reload", admin_commands.reload, admin))
+        application.add_handler(CommandHandler("stats", admin_commands.stats, admin))
+        application.add_handler(CommandHandler("inconnues", admin_commands.unanswered, admin))
+    application.add_handler(CommandHandler("start", handlers.start, PRIVATE_MESSAGE))
+    # The knowledge base's commands (/aide, /contacts...) are read once here: a reload that
+    # changed them takes effect at the next start (the published menu is the same list).
+    names = [c.name for c in engine.kb.interface.commands if c.entry]
+    application.add_handler(CommandHandler(names, handlers.knowledge_command, PRIVATE_MESSAGE))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, handlers.answer_text))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, handlers.answer_non_text))
+    # Before the other buttons: "share this question" carries a token, not an entry.
+    application.add_handler(CallbackQueryHandler(handlers.share_question, pattern=f"^{handlers.SHARE_DATA}"))
+    application.add_handler(CallbackQueryHandler(handlers.press_button))
+    application.add_handler(InlineQueryHandler(handlers.answer_inline))
+    application.add_error_handler(handlers.report_error)
