@@ -81,19 +81,7 @@ def build_application(
         states.append(started)
         if started.verify is not None:
             await started.verify()  # StateKeyMismatch: the service refuses to start
-        limiter = application.bot.rate_limiter
-        if started.send_turn is not None and isinstance(limiter, PatientRateLimiter):
-            limiter.shared = started.send_turn
-        data = application.bot_data
-        data.engine, data.followups, data.flood = engine, started.followups, started.flood
-        data.seen = started.seen
-        data.reloads = started.reloads
-        data.metrics.serving(len(engine.kb.entries), engine.mode_name)
-        data.admins = settings.admin_user_ids
-        data.inbox = _inbox(settings, started, engine.kb.language.stopwords, application.bot.id)
-        data.sharing = settings.inbox_raw
-        if settings.webhook_url:
-            data.handover = _handover(settings, started, application.bot.id)
+        _serve(application, settings, engine, started)
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -195,3 +183,20 @@ def _register_handlers(application: BotApplication, settings: Settings, engine: 
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     application.add_handler(InlineQueryHandler(handlers.answer_inline))
     application.add_error_handler(handlers.report_error)
+
+
+def _serve(application: BotApplication, settings: Settings, engine: Engine, started: State) -> None:
+    """Give the handlers their services (bot_data) and the rate limiter the shared pace."""
+    limiter = application.bot.rate_limiter
+    if started.send_turn is not None and isinstance(limiter, PatientRateLimiter):
+        limiter.shared = started.send_turn
+    data = application.bot_data
+    data.engine, data.followups, data.flood = engine, started.followups, started.flood
+    data.seen = started.seen
+    data.reloads = started.reloads
+    data.metrics.serving(len(engine.kb.entries), engine.mode_name)
+    data.admins = settings.admin_user_ids
+    data.inbox = _inbox(settings, started, engine.kb.language.stopwords, application.bot.id)
+    data.sharing = settings.inbox_raw
+    if settings.webhook_url:
+        data.handover = _handover(settings, started, application.bot.id)
