@@ -70,3 +70,25 @@ def test_state_and_ops_know_no_channel() -> None:
     for room in ("bot.state", "bot.ops"):
         leaks = {m for m in importers_of("bot.channels") if m.startswith(room)}
         assert not leaks, (room, leaks)
+
+
+def test_the_package_stands_alone() -> None:
+    """Nothing in bot/ reads tests/: `python -m bot eval` runs wherever the bot is installed (the
+    Docker image copies bot/ and knowledge/ only), its sets shipped with the package."""
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom | ast.Import)
+            for alias in node.names
+        }
+        modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not any(m.startswith("tests") for m in modules | names), path
+        strings = {
+            n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        }
+        assert "tests" not in strings, path  # a path built from "tests"
+    from bot.curation import evaluation
+
+    assert evaluation.BLIND_TEST.is_relative_to(PACKAGE) and evaluation.BLIND_TEST.exists()

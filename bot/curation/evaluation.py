@@ -1,6 +1,6 @@
 """Measure answer quality honestly (calibration is in `calibrate.py`).
 
-The sets, each reported on its own (see `tests/data/README.md`):
+The sets, each reported on its own (see `bot/curation/data/eval/README.md`):
 - blind test half: messages written by people who saw neither the knowledge base nor the
   matcher, labelled afterwards. Only ever scored: nothing is tuned on it;
 - blind tuning half: the other half of the same set, which calibration and changes may look at;
@@ -41,7 +41,9 @@ from bot.core.reading import Reading
 from bot.core.replies import Reply
 from bot.core.semantic import Embedder
 
-DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
+# The evaluation sets ship with the package: `python -m bot eval` runs wherever the bot does
+# (the Docker image included), and nothing in bot/ reads tests/.
+DATA = Path(__file__).resolve().parent / "data" / "eval"
 BLIND_TEST = DATA / "blind" / "test.yaml"
 BLIND_TUNING = DATA / "blind" / "tuning.yaml"
 BLIND_UNLABELLED = DATA / "blind" / "messages_unlabelled.yaml"
