@@ -23,7 +23,7 @@ def load_engine(settings: Settings, threads: int = 1, *, say_mode: bool = True) 
     on and the model loads here, else n-grams alone; the mode is logged."""
     embedder, why = load_embedder(settings.semantic, threads)
     store = RankerStore(settings.model_cache_dir or default_directory())
-    engine = engines.build(settings.knowledge_dir, embedder, store)
+    engine = engines.build(settings.knowledge_dir, embedder, store).deployed(settings.deployment())
     if say_mode:
         mode = engine.mode_name
         log.info("learned ranker: %s mode (embeddings: %s)", mode, why)

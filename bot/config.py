@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
 
+from bot.core.deployment import Deployment
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 # Everything the bot writes lives under one directory (a volume in the image and compose).
@@ -65,6 +67,10 @@ class Settings:
     # What the bot writes: the update journal and the inbox by default, and the webhook's
     # handover of acknowledged updates at a stop (None: nothing on disk, for tests).
     state_dir: Path | None = None
+
+    def deployment(self) -> Deployment:
+        """What this deployment keeps of people's messages, for the replies that say so."""
+        return Deployment(sharing=self.inbox_raw, inbox_days=self.inbox_days)
 
     def written_dirs(self) -> list[Path]:
         """Every directory the bot writes to, to check at start that it can."""

@@ -29,6 +29,9 @@ def test_a_stop_in_a_burst_hands_over_what_it_acknowledged(tmp_path: Path) -> No
     with FakeTelegram() as telegram:
         env = {"STOP_DEADLINE_SECONDS": "0.5"}  # a short deadline: most of the burst is in hand
         first = Replica("a", telegram, None, tmp_path, **env)
+        # Telegram asks the bot to wait (429, retry after 5 s) at the first answers: the burst
+        # piles up unanswered however slow this machine posts, and a stop finds it in hand.
+        telegram.fail_next("sendMessage", status=429, retry_after=5, times=3)
         try:
             assert telegram.wait_for(first.settled, 30) and first.process.poll() is None
             # Sixteen connections at once, as Telegram's webhook uses several: far faster than

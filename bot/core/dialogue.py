@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.decision import Decider, choose
+from bot.core.deployment import Deployment
 from bot.core.followups import FollowUpRules
 from bot.core.html import escape
 from bot.core.knowledge import KnowledgeBase
@@ -28,8 +29,6 @@ from bot.core.replies import (
 )
 from bot.core.routes import Router
 
-CONTEXT_SECONDS = 30 * 60  # how long a chat's last topic is kept for follow-ups
-
 
 class Dialogue:
     def __init__(
@@ -39,13 +38,15 @@ class Dialogue:
         decider: Decider,
         followups: FollowUpRules,
         router: Router,
+        deployment: Deployment | None = None,
     ) -> None:
         self.kb = kb
         self.reader = reader
         self.decider = decider
         self.followups = followups
         self.router = router
-        self.replies = Replies(kb)
+        self.deployment = deployment or Deployment()
+        self.replies = Replies(kb, self.deployment)
         self.texts = kb.interface.texts
 
     @property
@@ -105,6 +106,33 @@ class Dialogue:
             chosen = self.texts["chosen"].replace("{title}", escape(entry.title))
             reply = replace(reply, edit_pressed=chosen)
         return reply
+
+    def deployed(self, deployment: Deployment) -> Dialogue:
+        """The same dialogue for a deployment that keeps what `deployment` says."""
+        return Dialogue(self.kb, self.reader, self.decider, self.followups, self.router, deployment)
+
+    @property
+    def commands(self) -> list[tuple[str, str]]:
+        """The knowledge base's commands that open an entry, with their description (the menu)."""
+        return [(c.name, c.description) for c in self.kb.interface.commands if c.entry]
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Every word the knowledge base knows: what a redacted question may keep."""
+        return self.reader.matcher.analyzer.known_words
+
+    def flood_notice(self) -> Reply:
+        """Over a chat's budget: once, then silence until it refills."""
+        return self.replies.info("flood_notice")
+
+    def failure(self) -> Reply:
+        """Something went wrong on our side, said to the person."""
+        return self.replies.info("error")
+
+    def shared(self, kept: bool | None) -> Reply:
+        """After "share this question": thanks, could not be kept, or the question is gone."""
+        key = {True: "share_thanks", False: "share_failed", None: "share_gone"}[kept]
+        return self.replies.info(key)
 
     def non_text(self) -> Reply:
         """A sticker, photo, voice message...: the bot reads written messages only."""

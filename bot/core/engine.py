@@ -20,6 +20,7 @@ from bot.core.contact import ContactQuestions
 from bot.core.corpus import load_examples
 from bot.core.countries import Countries
 from bot.core.decision import Decider
+from bot.core.deployment import Deployment
 from bot.core.dialogue import Dialogue
 from bot.core.followups import FollowUpRules
 from bot.core.html import shorten
@@ -46,6 +47,11 @@ class Engine:
     # and the ranker cache.
     embedder: Embedder | None = None
     store: RankerStore | None = None
+
+    def deployed(self, deployment: Deployment) -> Engine:
+        """This snapshot for a deployment that keeps what `deployment` says (see deployment.py):
+        the channels' wiring gives it from the settings; a reload keeps it."""
+        return replace(self, dialogue=self.dialogue.deployed(deployment))
 
     @property
     def thresholds(self) -> Thresholds:
@@ -122,8 +128,9 @@ def build(
 
 
 def rebuild(directory: str | Path, like: Engine) -> Engine:
-    """A new snapshot of `directory` built as `like` was (a reload): same embedder, same cache."""
-    return build(directory, like.embedder, like.store)
+    """A new snapshot of `directory` built as `like` was (a reload): same embedder, same cache,
+    same deployment."""
+    return build(directory, like.embedder, like.store).deployed(like.dialogue.deployment)
 
 
 def canary_failures(engine: Engine, canaries: Sequence[knowledge.Canary]) -> list[str]:

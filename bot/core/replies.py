@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from bot.core import html as telegram_html
 from bot.core.decision import Decision, Outcome
+from bot.core.deployment import Deployment
 from bot.core.html import escape
 from bot.core.knowledge import Contact, Entry, KnowledgeBase
 
@@ -24,6 +25,9 @@ CLARIFIED = "c"
 SHOW_MENU = "m"
 MORE_DETAILS = "d"
 GENERAL = "g"  # a topic's general answer, not a country's route ("Autre pays")
+# "Share this question": carries nothing, the question is read back from the message the answer
+# replies to (the Telegram channel's `share_question`).
+SHARE_QUESTION = "s"
 # "c:family_links@ukraine": a clarification's button that carries the country the message named.
 COUNTRY_MARK = "@"
 
@@ -64,6 +68,8 @@ class Reply:
     # or `route_asked` when the bot asked which country (buttons).
     route: str | None = None
     route_asked: bool = False
+    safety: bool = False  # the safety answer comes first (a danger reported)
+    quote_question: bool = False  # the reply quotes the question (to share it: see SHARE_QUESTION)
 
     def next_topic(self, last: str | None) -> str | None:
         """The chat's last topic after this reply, for channels that keep it themselves."""
@@ -98,9 +104,12 @@ def contact_lines(contact: Contact, labels: dict[str, str], *, html: bool) -> li
 class Replies:
     """Builds replies for one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, deployment: Deployment | None = None) -> None:
         self.kb = kb
         self.texts = kb.interface.texts
+        self.deployment = deployment or Deployment()
+        # The privacy answer says what this deployment keeps, from its settings.
+        self._privacy = next((c.entry for c in kb.interface.commands if c.name == "confidentialite"), None)
 
     def decided(self, decision: Decision, route: Entry | None = None, country: str | None = None) -> Reply:
         """The decision as a reply; its last entry answered with `route` when it has one, else
@@ -126,6 +135,8 @@ class Replies:
             messages.append(self.route_question(main))
         else:
             messages.extend(self.entry_messages(route or main))
+        if self._privacy is not None and self._privacy in (e.id for e in unique):
+            messages.insert(1, Message(self.kept()))
         shown = route or main
         if ask and main.routes is not None:
             suggestions = tuple(dict.fromkeys(b.entry for b in main.routes.buttons))
@@ -143,6 +154,19 @@ class Replies:
             remember=shown.id if shown.kind != "smalltalk" else None,
             route=route.id if route is not None else None,
             route_asked=ask,
+            safety=unique[0].kind == "safety",
+        )
+
+    def kept(self) -> str:
+        """What this deployment keeps of people's messages, from its settings."""
+        deployment = self.deployment
+        sharing = self.texts["privacy_sharing_on" if deployment.sharing else "privacy_sharing_off"]
+        # {sharing} first: its own text holds an {inbox_days} too.
+        return (
+            self.texts["privacy_kept"]
+            .replace("{sharing}", escape(sharing))
+            .replace("{topic_minutes}", str(deployment.topic_minutes))
+            .replace("{inbox_days}", str(deployment.inbox_days))
         )
 
     def route_question(self, entry: Entry) -> Message:
@@ -188,11 +212,17 @@ class Replies:
 
     def fallback(self, score: int) -> Reply:
         html = f"{self.texts['fallback']}\n\n{self.texts['general_contact']}"
+        buttons = self.menu_buttons()
+        if self.deployment.sharing:
+            # Offered, not taken: the answer quotes the question, and the button reads it back
+            # from there when pressed, on whichever replica. Nothing is kept meanwhile.
+            buttons = ((Button(self.texts["share_button"], f"{SHARE_QUESTION}:"),), *buttons)
         return Reply(
-            (Message(html, self.menu_buttons()),),
+            (Message(html, buttons),),
             outcome="fallback",
             score=score,
             suggestions=tuple(item.entry for item in self.kb.interface.menu),
+            quote_question=self.deployment.sharing,
         )
 
     def welcome(self) -> Reply:

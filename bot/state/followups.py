@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.core.dialogue import CONTEXT_SECONDS
+from bot.core.deployment import CONTEXT_SECONDS
 from bot.core.replies import Reply
 
 

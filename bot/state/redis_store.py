@@ -37,7 +37,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from bot.core.dialogue import CONTEXT_SECONDS
+from bot.core.deployment import CONTEXT_SECONDS
 from bot.state import StateKeyMismatch
 from bot.state.flood import Admission
 from bot.state.seen import DAY

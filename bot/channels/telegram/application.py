@@ -73,6 +73,8 @@ def build_application(
     """The application, handlers registered, not yet initialised. Without Redis, `send_turns`
     paces the messages (Telegram's limits by default)."""
     assert settings.token
+    # What this deployment keeps, for the replies that say so (the privacy answer) or offer it.
+    engine = engine.deployed(settings.deployment())
     states: list[State] = []
 
     async def post_init(application: BotApplication) -> None:
@@ -174,7 +176,7 @@ def _register_handlers(application: BotApplication, settings: Settings, engine: 
     application.add_handler(CommandHandler("start", handlers.start, PRIVATE_MESSAGE))
     # The knowledge base's commands (/aide, /contacts...) are read once here: a reload that
     # changed them takes effect at the next start (the published menu is the same list).
-    names = [c.name for c in engine.kb.interface.commands if c.entry]
+    names = [name for name, _ in engine.dialogue.commands]
     application.add_handler(CommandHandler(names, handlers.knowledge_command, PRIVATE_MESSAGE))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, handlers.answer_text))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, handlers.answer_non_text))
@@ -197,6 +199,5 @@ def _serve(application: BotApplication, settings: Settings, engine: Engine, star
     data.metrics.serving(len(engine.kb.entries), engine.mode_name)
     data.admins = settings.admin_user_ids
     data.inbox = _inbox(settings, started, engine.kb.language.stopwords, application.bot.id)
-    data.sharing = settings.inbox_raw
     if settings.webhook_url:
         data.handover = _handover(settings, started, application.bot.id)

@@ -32,7 +32,6 @@ class BotData:
     reloader: Reloader | None = None
     reloads: ReloadAnnouncer | None = None  # several replicas: reloads announced to all
     admins: frozenset[int] = frozenset()  # user ids allowed the admin commands
-    sharing: bool = False  # INBOX_RAW=1: declined questions offered for sharing
     # Webhook mode: where acknowledged updates unanswered at a stop go (bot/state/handover.py).
     handover: Handover | None = None
     started_at: float = field(default_factory=time.time)

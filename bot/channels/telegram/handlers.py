@@ -6,7 +6,6 @@ follow-up store's. Message text is never logged.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 
@@ -25,10 +24,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram.context import Context
-from bot.core.dialogue import CONTEXT_SECONDS
-from bot.core.html import escape, split_message
+from bot.core.html import split_message
 from bot.core.knowledge import Contact
-from bot.core.replies import MAX_MESSAGES_PER_REPLY, Button, Message, Reply
+from bot.core.replies import SHARE_QUESTION, Message, Reply
 from bot.ops.inbox import InboxStore, redact
 from bot.ops.metrics import UPDATE_KINDS, Metrics
 from bot.state.flood import Admission
@@ -96,38 +94,15 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None 
             )
 
 
-# Callback data of the button that shares a declined question. It carries nothing: the question
-# is read back from the message the answer replies to (see `share_question`).
-SHARE = "s"
-SHARE_DATA = f"{SHARE}:"
-
-
-def _live_privacy(context: Context, reply: Reply) -> Reply:
-    """The privacy answer, with what this deployment keeps, from its live settings."""
-    engine = context.bot_data.ready()[0]
-    privacy = next((c.entry for c in engine.kb.interface.commands if c.name == "confidentialite"), None)
-    if privacy is None or privacy not in reply.entries:
-        return reply
-    texts = engine.dialogue.texts
-    inbox = context.bot_data.inbox
-    days = inbox.keep_days if inbox is not None else 0
-    sharing = texts["privacy_sharing_on" if context.bot_data.sharing else "privacy_sharing_off"]
-    # {sharing} first: its own text holds an {inbox_days} too.
-    kept = (
-        texts["privacy_kept"]
-        .replace("{sharing}", escape(sharing))
-        .replace("{topic_minutes}", str(CONTEXT_SECONDS // 60))
-        .replace("{inbox_days}", str(days))
-    )
-    messages = list(reply.messages)
-    messages.insert(1, Message(kept))
-    return dataclasses.replace(reply, messages=tuple(messages[:MAX_MESSAGES_PER_REPLY]))
+# Callback data of the button that shares a declined question (offered by the core where this
+# deployment shares): the question is read back from the message the answer replies to.
+SHARE_DATA = f"{SHARE_QUESTION}:"
 
 
 async def _reply_and_keep(context: Context, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
     _, followups, _ = context.bot_data.ready()
     await keep(followups, chat_id, reply)
-    await send_reply(context.bot, chat_id, _live_privacy(context, reply), reply_to)
+    await send_reply(context.bot, chat_id, reply, reply_to)
 
 
 def _kind(update: Update) -> str:
@@ -153,7 +128,7 @@ async def keep_to_budget(update: Update, context: Context) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer()  # stops the button's spinner; nothing else
     if admission is Admission.NOTICE:
-        await context.bot.send_message(chat.id, engine.dialogue.texts["flood_notice"])
+        await context.bot.send_message(chat.id, engine.dialogue.flood_notice().messages[0].html)
     raise ApplicationHandlerStop
 
 
@@ -201,15 +176,7 @@ async def answer_text(update: Update, context: Context) -> None:
     log.info(
         "update %d: %s %s (score %d)", update.update_id, reply.outcome, reply.entry_id or "-", reply.score
     )
-    reply_to = None
-    if reply.outcome == "fallback" and context.bot_data.sharing:
-        # Offered, not taken: the answer replies to the question, and the button reads it back
-        # from there when pressed, on whichever replica. Nothing is kept meanwhile.
-        share = (Button(engine.dialogue.texts["share_button"], SHARE_DATA),)
-        final = reply.messages[-1]
-        shown = dataclasses.replace(final, buttons=(share, *final.buttons))
-        reply = dataclasses.replace(reply, messages=(*reply.messages[:-1], shown))
-        reply_to = update.effective_message.message_id
+    reply_to = update.effective_message.message_id if reply.quote_question else None
     await _reply_and_keep(context, chat_id, reply, reply_to)
     inbox = context.bot_data.inbox
     metrics = context.bot_data.metrics
@@ -221,8 +188,7 @@ async def answer_text(update: Update, context: Context) -> None:
         # before the inbox is closed.
         text = update.effective_message.text or ""
         context.application.create_task(_count_declined(inbox, metrics, chat_id, text), name="inbox-record")
-    safety = reply.entry_id is not None and reply.entry_id == engine.decider.safety_id
-    metrics.answer("safety" if safety else reply.outcome)
+    metrics.answer("safety" if reply.safety else reply.outcome)
     metrics.reply_seconds.observe(time.perf_counter() - started)
 
 
@@ -273,13 +239,13 @@ async def share_question(update: Update, context: Context) -> None:
     # The question is the message this answer replies to; once shared, the button is gone.
     question = message.reply_to_message.text if message.reply_to_message and offered else None
     if question is None or data.inbox is None:
-        await context.bot.send_message(message.chat.id, engine.dialogue.texts["share_gone"])
+        await context.bot.send_message(message.chat.id, engine.dialogue.shared(None).messages[0].html)
         return
-    if not await data.inbox.share(redact(question, engine.matcher.analyzer.known_words)):
+    if not await data.inbox.share(redact(question, engine.dialogue.known_words)):
         # Not kept (the store logged why): said as it is, not as the bot's own failure; the
         # button stays, to try again.
         data.metrics.inbox_failure("share")
-        await context.bot.send_message(message.chat.id, engine.dialogue.texts["share_failed"])
+        await context.bot.send_message(message.chat.id, engine.dialogue.shared(False).messages[0].html)
         return
     log.info("update %d: a declined question was shared (redacted)", update.update_id)
     rows = [[b for b in row if b.callback_data != query.data] for row in keyboard]
@@ -287,7 +253,7 @@ async def share_question(update: Update, context: Context) -> None:
         await query.edit_message_reply_markup(InlineKeyboardMarkup([row for row in rows if row]))
     except BadRequest as error:  # too old: the question was kept all the same
         log.info("could not remove the share button: %s", error.message)
-    await context.bot.send_message(message.chat.id, engine.dialogue.texts["share_thanks"])
+    await context.bot.send_message(message.chat.id, engine.dialogue.shared(True).messages[0].html)
 
 
 async def answer_inline(update: Update, context: Context) -> None:
@@ -343,6 +309,8 @@ async def report_error(update: object, context: Context) -> None:
         and (update.effective_chat.type == ChatType.PRIVATE)
     ):
         try:
-            await context.bot.send_message(update.effective_chat.id, engine.dialogue.texts["error"])
+            await context.bot.send_message(
+                update.effective_chat.id, engine.dialogue.failure().messages[0].html
+            )
         except TelegramError:
             log.error("could not tell chat about the failure of update %s", update_id)
