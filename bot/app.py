@@ -11,6 +11,7 @@ from bot.config import ConfigurationError, Settings
 from bot.core import engine as engines
 from bot.core import knowledge
 from bot.core.engine import Engine
+from bot.core.knowledge import Text
 from bot.core.ranker_store import RankerStore, default_directory
 from bot.core.semantic import load_embedder
 from bot.ops import logs
@@ -63,5 +64,5 @@ def main() -> int:
 
         chat(engine.dialogue, input_lines())
         return 0
-    print(engine.dialogue.texts["no_terminal"], file=sys.stderr)
+    print(engine.dialogue.texts[Text.NO_TERMINAL], file=sys.stderr)
     return 2

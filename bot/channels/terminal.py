@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from bot.core.dialogue import Dialogue
 from bot.core.html import to_plain_text
+from bot.core.knowledge import Text
 from bot.core.replies import Button, Reply
 
 
@@ -32,8 +33,8 @@ def chat(
 ) -> None:
     """Run a conversation over `lines` (standard input by default), writing replies."""
     texts = dialogue.texts
-    write(texts["terminal_intro"])
-    write(texts["terminal_telegram_hint"])
+    write(texts[Text.TERMINAL_INTRO])
+    write(texts[Text.TERMINAL_TELEGRAM_HINT])
     reply = dialogue.start()
     topic = reply.next_topic(None)  # one person, one conversation: the topic is kept here
     shown, buttons = render(reply, texts)
@@ -46,7 +47,7 @@ def chat(
         if chosen is not None and chosen.url:
             # A link button opens a web page: a terminal can only show the address. The buttons
             # stay as they were, so the person can still choose another one.
-            write(texts["terminal_link"].replace("{url}", chosen.url))
+            write(texts[Text.TERMINAL_LINK].replace("{url}", chosen.url))
             continue
         if chosen is not None:
             reply = dialogue.press(chosen.action)

@@ -12,14 +12,14 @@ from enum import Enum
 
 from bot.core.contact import ContactAsk
 from bot.core.countries import Countries
-from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge import EntryKind, KnowledgeBase
 from bot.core.matcher import Candidate, Thresholds
 from bot.core.ranker import RankedTopic, Ranking
 from bot.core.reading import Reading
 from bot.core.routes import Router
 
-SAFETY_ENTRY_KIND = "safety"
-SMALLTALK_ENTRY_KIND = "smalltalk"
+SAFETY_ENTRY_KIND = EntryKind.SAFETY
+SMALLTALK_ENTRY_KIND = EntryKind.SMALLTALK
 
 
 class Outcome(Enum):
@@ -78,7 +78,7 @@ class Decider:
         offices = [
             e.id
             for e in kb.entries.values()
-            if e.kind == "contact" and e.country and e.contact is not None and e.contact.address
+            if e.kind == EntryKind.CONTACT and e.country and e.contact is not None and e.contact.address
         ]
         self._office = offices[0] if len(offices) == 1 else None
 

@@ -14,7 +14,7 @@ from bot.core.decision import Decider, choose
 from bot.core.deployment import Deployment
 from bot.core.followups import FollowUpRules
 from bot.core.html import escape
-from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge import KnowledgeBase, Text
 from bot.core.matcher import Thresholds
 from bot.core.reading import Reader
 from bot.core.replies import (
@@ -103,7 +103,7 @@ class Dialogue:
         route = self.router.route(entry, [country]) if country else None
         reply = self.replies.answer([entry], score=100, route=route, general=kind == GENERAL)
         if kind == CLARIFIED:
-            chosen = self.texts["chosen"].replace("{title}", escape(entry.title))
+            chosen = self.texts[Text.CHOSEN].replace("{title}", escape(entry.title))
             reply = replace(reply, edit_pressed=chosen)
         return reply
 

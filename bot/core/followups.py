@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.core.countries import Countries
-from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.knowledge import Entry, EntryKind, KnowledgeBase
 from bot.core.normalize import Analysis, fold
 from bot.core.routes import Router
 
@@ -70,10 +70,10 @@ class FollowUpRules:
         return FollowUp(target, details=False) if target is not None else None
 
     def _contact_for(self, entry: Entry) -> Entry | None:
-        if entry.contact is not None or entry.kind == "contact":
+        if entry.contact is not None or entry.kind == EntryKind.CONTACT:
             return entry
         for step in entry.next_steps:
-            if self._kb.entries[step].kind == "contact":
+            if self._kb.entries[step].kind == EntryKind.CONTACT:
                 return self._kb.entries[step]
         if entry.country:
             return self._countries.entry(entry.country, "contact")

@@ -14,10 +14,10 @@ from bot.core import html as telegram_html
 from bot.core.decision import Decision, Outcome
 from bot.core.deployment import Deployment
 from bot.core.html import escape
-from bot.core.knowledge import Contact, Entry, KnowledgeBase
+from bot.core.knowledge import Contact, Entry, EntryKind, KnowledgeBase, Text
 
 MAX_MESSAGES_PER_REPLY = 3  # never more than three messages for one question
-NOTICE_ENTRY_KIND = "notice"  # "this service answers in French", in the person's language
+NOTICE_ENTRY_KIND = EntryKind.NOTICE  # "this service answers in French", in the person's language
 
 # Button actions travel as Telegram callback_data: "<prefix>:<entry id>" fits in 64 bytes.
 OPEN_ENTRY = "e"
@@ -151,19 +151,19 @@ class Replies:
             suggestions=suggestions,
             # Small talk ("merci") keeps the conversation on its topic; a route is remembered so
             # that "et le téléphone ?" or "plus de détails" follow it.
-            remember=shown.id if shown.kind != "smalltalk" else None,
+            remember=shown.id if shown.kind != EntryKind.SMALLTALK else None,
             route=route.id if route is not None else None,
             route_asked=ask,
-            safety=unique[0].kind == "safety",
+            safety=unique[0].kind == EntryKind.SAFETY,
         )
 
     def kept(self) -> str:
         """What this deployment keeps of people's messages, from its settings."""
         deployment = self.deployment
-        sharing = self.texts["privacy_sharing_on" if deployment.sharing else "privacy_sharing_off"]
+        sharing = self.texts[Text.PRIVACY_SHARING_ON if deployment.sharing else Text.PRIVACY_SHARING_OFF]
         # {sharing} first: its own text holds an {inbox_days} too.
         return (
-            self.texts["privacy_kept"]
+            self.texts[Text.PRIVACY_KEPT]
             .replace("{sharing}", escape(sharing))
             .replace("{topic_minutes}", str(deployment.topic_minutes))
             .replace("{inbox_days}", str(deployment.inbox_days))
@@ -181,7 +181,7 @@ class Replies:
         rows += [(Button(link.label, url=link.url),) for link in entry.links]
         source = self.source_of(entry)
         if source is not None:
-            rows.append((Button(f"{self.texts['source_label']} : {_site(source)}", url=source),))
+            rows.append((Button(f"{self.texts[Text.SOURCE_LABEL]} : {_site(source)}", url=source),))
         messages = [Message(entry.answer, tuple(rows))]
         if entry.contact is not None:
             messages.append(Message(contact=entry.contact))
@@ -191,7 +191,7 @@ class Replies:
     def source_of(entry: Entry) -> str | None:
         """The public page an answer's facts come from, offered as a button so that anyone can
         check them; none for small talk and notices, nor when a link button already opens it."""
-        if entry.kind in {"smalltalk", NOTICE_ENTRY_KIND}:
+        if entry.kind in {EntryKind.SMALLTALK, NOTICE_ENTRY_KIND}:
             return None
         linked = {link.url for link in entry.links}
         return next((s for s in entry.sources if s.startswith("https://") and s not in linked), None)
@@ -202,21 +202,21 @@ class Replies:
             (Button(self.kb.entries[i].title, f"{CLARIFIED}:{i}{mark if self.kb.entries[i].routes else ''}"),)
             for i in offered
         ]
-        rows.append((Button(self.texts["other_choice"], SHOW_MENU),))
+        rows.append((Button(self.texts[Text.OTHER_CHOICE], SHOW_MENU),))
         return Reply(
-            (Message(self.texts["clarify_prompt"], tuple(rows)),),
+            (Message(self.texts[Text.CLARIFY_PROMPT], tuple(rows)),),
             outcome="clarify",
             score=score,
             suggestions=tuple(offered),
         )
 
     def fallback(self, score: int) -> Reply:
-        html = f"{self.texts['fallback']}\n\n{self.texts['general_contact']}"
+        html = f"{self.texts[Text.FALLBACK]}\n\n{self.texts[Text.GENERAL_CONTACT]}"
         buttons = self.menu_buttons()
         if self.deployment.sharing:
             # Offered, not taken: the answer quotes the question, and the button reads it back
             # from there when pressed, on whichever replica. Nothing is kept meanwhile.
-            buttons = ((Button(self.texts["share_button"], f"{SHARE_QUESTION}:"),), *buttons)
+            buttons = ((Button(self.texts[Text.SHARE_BUTTON], f"{SHARE_QUESTION}:"),), *buttons)
         return Reply(
             (Message(html, buttons),),
             outcome="fallback",
@@ -226,7 +226,7 @@ class Replies:
         )
 
     def welcome(self) -> Reply:
-        html = f"{self.texts['welcome']}\n\n{self.texts['privacy_line']}"
+        html = f"{self.texts[Text.WELCOME]}\n\n{self.texts[Text.PRIVACY_LINE]}"
         return Reply(
             (Message(html, self.menu_buttons()),),
             outcome="welcome",
@@ -235,7 +235,7 @@ class Replies:
         )
 
     def menu(self) -> Reply:
-        html = self.texts["next_steps_prompt"]
+        html = self.texts[Text.NEXT_STEPS_PROMPT]
         return Reply(
             (Message(escape(html), self.menu_buttons()),),
             outcome="info",
@@ -253,7 +253,7 @@ class Replies:
         if entry.details:
             message = Message(entry.details, buttons)
         else:
-            message = Message(self.texts["more_details_none"], buttons or self.menu_buttons())
+            message = Message(self.texts[Text.MORE_DETAILS_NONE], buttons or self.menu_buttons())
         return Reply(
             (message,),
             outcome="answer",
@@ -268,7 +268,7 @@ class Replies:
         parts = [entry.answer]
         if entry.contact is not None and entry.contact.phone not in entry.answer:
             parts.append("\n".join(contact_lines(entry.contact, self.texts, html=True)))
-        parts.append(f"<i>{escape(self.texts['source_label'])} : {escape(', '.join(entry.sources))}</i>")
+        parts.append(f"<i>{escape(self.texts[Text.SOURCE_LABEL])} : {escape(', '.join(entry.sources))}</i>")
         html = "\n\n".join(parts)
         description = telegram_html.to_plain_text(entry.answer).strip().splitlines()[0][:120]
         return InlineAnswer(entry.id, entry.title, description, html)

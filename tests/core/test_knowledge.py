@@ -233,3 +233,12 @@ def test_a_contact_card_without_its_source_is_refused(tmp_path: Path) -> None:
     problems = problems_of(guessed)
     refused = r".*belarus\.yaml:\d+: source .* must be an https:// page"
     assert any(re.match(refused, p) for p in problems), problems
+
+
+@pytest.mark.unit
+def test_the_interface_texts_are_the_text_keys_the_code_reads(kb: KnowledgeBase) -> None:
+    """Code reads `texts[Text.X]`: a misspelt key fails mypy, and every key is in the file."""
+    from bot.core.knowledge import EntryKind, Text
+
+    assert set(kb.interface.texts) == {key.value for key in Text}
+    assert {entry.kind for entry in kb.entries.values()} <= set(EntryKind)

@@ -32,6 +32,7 @@ from bot.core.knowledge.model import (
     Command,
     Contact,
     Entry,
+    EntryKind,
     Interface,
     KnowledgeBase,
     KnowledgeError,
@@ -40,6 +41,7 @@ from bot.core.knowledge.model import (
     MenuItem,
     RouteButton,
     Routes,
+    Text,
 )
 from bot.core.knowledge.texts import INTERFACE_TEXTS, parse_interface, parse_language
 
@@ -62,6 +64,7 @@ __all__ = [
     "Command",
     "Contact",
     "Entry",
+    "EntryKind",
     "Fields",
     "Interface",
     "KnowledgeBase",
@@ -73,6 +76,7 @@ __all__ = [
     "MenuItem",
     "RouteButton",
     "Routes",
+    "Text",
     "fingerprint",
     "load",
     "load_canaries",

@@ -19,6 +19,7 @@ from bot.core.knowledge.model import (
     ROUTE_KIND,
     Contact,
     Entry,
+    EntryKind,
     KnowledgeBase,
     Link,
     RouteButton,
@@ -65,8 +66,8 @@ def parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry |
     country = fields.text("country", required=False)
     if country and country not in COUNTRIES:
         fields.problem("country", f"country {quoted(country)} must be one of {', '.join(sorted(COUNTRIES))}")
-    language = fields.text("language", required=(kind == "notice"))
-    if language and (kind != "notice" or language not in NOTICE_LANGUAGES):
+    language = fields.text("language", required=(kind == EntryKind.NOTICE))
+    if language and (kind != EntryKind.NOTICE or language not in NOTICE_LANGUAGES):
         fields.problem(
             "language", "only a notice has a language, one of " + ", ".join(sorted(NOTICE_LANGUAGES))
         )

@@ -5,11 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-ENTRY_KINDS = frozenset({"mission", "service", "contact", "safety", "smalltalk", "info", "notice", "route"})
+
+class EntryKind(StrEnum):
+    """What an entry is: the decision, the replies and the metrics treat each kind its way. A
+    StrEnum: it is the text written in the YAML, and a misspelt kind fails mypy, not a person."""
+
+    MISSION = "mission"
+    SERVICE = "service"
+    CONTACT = "contact"
+    SAFETY = "safety"
+    SMALLTALK = "smalltalk"
+    INFO = "info"
+    NOTICE = "notice"
+    ROUTE = "route"
+
+
+ENTRY_KINDS = frozenset(EntryKind)
 # A route is reached only through a topic's `routes` (the country of the person's case), a button
 # or a link: it has no example questions of its own, and no matcher or ranker ever answers it.
-ROUTE_KIND = "route"
+ROUTE_KIND = EntryKind.ROUTE
 # Languages a `notice` entry can be written in: the bot answers in French, and tells people who
 # write in one of these, in their language, where to turn.
 NOTICE_LANGUAGES = frozenset({"en", "ru", "be", "uk", "az"})
@@ -171,3 +187,38 @@ class Canary:
     entry: str
     location: str  # file:line, for the curator
     route: str | None = None  # the country's route the answer must lead with
+
+
+class Text(StrEnum):
+    """The keys of the interface texts (knowledge/interface.yaml) the code reads: a misspelt key
+    fails mypy, not a person."""
+
+    WELCOME = "welcome"
+    PRIVACY_LINE = "privacy_line"
+    FALLBACK = "fallback"
+    GENERAL_CONTACT = "general_contact"
+    CLARIFY_PROMPT = "clarify_prompt"
+    OTHER_CHOICE = "other_choice"
+    CHOSEN = "chosen"
+    NON_TEXT = "non_text"
+    MORE_DETAILS_NONE = "more_details_none"
+    NEXT_STEPS_PROMPT = "next_steps_prompt"
+    ADDRESS_LABEL = "address_label"
+    PHONE_LABEL = "phone_label"
+    HOURS_LABEL = "hours_label"
+    SOURCE_LABEL = "source_label"
+    ERROR = "error"
+    DESCRIPTION = "description"
+    SHORT_DESCRIPTION = "short_description"
+    TERMINAL_INTRO = "terminal_intro"
+    TERMINAL_TELEGRAM_HINT = "terminal_telegram_hint"
+    TERMINAL_LINK = "terminal_link"
+    NO_TERMINAL = "no_terminal"
+    FLOOD_NOTICE = "flood_notice"
+    SHARE_BUTTON = "share_button"
+    SHARE_THANKS = "share_thanks"
+    SHARE_FAILED = "share_failed"
+    SHARE_GONE = "share_gone"
+    PRIVACY_KEPT = "privacy_kept"
+    PRIVACY_SHARING_ON = "privacy_sharing_on"
+    PRIVACY_SHARING_OFF = "privacy_sharing_off"

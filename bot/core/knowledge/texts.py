@@ -10,42 +10,31 @@ from typing import Any
 
 from bot.core.html import quoted
 from bot.core.knowledge.located import Fields, Located, LocatedList, all_texts, complain
-from bot.core.knowledge.model import COUNTRIES, Command, Interface, Language, MenuItem
+from bot.core.knowledge.model import COUNTRIES, Command, Interface, Language, MenuItem, Text
 
 # --- Interface and language files -------------------------------------------------------------
 
 # Texts the code needs, with whether they are Telegram HTML (sent as a message) or plain.
-INTERFACE_TEXTS = {
-    "welcome": True,
-    "privacy_line": True,
-    "fallback": True,
-    "general_contact": True,
-    "clarify_prompt": True,
-    "other_choice": False,
-    "chosen": True,
-    "non_text": True,
-    "more_details_none": True,
-    "next_steps_prompt": False,
-    "address_label": False,
-    "phone_label": False,
-    "hours_label": False,
-    "source_label": False,
-    "error": True,
-    "description": False,
-    "short_description": False,
-    "terminal_intro": False,
-    "terminal_telegram_hint": False,
-    "terminal_link": False,
-    "no_terminal": False,
-    "flood_notice": True,
-    "share_button": False,
-    "share_thanks": True,
-    "share_failed": True,
-    "share_gone": True,
-    "privacy_kept": True,
-    "privacy_sharing_on": False,
-    "privacy_sharing_off": False,
-}
+# The interface texts: every key of `Text`; those read as Telegram HTML are checked as such.
+_HTML_TEXTS = frozenset(
+    {
+        Text.WELCOME,
+        Text.PRIVACY_LINE,
+        Text.FALLBACK,
+        Text.GENERAL_CONTACT,
+        Text.CLARIFY_PROMPT,
+        Text.CHOSEN,
+        Text.NON_TEXT,
+        Text.MORE_DETAILS_NONE,
+        Text.ERROR,
+        Text.FLOOD_NOTICE,
+        Text.SHARE_THANKS,
+        Text.SHARE_FAILED,
+        Text.SHARE_GONE,
+        Text.PRIVACY_KEPT,
+    }
+)
+INTERFACE_TEXTS = {key: key in _HTML_TEXTS for key in Text}
 
 
 def _top_level(data: Any, where: str, problems: list[str]) -> Fields | None:
@@ -61,10 +50,10 @@ def parse_interface(data: Any, where: str, problems: list[str]) -> Interface | N
         return None
     count_before = len(problems)
     fields.unknown(frozenset(INTERFACE_TEXTS) | {"menu", "commands"})
-    texts = {key: fields.text(key, html=is_html) or "" for key, is_html in INTERFACE_TEXTS.items()}
-    if len(texts["description"]) > 512:
+    texts = {key.value: fields.text(key, html=is_html) or "" for key, is_html in INTERFACE_TEXTS.items()}
+    if len(texts[Text.DESCRIPTION]) > 512:
         fields.problem("description", "'description' is longer than Telegram's 512 characters")
-    if len(texts["short_description"]) > 120:
+    if len(texts[Text.SHORT_DESCRIPTION]) > 120:
         fields.problem("short_description", "'short_description' is longer than 120 characters")
     menu = tuple(
         MenuItem(label=item["label"], entry=item["entry"], line=line)
