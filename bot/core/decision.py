@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from bot.core.contact import ContactAsk
 from bot.core.countries import Countries
@@ -22,10 +22,15 @@ SAFETY_ENTRY_KIND = EntryKind.SAFETY
 SMALLTALK_ENTRY_KIND = EntryKind.SMALLTALK
 
 
-class Outcome(Enum):
+class Outcome(StrEnum):
+    """What the person gets, one word for the decision, the replies, the metrics and the
+    evaluation: the decision gives the first three; a reply may also be a welcome or an info."""
+
     ANSWER = "answer"
     CLARIFY = "clarify"
     FALLBACK = "fallback"
+    WELCOME = "welcome"  # /start
+    INFO = "info"  # a notice of the interface (a sticker received, the menu...)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class Message:
 @dataclass(frozen=True)
 class Reply:
     messages: tuple[Message, ...]
-    outcome: str  # answer | clarify | fallback | welcome | info
+    outcome: Outcome
     entry_id: str | None = None  # the knowledge-base entry answered first, if any
     entries: tuple[str, ...] = ()  # every entry answered, most important first
     score: int = 0
@@ -144,7 +144,7 @@ class Replies:
             suggestions = shown.next_steps
         return Reply(
             tuple(messages[:MAX_MESSAGES_PER_REPLY]),
-            outcome="answer",
+            outcome=Outcome.ANSWER,
             entry_id=unique[0].id,
             entries=tuple(e.id for e in unique),
             score=score,
@@ -205,7 +205,7 @@ class Replies:
         rows.append((Button(self.texts[Text.OTHER_CHOICE], SHOW_MENU),))
         return Reply(
             (Message(self.texts[Text.CLARIFY_PROMPT], tuple(rows)),),
-            outcome="clarify",
+            outcome=Outcome.CLARIFY,
             score=score,
             suggestions=tuple(offered),
         )
@@ -219,7 +219,7 @@ class Replies:
             buttons = ((Button(self.texts[Text.SHARE_BUTTON], f"{SHARE_QUESTION}:"),), *buttons)
         return Reply(
             (Message(html, buttons),),
-            outcome="fallback",
+            outcome=Outcome.FALLBACK,
             score=score,
             suggestions=tuple(item.entry for item in self.kb.interface.menu),
             quote_question=self.deployment.sharing,
@@ -229,7 +229,7 @@ class Replies:
         html = f"{self.texts[Text.WELCOME]}\n\n{self.texts[Text.PRIVACY_LINE]}"
         return Reply(
             (Message(html, self.menu_buttons()),),
-            outcome="welcome",
+            outcome=Outcome.WELCOME,
             suggestions=tuple(item.entry for item in self.kb.interface.menu),
             forget=True,
         )
@@ -238,12 +238,12 @@ class Replies:
         html = self.texts[Text.NEXT_STEPS_PROMPT]
         return Reply(
             (Message(escape(html), self.menu_buttons()),),
-            outcome="info",
+            outcome=Outcome.INFO,
             suggestions=tuple(item.entry for item in self.kb.interface.menu),
         )
 
     def info(self, key: str) -> Reply:
-        return Reply((Message(self.texts[key]),), outcome="info")
+        return Reply((Message(self.texts[key]),), outcome=Outcome.INFO)
 
     def menu_buttons(self) -> tuple[tuple[Button, ...], ...]:
         return tuple((Button(item.label, f"{OPEN_ENTRY}:{item.entry}"),) for item in self.kb.interface.menu)
@@ -256,7 +256,7 @@ class Replies:
             message = Message(self.texts[Text.MORE_DETAILS_NONE], buttons or self.menu_buttons())
         return Reply(
             (message,),
-            outcome="answer",
+            outcome=Outcome.ANSWER,
             entry_id=entry.id,
             entries=(entry.id,),
             score=100,

@@ -13,6 +13,7 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 UPDATE_KINDS = ("message", "callback_query", "inline_query", "my_chat_member", "other")
+# The replies to text by what the person got (bot.core.decision.Outcome), the safety answer apart.
 OUTCOMES = ("answer", "clarify", "fallback", "safety", "other")
 SEND_ERRORS = ("400", "403", "429", "network", "other")  # network: timeouts, lost connections, 5xx
 RELOAD_RESULTS = ("ok", "rejected")

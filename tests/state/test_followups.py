@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.decision import Outcome
 from bot.core.replies import Reply
 from bot.state.followups import MemoryFollowUpStore, keep
 
@@ -22,11 +23,11 @@ async def test_a_topic_expires_after_its_time() -> None:
 
 async def test_keep_follows_the_reply() -> None:
     store = MemoryFollowUpStore()
-    await keep(store, 42, Reply((), "answer", remember="belarus_mission"))
+    await keep(store, 42, Reply((), Outcome.ANSWER, remember="belarus_mission"))
     assert await store.get(42) == "belarus_mission"
-    await keep(store, 42, Reply((), "answer"))  # small talk: unchanged
+    await keep(store, 42, Reply((), Outcome.ANSWER))  # small talk: unchanged
     assert await store.get(42) == "belarus_mission"
-    await keep(store, 42, Reply((), "welcome", forget=True))
+    await keep(store, 42, Reply((), Outcome.WELCOME, forget=True))
     assert await store.get(42) is None
     assert await store.get(43) is None  # another chat has nothing
 

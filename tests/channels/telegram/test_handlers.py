@@ -19,6 +19,7 @@ from bot.channels.telegram.context import BotApplication
 from bot.channels.telegram.handlers import send_reply
 from bot.channels.telegram.ratelimit import PatientRateLimiter
 from bot.channels.telegram.service import TelegramService
+from bot.core.decision import Outcome
 from bot.core.engine import Engine
 from bot.core.html import MAX_MESSAGE_LENGTH, telegram_length, validate
 from bot.core.replies import Message, Reply
@@ -107,7 +108,7 @@ async def test_hostile_html_never_breaks_a_reply(app: BotApplication, telegram: 
 async def test_long_reply_is_split_into_valid_parts(app: BotApplication, telegram: FakeTelegram) -> None:
     long_html = "\n\n".join(f"<b>Partie {i}</b> " + "texte & suite " * 60 for i in range(12))
     long_html = long_html.replace("&", "&amp;")
-    await send_reply(app.bot, USER, Reply((Message(long_html),), outcome="answer"))
+    await send_reply(app.bot, USER, Reply((Message(long_html),), outcome=Outcome.ANSWER))
     parts = telegram.sent_to(USER)
     assert len(parts) >= 2 and not telegram.failed_calls
     assert all(telegram_length(p["text"]) <= MAX_MESSAGE_LENGTH for p in parts)
