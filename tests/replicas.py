@@ -62,7 +62,7 @@ class Replica:
         try:
             with urllib.request.urlopen(self.url("/readyz"), timeout=1) as response:
                 return bool(response.status == 200)
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, OSError):  # refused, reset, or slow to answer (busy)
             return False
 
     def settled(self, _: object = None) -> bool:
