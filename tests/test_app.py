@@ -141,7 +141,11 @@ def test_sigkill_mid_stream_then_restart_loses_nothing_and_repeats_nothing(
     )
     assert finished and code == 0, logs
     assert set(answers_per_chat(telegram, chats).values()) == {1}  # 0 lost, 0 twice
-    assert telegram.pending_updates == []
+    # What Telegram still holds (the last confirmation may not have gone through before the
+    # stop, on a loaded machine) is in the journal as handled: the next start skips it.
+    saved = json.loads(journal.read_text())
+    held = [u["update_id"] for u in telegram.pending_updates]
+    assert all(u < saved["offset"] or u in saved["handled"] for u in held), (held, saved["offset"])
 
 
 def test_sigterm_with_a_backlog_exits_within_the_deadline_then_restart_completes(
