@@ -7,7 +7,7 @@ import io
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -124,6 +124,18 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(poll(), timeout)
+
+
+async def until_answered(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> bool:
+    """Ask `check()` (a server, a store) again until it says yes, within `timeout`; whether it did.
+    Where no event tells when a server or a store is ready, the one place that asks again."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not await check():
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        return False
+    return True
 
 
 def quick_turns() -> MemorySendTurns:

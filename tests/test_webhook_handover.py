@@ -9,7 +9,6 @@ exactly once.
 from __future__ import annotations
 
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -56,14 +55,13 @@ def test_a_stop_in_a_burst_hands_over_what_it_acknowledged(tmp_path: Path) -> No
         second = Replica("a", telegram, None, tmp_path, **env)
         try:
             assert telegram.wait_for(second.settled, 30) and second.process.poll() is None
-            for n in refused:  # Telegram's retries
-                while second.deliver(update(n + 1, FIRST_CHAT + n, "bonjour")) != 200:
-                    time.sleep(0.2)
+            for n in refused:  # Telegram's retries: again each time the bot has sent something
+                sent = lambda _, n=n: second.deliver(update(n + 1, FIRST_CHAT + n, "bonjour")) == 200  # noqa: E731
+                assert telegram.wait_for(sent, 60)
             everyone = lambda _: all(telegram.sent_to(FIRST_CHAT + n) for n in range(BURST))  # noqa: E731
             assert telegram.wait_for(everyone, 60), second.log.read_text()
-            time.sleep(1.0)  # anything answered twice would have been sent by now
         finally:
-            second.stop()
+            second.stop()  # waits for the process: anything answered twice has been sent by then
         twice = [n for n in range(BURST) if len(telegram.sent_to(FIRST_CHAT + n)) != 1]
         assert twice == [], twice
         assert not (tmp_path / "state-a" / "webhook-handover.json").exists()

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from bot.ops.health import Health
 from bot.ops.http import LIMITS, HttpServer, Limits, routes
 from bot.ops.metrics import Metrics
-from tests.conftest import until
+from tests.conftest import until, until_answered
 
 pytestmark = pytest.mark.integration
 
@@ -161,10 +161,7 @@ async def test_past_the_connection_cap_a_new_connection_is_closed_at_once(
                 statuses.append((await livez(server)).status_code)
             return statuses[-1:] == [200]
 
-        for _ in range(100):
-            if await answered():
-                break
-            await asyncio.sleep(0.05)
+        await until_answered(answered, 5)
         assert statuses[-1] == 200
     assert [
         r.getMessage() for r in caplog.records if r.name == "bot.ops.http" and "more than" in r.getMessage()

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, until_answered
 
 pytestmark = pytest.mark.process
 
@@ -94,12 +94,14 @@ async def livez_answers(port: int) -> int:
     """/livez's status, asked again until it answers 200 (a bound, not a timing: 60 s)."""
     status = 0
     async with httpx.AsyncClient(timeout=5) as client:
-        for _ in range(120):
+
+        async def answered() -> bool:
+            nonlocal status
             with contextlib.suppress(httpx.TransportError):
                 status = (await client.get(f"http://127.0.0.1:{port}/livez")).status_code
-                if status == 200:
-                    break
-            await asyncio.sleep(0.5)
+            return status == 200
+
+        await until_answered(answered, 60)
     return status
 
 

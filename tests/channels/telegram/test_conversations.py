@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import itertools
 import re
-import time
 from typing import Any
 
 import pytest
 import yaml
 
 from bot.channels.telegram.service import TelegramService
-from tests.conftest import DATA
+from tests.conftest import DATA, until
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.integration
@@ -32,10 +30,7 @@ async def handled(service: TelegramService, update: dict[str, Any], timeout: flo
     """Wait until the bot has handled the update, replies sent: the poller marks it so then."""
     assert service.poller is not None
     journal, update_id = service.poller.journal, update["update_id"]
-    deadline = time.monotonic() + timeout
-    while not journal.is_handled(update_id):
-        assert time.monotonic() < deadline, f"update {update_id} not handled in {timeout} s"
-        await asyncio.sleep(0.005)
+    await until(lambda: journal.is_handled(update_id), timeout)
 
 
 def message_with_button(telegram: FakeTelegram, chat: int, label: str) -> tuple[int, str]:

@@ -23,9 +23,9 @@ from bot.core.decision import Outcome
 from bot.core.engine import Engine
 from bot.core.html import MAX_MESSAGE_LENGTH, telegram_length, validate
 from bot.core.replies import Message, Reply
-from bot.ops.inbox import Inbox, LocalInbox
+from bot.ops.inbox import Inbox, InboxStore, LocalInbox
 from tests.channels.telegram.test_conversations import message_with_button
-from tests.conftest import quick_turns, stand_in_settings, until
+from tests.conftest import quick_turns, stand_in_settings, until, until_answered
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.integration
@@ -298,10 +298,8 @@ async def test_a_shared_question_the_inbox_cannot_keep_is_told_honestly(
         assert inbox is not None
         telegram.push_text(USER, DECLINED)
         await until(lambda: any("pas compris" in t for t in texts_to(telegram, USER)))
-        for _ in range(500):  # its words counted: the lock below catches the share alone
-            if await inbox.stored():
-                break
-            await asyncio.sleep(0.02)
+        # Its words counted first: the lock below catches the share alone.
+        assert await until_answered(lambda: _any_stored(inbox), 10)
         pressed, data = message_with_button(telegram, USER, engine.dialogue.texts["share_button"])
         texts = engine.dialogue.texts
         with locked(path):
@@ -316,3 +314,7 @@ async def test_a_shared_question_the_inbox_cannot_keep_is_told_honestly(
         telegram.push_callback(USER, data, message_id=pressed)
         await until(lambda: texts["share_thanks"] in texts_to(telegram, USER))
         assert await inbox.shared(30) == ["les horaires du bus pour … ?"]
+
+
+async def _any_stored(inbox: InboxStore) -> bool:
+    return bool(await inbox.stored())

@@ -6,7 +6,6 @@ processes, and there sends 200 people's answers under Telegram's rate.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 
@@ -21,7 +20,7 @@ from bot.core.engine import Engine
 from bot.state.redis_store import RELOAD_CHANNEL, RedisState, namespace
 from tests.channels.telegram.test_conversations import message_with_button
 from tests.channels.telegram.test_webhook import PATH, SECRET, url
-from tests.conftest import stand_in_settings
+from tests.conftest import stand_in_settings, until_answered
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import text_update as update
 from tests.state.test_redis_store import RedisServer
@@ -65,13 +64,13 @@ async def pair(
 async def listeners(redis: RedisServer, count: int, bot_id: int) -> bool:
     """Wait until `count` replicas of the bot `bot_id` listen for reload announcements."""
     client = aioredis.Redis.from_url(redis.url)
+
+    async def listening() -> bool:
+        ((_, found),) = await client.pubsub_numsub(namespace(bot_id) + RELOAD_CHANNEL)
+        return int(found) >= count
+
     try:
-        for _ in range(800):
-            ((_, listening),) = await client.pubsub_numsub(namespace(bot_id) + RELOAD_CHANNEL)
-            if listening >= count:
-                return True
-            await asyncio.sleep(0.01)
-        return False
+        return await until_answered(listening, 8)
     finally:
         await client.aclose()
 
