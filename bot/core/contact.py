@@ -60,6 +60,8 @@ class ContactQuestions:
         self._names = frozenset(terms_of(language.organisation_names))
         self._countries = countries
         self._allowed = self._asks | self._visits | self._in_person | self._names | set(countries)
+        # Candidates for a letter missing or extra, sorted once (the first one wins, as listed).
+        self._near = tuple(sorted(known for known in self._allowed if len(known) >= 4))
 
     def read(self, analysis: Analysis) -> ContactAsk | None:
         if not analysis.content or len(set(analysis.content)) > MOST_TERMS:
@@ -92,11 +94,4 @@ class ContactQuestions:
             return term
         if len(term) < 5:
             return None
-        return next(
-            (
-                known
-                for known in sorted(self._allowed)
-                if len(known) >= 4 and Indel.distance(term, known, score_cutoff=1) <= 1
-            ),
-            None,
-        )
+        return next((known for known in self._near if Indel.distance(term, known, score_cutoff=1) <= 1), None)

@@ -128,11 +128,9 @@ def _reviewed(fields: Fields) -> dt.date | None:
 
 
 def _parse_contact(fields: Fields) -> Contact | None:
-    raw = fields.mapping_field("contact")
-    if raw is None:
+    contact = fields.nested("contact", _CONTACT_FIELDS)
+    if contact is None:
         return None
-    contact = Fields(raw, fields.where, fields.problems)
-    contact.unknown(_CONTACT_FIELDS)
     name = contact.text("name")
     phone = contact.text("phone")
     if phone and not _PHONE.match(phone):
@@ -150,11 +148,9 @@ def _parse_contact(fields: Fields) -> Contact | None:
 
 
 def _parse_routes(fields: Fields) -> Routes | None:
-    raw = fields.mapping_field("routes")
-    if raw is None:
+    routes = fields.nested("routes", _ROUTES_FIELDS)
+    if routes is None:
         return None
-    routes = Fields(raw, fields.where, fields.problems)
-    routes.unknown(_ROUTES_FIELDS)
     question = routes.text("question", html=True)
     other = routes.text("other")
     by_country = _by_country(routes)
@@ -185,12 +181,9 @@ def _by_country(routes: Fields) -> dict[str, str]:
 
 def _route_buttons(routes: Fields) -> list[RouteButton]:
     buttons = []
-    for item in routes.mapping.get("buttons") or []:
-        if not isinstance(item, Located):
-            routes.problem("buttons", "each button must have a 'label' and an 'entry'")
-            continue
-        button = Fields(item, routes.where, routes.problems)
-        button.unknown(frozenset({"label", "entry"}))
+    listed = routes.mapping.get("buttons") or []
+    what = "each button must have a 'label' and an 'entry'"
+    for button in routes.each("buttons", listed, frozenset({"label", "entry"}), what):
         label, entry = button.text("label"), button.text("entry")
         if label and len(label) > MAX_TITLE:
             button.problem("label", f"label is longer than {MAX_TITLE} characters (it goes on a button)")
@@ -210,16 +203,8 @@ def _parse_links(fields: Fields) -> tuple[Link, ...]:
         fields.problem("links", "'links' must be a list of {label, url}")
         return ()
     links = []
-    for item in raw:
-        if not isinstance(item, Located):
-            complain(
-                fields.problems,
-                item,
-                f"{fields.where}:{fields.line_of('links')}: each link must have a 'label' and a 'url'",
-            )
-            continue
-        link = Fields(item, fields.where, fields.problems)
-        link.unknown(frozenset({"label", "url"}))
+    what = "each link must have a 'label' and a 'url'"
+    for link in fields.each("links", raw, frozenset({"label", "url"}), what):
         label, url = link.text("label"), link.text("url")
         if url and not url.startswith("https://"):
             link.problem("url", f"url {quoted(url)} must start with https://")

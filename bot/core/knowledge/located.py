@@ -7,7 +7,7 @@ import codecs
 import errno
 import hashlib
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +397,27 @@ class Fields:
             self.problem(key, f"'{key}' must be a mapping of fields")
             return None
         return value
+
+    def nested(self, key: str, allowed: frozenset[str]) -> Fields | None:
+        """The fields of the mapping under `key` (None if absent or not a mapping), unknown ones
+        reported."""
+        raw = self.mapping_field(key)
+        if raw is None:
+            return None
+        fields = Fields(raw, self.where, self.problems)
+        fields.unknown(allowed)
+        return fields
+
+    def each(self, key: str, items: list[Any], allowed: frozenset[str], what: str) -> Iterator[Fields]:
+        """The fields of each mapping in `items` (the list under `key`); anything else is a
+        problem at the list's line: "`what`" says what each item must be."""
+        for item in items:
+            if not isinstance(item, Located):
+                complain(self.problems, item, f"{self.where}:{self.line_of(key)}: {what}")
+                continue
+            fields = Fields(item, self.where, self.problems)
+            fields.unknown(allowed)
+            yield fields
 
     def unknown(self, allowed: frozenset[str]) -> None:
         for key in self.mapping:

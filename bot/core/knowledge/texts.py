@@ -76,20 +76,12 @@ def _records(
     if not isinstance(raw, list) or not raw:
         fields.problem(key if key in fields.mapping else None, f"'{key}' must be a non-empty list")
         return
-    for item in raw:
-        if not isinstance(item, Located):
-            complain(
-                fields.problems,
-                item,
-                f"{fields.where}:{fields.line_of(key)}: each item of '{key}' must be a mapping",
-            )
-            continue
-        record = Fields(item, fields.where, fields.problems)
-        record.unknown(frozenset(required + optional))
+    what = f"each item of '{key}' must be a mapping"
+    for record in fields.each(key, raw, frozenset(required + optional), what):
         values = {name: record.text(name) for name in required}
         values.update({name: record.text(name, required=False) for name in optional})
         if all(values[name] for name in required):
-            yield {name: value for name, value in values.items() if value}, item.line
+            yield {name: value for name, value in values.items() if value}, record.mapping.line
 
 
 # The language file's word lists are the Language fields typed as sets of words: a list added
