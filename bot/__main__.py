@@ -229,43 +229,30 @@ def _webhook(action: str) -> int:
 
 
 def _inbox(days: int | None) -> int:
-    from bot.ops.inbox import Inbox, render
-
     settings = Settings.from_environment()
     span = days or settings.inbox_days
-    if settings.redis_url and settings.state_key_secret:
-        return asyncio.run(_shared_inbox(settings, span))
-    if settings.inbox_path is None or not settings.inbox_path.exists():
+    shared = bool(settings.redis_url and settings.state_key_secret)
+    if not shared and (settings.inbox_path is None or not settings.inbox_path.exists()):
         print(f"no inbox at {settings.inbox_path}: nothing declined yet, or another INBOX_PATH")
         return 0
-    inbox = Inbox(settings.inbox_path, (), settings.inbox_days)
-    try:
-        print(render(inbox.report(span, limit=50), span, inbox.shared(span, limit=50)))
-    finally:
-        inbox.close()
-    return 0
+    return asyncio.run(_read_inbox(settings, span))
 
 
-async def _shared_inbox(settings: Settings, span: int) -> int:
-    """The replicas' inbox, in Redis (REDIS_URL)."""
+async def _read_inbox(settings: Settings, span: int) -> int:
+    """The inbox the bot writes: the replicas' in Redis (REDIS_URL), else the SQLite file."""
     from bot.ops.inbox import InboxUnavailable, render
-    from bot.ops.inbox_redis import RedisInbox
-    from bot.state.redis_store import RedisState, namespace
+    from bot.services import open_services
+    from bot.state import StateKeyMismatch
 
-    assert settings.redis_url and settings.state_key_secret
     # The bot's id is the token's first half: no call to Telegram to read its own counts.
     bot_id = (settings.token or "").partition(":")[0]
-    state = RedisState.from_url(settings.redis_url, settings.state_key_secret, prefix=namespace(bot_id))
-    inbox = RedisInbox(
-        state.client, settings.state_key_secret.encode(), (), settings.inbox_days, prefix=namespace(bot_id)
-    )
     try:
-        print(render(await inbox.report(span, limit=50), span, await inbox.shared(span, limit=50)))
-    except InboxUnavailable as error:
-        print(f"the inbox in Redis cannot be read: {error}", file=sys.stderr)
+        async with open_services(settings, bot_id) as services:
+            inbox = services.inbox
+            print(render(await inbox.report(span, limit=50), span, await inbox.shared(span, limit=50)))
+    except (InboxUnavailable, StateKeyMismatch) as error:
+        print(f"the inbox cannot be read: {error}", file=sys.stderr)
         return 2
-    finally:
-        await state.aclose()
     return 0
 
 

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from bot.state.flood import Admission, MemoryFloodBudget
 from bot.state.followups import MemoryFollowUpStore
-from bot.state.redis_store import RedisState
+from bot.state.redis_store import RedisStores
 from bot.state.seen import MemorySeenUpdates
 from bot.state.sending import MemorySendTurns
 from tests.fake_telegram import FakeTelegram
@@ -88,6 +88,28 @@ class MemoryStore:
         return self.turns.take(chat_id)
 
 
+@dataclass
+class RedisStore:
+    """The Redis stores, behind the same calls."""
+
+    stores: RedisStores
+
+    async def first_time(self, update_id: int) -> bool:
+        return await self.stores.seen.first_time(update_id)
+
+    async def admit(self, chat: Any) -> Admission:
+        return await self.stores.flood.admit(chat)
+
+    async def get(self, chat_id: int) -> str | None:
+        return await self.stores.followups.get(chat_id)
+
+    async def set(self, chat_id: int, entry_id: str) -> None:
+        await self.stores.followups.set(chat_id, entry_id)
+
+    async def take(self, chat_id: object | None) -> tuple[float, float]:
+        return await self.stores.turns.take(chat_id)
+
+
 async def state_round_trips(store: Store, count: int) -> list[float]:
     """Seconds per update spent in the state, for `count` updates from different chats: the
     turns are taken, not waited for (their waits are Telegram's limits, not the store's cost)."""
@@ -106,11 +128,12 @@ async def state_round_trips(store: Store, count: int) -> list[float]:
 
 
 async def redis_round_trips(url: str, count: int) -> list[float]:
-    store = RedisState.from_url(url, "s" * 16)
+    stores = RedisStores.from_url(url, "s" * 16)
+    store = RedisStore(stores)
     try:
         return await state_round_trips(store, count)
     finally:
-        await store.aclose()
+        await stores.aclose()
 
 
 def run_replicas(count: int, redis: RedisServer | None, users: int, directory: Path) -> dict[str, float]:

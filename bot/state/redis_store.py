@@ -112,25 +112,21 @@ return {0, math.ceil(turn(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4])) * 1000)
 
 
 @dataclass
-class RedisState:
-    """Implements the follow-up store, the seen-update set and the flood budget."""
+class RedisConnection:
+    """One client shared by the stores below: the bot's keys (a chat only as an HMAC), whether
+    Redis answers (said once per outage), and the check that replicas share one secret."""
 
     client: aioredis.Redis
     secret: bytes
-    capacity: int = 5
-    period: float = 10.0
-    ttl: float = CONTEXT_SECONDS
-    report: Callable[[bool], None] = lambda up: None  # tells the metrics whether Redis answers
     prefix: str = PREFIX  # `namespace(bot id)` in service
+    report: Callable[[bool], None] = lambda up: None  # tells the metrics whether Redis answers
     up: bool = True
-    _admit: Any = field(default=None, init=False)
-    _send: Any = field(default=None, init=False)
-    _seen: Any = field(default=None, init=False)
     _failing: set[bool] = field(default_factory=set, init=False)  # {write?} of the calls that failed
-    local_turns: MemorySendTurns = field(default_factory=MemorySendTurns)
 
     @classmethod
-    def from_url(cls, url: str, secret: str, **settings: Any) -> RedisState:
+    def from_url(
+        cls, url: str, secret: str, *, prefix: str = PREFIX, report: Callable[[bool], None] = lambda up: None
+    ) -> RedisConnection:
         # One retry on a broken connection: after Redis restarts, the pooled connections are dead
         # and the first command on each would fail for nothing.
         client = aioredis.Redis.from_url(
@@ -142,9 +138,9 @@ class RedisState:
             retry_on_timeout=False,
             health_check_interval=0,
         )
-        return cls(client, secret.encode(), **settings)
+        return cls(client, secret.encode(), prefix, report)
 
-    def _key(self, kind: str, chat: object) -> str:
+    def key(self, kind: str, chat: object) -> str:
         digest = hmac.new(self.secret, str(chat).encode(), hashlib.sha256).hexdigest()[:32]
         return f"{self.prefix}{kind}:{digest}"
 
@@ -168,7 +164,8 @@ class RedisState:
                 "(its fingerprint does not match): give every replica the same secret"
             )
 
-    async def _call(self, action: Callable[[], Awaitable[T]], fallback: T, *, write: bool = True) -> T:
+    async def call(self, action: Callable[[], Awaitable[T]], fallback: T, *, write: bool = True) -> T:
+        """`action`'s result, or `fallback` when Redis fails: the bot answers without the store."""
         try:
             result = await action()
         except (RedisError, OSError, TimeoutError) as error:
@@ -189,51 +186,90 @@ class RedisState:
             log.warning("state store back: follow-ups and de-duplication resume")
         return result
 
-    # Follow-ups
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+@dataclass
+class RedisFollowUps:
+    """`FollowUpStore`: each chat's last topic, for `ttl` seconds."""
+
+    connection: RedisConnection
+    ttl: float = CONTEXT_SECONDS
+
     async def get(self, chat_id: int) -> str | None:
-        found = await self._call(lambda: self.client.get(self._key("topic", chat_id)), None, write=False)
+        redis = self.connection
+        found = await redis.call(lambda: redis.client.get(redis.key("topic", chat_id)), None, write=False)
         return found.decode() if isinstance(found, bytes) else found
 
     async def set(self, chat_id: int, entry_id: str) -> None:
-        await self._call(
-            lambda: self.client.set(self._key("topic", chat_id), entry_id, ex=int(self.ttl)), None
-        )
+        redis = self.connection
+        key = redis.key("topic", chat_id)
+        await redis.call(lambda: redis.client.set(key, entry_id, ex=int(self.ttl)), None)
 
     async def clear(self, chat_id: int) -> None:
-        await self._call(lambda: self.client.delete(self._key("topic", chat_id)), None)
+        redis = self.connection
+        await redis.call(lambda: redis.client.delete(redis.key("topic", chat_id)), None)
 
-    # Update de-duplication: exactly one replica takes each update id.
+
+@dataclass
+class RedisSeenUpdates:
+    """`SeenUpdates`: exactly one replica takes each update id."""
+
+    connection: RedisConnection
+    _seen: Any = field(default=None, init=False)
+
     async def first_time(self, update_id: int) -> bool:
+        redis = self.connection
         if self._seen is None:
-            self._seen = self.client.register_script(_SEEN)
+            self._seen = redis.client.register_script(_SEEN)
         bucket, bit = divmod(update_id, 1 << SEEN_BITS)
-        key = f"{self.prefix}seen:{bucket}"
+        key = f"{redis.prefix}seen:{bucket}"
 
         async def take() -> bool:
             return int(await self._seen(keys=[key], args=[bit, DAY])) == 0
 
         # Redis down: handle it (an update answered twice beats one lost).
-        return await self._call(take, True)
+        return await redis.call(take, True)
 
-    # Flood budget
+
+@dataclass
+class RedisFloodBudget:
+    """`FloodBudget`: each chat's messages, counted across the replicas."""
+
+    connection: RedisConnection
+    capacity: int = 5
+    period: float = 10.0
+    _admit: Any = field(default=None, init=False)
+
     async def admit(self, chat: Any) -> Admission:
+        redis = self.connection
         if self._admit is None:
-            self._admit = self.client.register_script(_ADMIT)
-        key = self._key("flood", chat)
-        verdict = await self._call(lambda: self._admit(keys=[key], args=[self.capacity, self.period]), 0)
+            self._admit = redis.client.register_script(_ADMIT)
+        key = redis.key("flood", chat)
+        verdict = await redis.call(lambda: self._admit(keys=[key], args=[self.capacity, self.period]), 0)
         return _VERDICTS[int(verdict)]
 
-    # Sending rate, shared by every replica
+
+@dataclass
+class RedisSendTurns:
+    """Telegram's sending limits for all replicas together (`MemorySendTurns`, shared)."""
+
+    connection: RedisConnection
+    local_turns: MemorySendTurns = field(default_factory=MemorySendTurns)
+    _send: Any = field(default=None, init=False)
+
     async def take(self, chat_id: object | None) -> tuple[float, float]:
         """`MemorySendTurns.take` for all replicas. Redis down: this replica's own turns, so
         that it alone stays within the limits."""
+        redis = self.connection
         if self._send is None:
-            self._send = self.client.register_script(_SEND)
-        chat_key = self._key("send", chat_id) if chat_id is not None else ""
+            self._send = redis.client.register_script(_SEND)
+        chat_key = redis.key("send", chat_id) if chat_id is not None else ""
         turns = self.local_turns
         args = [turns.chat_rate, turns.burst, turns.rate, turns.peak, MAX_AHEAD_SECONDS]
-        both = [chat_key, f"{self.prefix}send:all"]
-        waits = await self._call(lambda: self._send(keys=both, args=args), None)
+        both = [chat_key, f"{redis.prefix}send:all"]
+        waits = await redis.call(lambda: self._send(keys=both, args=args), None)
         if waits is None:
             return turns.take(chat_id)
         return int(waits[0]) / 1000, int(waits[1]) / 1000
@@ -242,8 +278,45 @@ class RedisState:
         """Wait until a message to `chat_id` keeps all replicas within Telegram's limits."""
         await wait_turns(self.take, chat_id)
 
+
+@dataclass(frozen=True)
+class RedisStores:
+    """One bot's stores over one connection; each implements one protocol of `bot.state`."""
+
+    connection: RedisConnection
+    followups: RedisFollowUps
+    seen: RedisSeenUpdates
+    flood: RedisFloodBudget
+    turns: RedisSendTurns
+    reloads: RedisReloads
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        secret: str,
+        *,
+        capacity: int = 5,
+        period: float = 10.0,
+        report: Callable[[bool], None] = lambda up: None,
+        prefix: str = PREFIX,
+    ) -> RedisStores:
+        connection = RedisConnection.from_url(url, secret, prefix=prefix, report=report)
+        return cls(
+            connection,
+            RedisFollowUps(connection),
+            RedisSeenUpdates(connection),
+            RedisFloodBudget(connection, capacity, period),
+            RedisSendTurns(connection),
+            RedisReloads(connection.client, prefix),
+        )
+
+    @property
+    def client(self) -> aioredis.Redis:
+        return self.connection.client
+
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.connection.aclose()
 
 
 RELOAD_CHANNEL = "reload"  # under the bot's prefix

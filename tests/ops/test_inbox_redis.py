@@ -14,7 +14,7 @@ import pytest
 
 from bot.ops.inbox import Inbox, InboxUnavailable
 from bot.ops.inbox_redis import RedisInbox
-from bot.state.redis_store import RedisState
+from bot.state.redis_store import RedisStores
 from tests.ops.test_inbox import STOP
 from tests.state.test_redis_store import RedisServer, redis_server  # noqa: F401 (a fixture)
 
@@ -48,15 +48,15 @@ class Today:
 
 
 @pytest.fixture
-async def states(redis_server: RedisServer) -> AsyncIterator[tuple[RedisState, RedisState]]:  # noqa: F811
-    a, b = RedisState.from_url(redis_server.url, "x" * 16), RedisState.from_url(redis_server.url, "x" * 16)
+async def states(redis_server: RedisServer) -> AsyncIterator[tuple[RedisStores, RedisStores]]:  # noqa: F811
+    a, b = RedisStores.from_url(redis_server.url, "x" * 16), RedisStores.from_url(redis_server.url, "x" * 16)
     yield a, b
     await a.aclose()
     await b.aclose()
 
 
 async def test_two_replicas_report_what_one_sqlite_file_reports(
-    states: tuple[RedisState, RedisState], tmp_path: Path
+    states: tuple[RedisStores, RedisStores], tmp_path: Path
 ) -> None:
     today = Today()
     start = today.day
@@ -84,7 +84,7 @@ async def test_two_replicas_report_what_one_sqlite_file_reports(
 
 
 async def test_nothing_of_a_person_is_stored_and_everything_expires(
-    states: tuple[RedisState, RedisState],
+    states: tuple[RedisStores, RedisStores],
 ) -> None:
     client = states[0].client
     inbox = RedisInbox(client, SECRET, STOP, keep_days=30)
@@ -116,7 +116,7 @@ async def test_nothing_of_a_person_is_stored_and_everything_expires(
 
 async def test_redis_down_counts_are_skipped_quietly_and_a_report_says_so(
     redis_server: RedisServer,  # noqa: F811
-    states: tuple[RedisState, RedisState],
+    states: tuple[RedisStores, RedisStores],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     inbox = RedisInbox(states[0].client, SECRET, STOP)
@@ -138,7 +138,7 @@ async def test_redis_down_counts_are_skipped_quietly_and_a_report_says_so(
 
 async def test_the_report_command_reads_redis_when_it_is_configured(
     redis_server: RedisServer,  # noqa: F811
-    states: tuple[RedisState, RedisState],
+    states: tuple[RedisStores, RedisStores],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.state.handover import Acknowledged, FileHandover, RedisHandover
-from bot.state.redis_store import RedisState, namespace
+from bot.state.redis_store import RedisStores, namespace
 from tests.state.test_redis_store import RedisServer, redis_server  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -39,7 +39,7 @@ async def test_a_file_handover_is_private_added_to_and_taken_once(tmp_path: Path
 async def test_a_redis_handover_is_unreadable_in_redis_and_goes_to_one_replica(
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
-    state = RedisState.from_url(redis_server.url, "x")
+    state = RedisStores.from_url(redis_server.url, "x")
     try:
         secret = "a-state-key-of-16-chars"
         a = RedisHandover(state.client, namespace(5), secret)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.state.flood import Admission
-from bot.state.redis_store import RedisReloads, RedisState, namespace
+from bot.state.redis_store import RedisReloads, RedisStores, namespace
 from bot.state.sending import MAX_WAIT_SECONDS, PEAK, RATE, wait_turns
 from tests.conftest import until
 
@@ -81,64 +81,64 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-async def replicas(redis_server: RedisServer) -> AsyncIterator[tuple[RedisState, RedisState]]:
+async def replicas(redis_server: RedisServer) -> AsyncIterator[tuple[RedisStores, RedisStores]]:
     """Two replicas' views of the same store."""
-    a = RedisState.from_url(redis_server.url, SECRET, capacity=2, period=60.0)
-    b = RedisState.from_url(redis_server.url, SECRET, capacity=2, period=60.0)
+    a = RedisStores.from_url(redis_server.url, SECRET, capacity=2, period=60.0)
+    b = RedisStores.from_url(redis_server.url, SECRET, capacity=2, period=60.0)
     yield a, b
     await a.aclose()
     await b.aclose()
 
 
 async def test_a_topic_set_on_one_replica_is_read_on_the_other_and_expires(
-    replicas: tuple[RedisState, RedisState],
+    replicas: tuple[RedisStores, RedisStores],
 ) -> None:
     a, b = replicas
-    await a.set(7001, "belarus_contact")
-    assert await b.get(7001) == "belarus_contact"
-    assert await b.get(7002) is None
+    await a.followups.set(7001, "belarus_contact")
+    assert await b.followups.get(7001) == "belarus_contact"
+    assert await b.followups.get(7002) is None
     keys = [k.decode() if isinstance(k, bytes) else k for k in await a.client.keys("*")]
     assert keys and not any("7001" in k for k in keys)  # no raw chat id in the store
     assert 0 < await a.client.ttl(keys[0]) <= 1800  # Redis forgets it after 30 minutes
-    await b.clear(7001)
-    assert await a.get(7001) is None
+    await b.followups.clear(7001)
+    assert await a.followups.get(7001) is None
 
 
-async def test_each_update_is_taken_by_exactly_one_replica(replicas: tuple[RedisState, RedisState]) -> None:
+async def test_each_update_is_taken_by_exactly_one_replica(replicas: tuple[RedisStores, RedisStores]) -> None:
     a, b = replicas
-    taken = [await a.first_time(900), await b.first_time(900), await a.first_time(900)]
+    taken = [await a.seen.first_time(900), await b.seen.first_time(900), await a.seen.first_time(900)]
     assert taken == [True, False, False]
-    assert await b.first_time(901)
+    assert await b.seen.first_time(901)
 
 
-async def test_the_flood_budget_is_shared(replicas: tuple[RedisState, RedisState]) -> None:
+async def test_the_flood_budget_is_shared(replicas: tuple[RedisStores, RedisStores]) -> None:
     a, b = replicas
-    verdicts = [await a.admit(7010), await b.admit(7010), await a.admit(7010), await b.admit(7010)]
+    verdicts = [await (a, b)[n % 2].flood.admit(7010) for n in range(4)]
     assert verdicts == [Admission.ANSWER, Admission.ANSWER, Admission.NOTICE, Admission.SILENCE]
-    assert await b.admit(7011) is Admission.ANSWER
+    assert await b.flood.admit(7011) is Admission.ANSWER
 
 
 async def test_redis_down_the_bot_still_answers_then_recovers(redis_server: RedisServer) -> None:
     reports: list[bool] = []
-    state = RedisState.from_url(redis_server.url, SECRET, report=reports.append)
+    state = RedisStores.from_url(redis_server.url, SECRET, report=reports.append)
     try:
-        await state.set(7020, "family_links")
+        await state.followups.set(7020, "family_links")
         redis_server.stop()
-        assert await state.get(7020) is None  # no follow-up, but an answer
-        assert await state.first_time(950)  # handled rather than lost
-        assert await state.admit(7020) is Admission.ANSWER
-        await state.set(7020, "privacy")
+        assert await state.followups.get(7020) is None  # no follow-up, but an answer
+        assert await state.seen.first_time(950)  # handled rather than lost
+        assert await state.flood.admit(7020) is Admission.ANSWER
+        await state.followups.set(7020, "privacy")
         assert reports == [False]  # said once
         redis_server.start()
-        await state.set(7020, "privacy")  # writes work again; reads were failing too
-        assert await state.get(7020) == "privacy"
+        await state.followups.set(7020, "privacy")  # writes work again; reads were failing too
+        assert await state.followups.get(7020) == "privacy"
         assert reports == [False, True]  # back once both do
     finally:
         await state.aclose()
 
 
 async def test_a_reload_announced_while_a_replica_was_cut_off_reaches_it_when_it_is_back(
-    replicas: tuple[RedisState, RedisState],
+    replicas: tuple[RedisStores, RedisStores],
 ) -> None:
     a, b = (RedisReloads(state.client) for state in replicas)
     reloads: list[str] = []
@@ -169,34 +169,34 @@ async def test_a_reload_announced_while_a_replica_was_cut_off_reaches_it_when_it
     assert reloads == ["b", "b", "b"]  # caught up once on subscribing again
 
 
-async def test_the_sending_turns_are_shared(replicas: tuple[RedisState, RedisState]) -> None:
+async def test_the_sending_turns_are_shared(replicas: tuple[RedisStores, RedisStores]) -> None:
     a, b = replicas
     seconds, micros = await a.client.time()
-    waits = [(await (a, b)[n % 2].take(20_000 + n))[1] for n in range(100)]  # 100 people, at once
+    waits = [(await (a, b)[n % 2].turns.take(20_000 + n))[1] for n in range(100)]  # 100 people, at once
     later, later_micros = await a.client.time()
     # The schedule is on Redis's clock: what the hundred calls took is already behind the last.
     spent = (later - seconds) + (later_micros - micros) / 1e6
     assert waits[:PEAK] == [0.0] * PEAK
     due = (100 - PEAK) / RATE  # 24 a second, both replicas together
     assert due - spent - 0.01 <= waits[-1] <= due + 0.01
-    chat = [await (a, b)[n % 2].take(7030) for n in range(5)]
+    chat = [await (a, b)[n % 2].turns.take(7030) for n in range(5)]
     assert [round(c) for c, _ in chat] == [0, 0, 0, 1, 2]  # a reply at once, then one a second
     assert [bot for wait, bot in chat if wait > 0] == [0.0, 0.0]  # the bot's turn taken once the chat's comes
 
 
 async def test_a_schedule_from_another_clock_is_reset_not_awaited(
-    replicas: tuple[RedisState, RedisState],
+    replicas: tuple[RedisStores, RedisStores],
 ) -> None:
     """Redis's clock stepped back an hour (NTP, a restored snapshot, a failover): the stored due
     times are an hour ahead of its TIME. The next turn starts afresh instead of waiting an hour."""
     a, _ = replicas
     seconds, micros = await a.client.time()
     ahead = f"{seconds + micros / 1e6 + 3600:.6f}"
-    await a.client.set(f"{a.prefix}send:all", ahead)
-    await a.client.set(a._key("send", 7040), ahead)
-    chat_wait, bot_wait = await a.take(7040)
+    await a.client.set(f"{a.connection.prefix}send:all", ahead)
+    await a.client.set(a.connection.key("send", 7040), ahead)
+    chat_wait, bot_wait = await a.turns.take(7040)
     assert chat_wait == 0.0 and bot_wait == 0.0
-    stored = await a.client.get(f"{a.prefix}send:all")
+    stored = await a.client.get(f"{a.connection.prefix}send:all")
     assert stored is not None and float(stored) < seconds + 60  # rescheduled on Redis's own time
 
 
@@ -219,18 +219,18 @@ async def test_replicas_with_another_state_key_are_refused(redis_server: RedisSe
     """With different STATE_KEY_SECRETs a person is several chats: the second replica refuses."""
     from bot.state import StateKeyMismatch
 
-    first = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(42))
-    same = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(42))
-    other = RedisState.from_url(redis_server.url, "another secret of 32 characters!", prefix=namespace(42))
-    other_bot = RedisState.from_url(
+    first = RedisStores.from_url(redis_server.url, SECRET, prefix=namespace(42))
+    same = RedisStores.from_url(redis_server.url, SECRET, prefix=namespace(42))
+    other = RedisStores.from_url(redis_server.url, "another secret of 32 characters!", prefix=namespace(42))
+    other_bot = RedisStores.from_url(
         redis_server.url, "another secret of 32 characters!", prefix=namespace(43)
     )
     try:
-        await first.check_key()
-        await same.check_key()
+        await first.connection.check_key()
+        await same.connection.check_key()
         with pytest.raises(StateKeyMismatch, match="STATE_KEY_SECRET"):
-            await other.check_key()
-        await other_bot.check_key()  # another bot on the same database has its own keys
+            await other.connection.check_key()
+        await other_bot.connection.check_key()  # another bot on the same database has its own keys
         stored = await first.client.get(f"{namespace(42)}key-check")
         assert stored is not None and SECRET.encode() not in stored  # a fingerprint, not the secret
     finally:
@@ -240,15 +240,15 @@ async def test_replicas_with_another_state_key_are_refused(redis_server: RedisSe
 
 async def test_every_key_and_channel_is_scoped_by_the_bot(redis_server: RedisServer) -> None:
     """A staging bot on the same database shares nothing with production."""
-    prod = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(1001))
-    staging = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(2002))
+    prod = RedisStores.from_url(redis_server.url, SECRET, prefix=namespace(1001))
+    staging = RedisStores.from_url(redis_server.url, SECRET, prefix=namespace(2002))
     try:
-        assert await prod.first_time(77) and await staging.first_time(77)  # each takes its own
-        await prod.set(5, "family_links")
-        assert await staging.get(5) is None
+        assert await prod.seen.first_time(77) and await staging.seen.first_time(77)  # each takes its own
+        await prod.followups.set(5, "family_links")
+        assert await staging.followups.get(5) is None
         for _ in range(PEAK + 3):
-            await prod.take(None)
-        assert await staging.take(None) == (0.0, 0.0)  # production's budget is not staging's
+            await prod.turns.take(None)
+        assert await staging.turns.take(None) == (0.0, 0.0)  # production's budget is not staging's
         keys = [k.decode() if isinstance(k, bytes) else str(k) for k in await prod.client.keys("*")]
         assert keys and all(k.startswith((namespace(1001), namespace(2002))) for k in keys), keys
         assert (
@@ -260,14 +260,14 @@ async def test_every_key_and_channel_is_scoped_by_the_bot(redis_server: RedisSer
         await staging.aclose()
 
 
-async def test_seen_updates_take_a_bit_each(replicas: tuple[RedisState, RedisState]) -> None:
+async def test_seen_updates_take_a_bit_each(replicas: tuple[RedisStores, RedisStores]) -> None:
     """A day of updates at 25 a second is about 33 keys of 8 kB, not 2 million keys."""
     a, b = replicas
     first = 987_654_321
-    taken = [await (a, b)[n % 2].first_time(first + n) for n in range(5_000)]
-    again = [await (b, a)[n % 2].first_time(first + n) for n in range(0, 5_000, 7)]
+    taken = [await (a, b)[n % 2].seen.first_time(first + n) for n in range(5_000)]
+    again = [await (b, a)[n % 2].seen.first_time(first + n) for n in range(0, 5_000, 7)]
     assert all(taken) and not any(again)
-    keys = await a.client.keys(f"{a.prefix}seen:*")
+    keys = await a.client.keys(f"{a.connection.prefix}seen:*")
     assert len(keys) <= 2
     used = sum([await a.client.memory_usage(k) or 0 for k in keys])
     assert used < 20_000  # 5,000 ids in at most two 8 kB bitmaps
@@ -278,15 +278,15 @@ async def test_a_full_redis_is_one_outage_in_the_log_not_a_flap_per_message(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Out of memory, Redis fails writes and serves reads: one ERROR, and no WARNING per message."""
-    state = RedisState.from_url(redis_server.url, SECRET, prefix=namespace(55))
+    state = RedisStores.from_url(redis_server.url, SECRET, prefix=namespace(55))
     try:
         await state.client.config_set("maxmemory", "1")  # every write is refused from now on
         for n in range(20):
-            await state.set(9000 + n, "family_links")  # a write: fails
-            await state.get(9000 + n)  # a read: answers
+            await state.followups.set(9000 + n, "family_links")  # a write: fails
+            await state.followups.get(9000 + n)  # a read: answers
         errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == "bot.state.redis_store"]
         backs = [r for r in caplog.records if "state store back" in r.getMessage()]
-        assert len(errors) == 1 and backs == [] and not state.up
+        assert len(errors) == 1 and backs == [] and not state.connection.up
     finally:
         await state.client.config_set("maxmemory", "0")
         await state.aclose()

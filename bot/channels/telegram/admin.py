@@ -62,17 +62,16 @@ async def stats(update: Update, context: Context) -> None:
         f"updates: {counts('bot_updates', 'kind', UPDATE_KINDS)}",
         f"replies to text: {counts('bot_answers', 'outcome', OUTCOMES)}",
         f"reloads: {counts('bot_knowledge_reloads', 'result', RELOAD_RESULTS)}",
-        f"knowledge: {len(engine.kb.entries) if engine else 0} entries, "
-        f"version {engine.fingerprint if engine else '-'}",
+        f"knowledge: {len(engine.kb.entries)} entries, version {engine.fingerprint}",
     ]
     await _say(update, context, "\n".join(lines))
 
 
 async def unanswered(update: Update, context: Context) -> None:
     """/inconnues: the words of the questions the bot declined (counts, never texts)."""
-    inbox = context.bot_data.inbox
-    if not _allowed(update, context) or inbox is None:
+    if not _allowed(update, context):
         return
+    inbox = context.bot_data.services.inbox
     days = inbox.keep_days
     try:
         lines, shared = await inbox.report(days), await inbox.shared(days)

@@ -11,8 +11,9 @@ Why each handler is where it is:
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -35,9 +36,7 @@ from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.channels.telegram.ratelimit import PatientRateLimiter
 from bot.config import Settings
 from bot.core.engine import Engine
-from bot.ops.inbox import Inbox, InboxStore, LocalInbox
-from bot.state import State, in_memory, in_redis
-from bot.state.handover import HANDOVER_FILE, FileHandover, Handover, RedisHandover
+from bot.services import open_services
 from bot.state.sending import MemorySendTurns
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewO
 
 async def publish_profile(application: BotApplication) -> None:
     """Register the French commands and descriptions from the knowledge base."""
-    engine = application.bot_data.ready()[0]
+    engine = application.bot_data.engine
     interface = engine.kb.interface
     try:
         await application.bot.set_my_commands([BotCommand(c.name, c.description) for c in interface.commands])
@@ -67,7 +66,6 @@ def build_application(
     *,
     timeout: float = 10.0,
     rate_limiter: PatientRateLimiter | None = None,
-    state: Callable[[], State] | None = None,
     send_turns: Callable[[], MemorySendTurns] = MemorySendTurns,
 ) -> BotApplication:
     """The application, handlers registered, not yet initialised. Without Redis, `send_turns`
@@ -75,24 +73,31 @@ def build_application(
     assert settings.token
     # What this deployment keeps, for the replies that say so (the privacy answer) or offer it.
     engine = engine.deployed(settings.deployment())
-    states: list[State] = []
+    opened = contextlib.AsyncExitStack()
 
     async def post_init(application: BotApplication) -> None:
-        """Start the services the handlers use, then publish the bot's profile."""
-        started = state() if state is not None else _open_state(settings, application, send_turns)
-        states.append(started)
-        if started.verify is not None:
-            await started.verify()  # StateKeyMismatch: the service refuses to start
-        _serve(application, settings, engine, started)
+        """Open the services (StateKeyMismatch: refused), give them to the handlers, then
+        publish the bot's profile."""
+        data = application.bot_data
+        services = await opened.enter_async_context(
+            open_services(
+                settings,
+                application.bot.id,
+                stopwords=engine.kb.language.stopwords,
+                report=lambda up: data.metrics.state_up.set(int(up)),
+                send_turns=send_turns,
+            )
+        )
+        limiter = application.bot.rate_limiter
+        if isinstance(limiter, PatientRateLimiter):
+            limiter.shared = services.send_turn
+        data.start(engine, services, settings.admin_user_ids)
+        data.metrics.serving(len(engine.kb.entries), engine.mode_name)
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
         """Close the services' connections."""
-        for started in states:
-            await started.aclose()
-        states.clear()
-        if application.bot_data.inbox is not None:
-            await application.bot_data.inbox.aclose()
+        await opened.aclose()
 
     builder = (
         ApplicationBuilder()
@@ -113,46 +118,6 @@ def build_application(
     application: BotApplication = builder.build()
     _register_handlers(application, settings, engine)
     return application
-
-
-def _handover(settings: Settings, started: State, bot_id: int) -> Handover | None:
-    """Where a stop hands over the updates it acknowledged and did not answer: Redis (any
-    replica takes them), else a file in STATE_DIR (the next start takes them)."""
-    if started.redis is not None and settings.state_key_secret:
-        from bot.state.redis_store import namespace
-
-        return RedisHandover(started.redis, namespace(bot_id), settings.state_key_secret)
-    if settings.state_dir is not None:
-        return FileHandover(settings.state_dir / HANDOVER_FILE)
-    return None
-
-
-def _open_state(
-    settings: Settings, application: BotApplication, send_turns: Callable[[], MemorySendTurns]
-) -> State:
-    """Redis when configured (several replicas), else memory (one process)."""
-    if settings.redis_url and settings.state_key_secret:
-        metrics = application.bot_data.metrics
-        return in_redis(
-            settings.redis_url,
-            settings.state_key_secret,
-            settings.flood_messages,
-            settings.flood_seconds,
-            lambda up: metrics.state_up.set(int(up)),
-            application.bot.id,
-        )
-    return in_memory(settings.flood_messages, settings.flood_seconds, send_turns())
-
-
-def _inbox(settings: Settings, started: State, stopwords: Iterable[str], bot_id: int) -> InboxStore:
-    """The declined-question counts: in the shared Redis, else in a SQLite file."""
-    if started.redis is not None and settings.state_key_secret:
-        from bot.ops.inbox_redis import RedisInbox  # the redis package, only when configured
-        from bot.state.redis_store import namespace
-
-        secret = settings.state_key_secret.encode()
-        return RedisInbox(started.redis, secret, stopwords, settings.inbox_days, prefix=namespace(bot_id))
-    return LocalInbox(Inbox(settings.inbox_path, stopwords, settings.inbox_days))
 
 
 def _register_handlers(application: BotApplication, settings: Settings, engine: Engine) -> None:
@@ -185,19 +150,3 @@ def _register_handlers(application: BotApplication, settings: Settings, engine: 
     application.add_handler(CallbackQueryHandler(handlers.press_button))
     application.add_handler(InlineQueryHandler(handlers.answer_inline))
     application.add_error_handler(handlers.report_error)
-
-
-def _serve(application: BotApplication, settings: Settings, engine: Engine, started: State) -> None:
-    """Give the handlers their services (bot_data) and the rate limiter the shared pace."""
-    limiter = application.bot.rate_limiter
-    if started.send_turn is not None and isinstance(limiter, PatientRateLimiter):
-        limiter.shared = started.send_turn
-    data = application.bot_data
-    data.engine, data.followups, data.flood = engine, started.followups, started.flood
-    data.seen = started.seen
-    data.reloads = started.reloads
-    data.metrics.serving(len(engine.kb.entries), engine.mode_name)
-    data.admins = settings.admin_user_ids
-    data.inbox = _inbox(settings, started, engine.kb.language.stopwords, application.bot.id)
-    if settings.webhook_url:
-        data.handover = _handover(settings, started, application.bot.id)

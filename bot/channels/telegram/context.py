@@ -3,44 +3,55 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.core.engine import Engine
-from bot.ops.inbox import InboxStore
 from bot.ops.metrics import Metrics
 from bot.ops.reload import Reloader
-from bot.state import ReloadAnnouncer
-from bot.state.flood import FloodBudget
-from bot.state.followups import FollowUpStore
-from bot.state.handover import Handover
-from bot.state.seen import SeenUpdates
+from bot.services import Services
 
 
-@dataclass
+class NotStarted(RuntimeError):
+    """A handler ran before `post_init` gave the bot its engine and services."""
+
+
 class BotData:
-    """The bot's services. Filled by `post_init`; python-telegram-bot creates it empty."""
+    """The bot's engine and services. python-telegram-bot creates it empty (`ContextTypes`);
+    `post_init` starts it, once; from then on neither is optional."""
 
-    engine: Engine | None = None  # the snapshot answering now; a reload swaps it whole
-    followups: FollowUpStore | None = None
-    flood: FloodBudget | None = None
-    seen: SeenUpdates | None = None  # update ids already taken (the webhook's de-duplication)
-    metrics: Metrics = field(default_factory=Metrics)
-    inbox: InboxStore | None = None  # counts of ordinary words of declined questions
-    reloader: Reloader | None = None
-    reloads: ReloadAnnouncer | None = None  # several replicas: reloads announced to all
-    admins: frozenset[int] = frozenset()  # user ids allowed the admin commands
-    # Webhook mode: where acknowledged updates unanswered at a stop go (bot/state/handover.py).
-    handover: Handover | None = None
-    started_at: float = field(default_factory=time.time)
+    def __init__(self) -> None:
+        self.metrics = Metrics()  # counts updates from the first one, before post_init
+        self.reloader: Reloader | None = None  # set when the service starts taking updates
+        self.admins: frozenset[int] = frozenset()  # user ids allowed the admin commands
+        self.started_at = time.time()
+        self._engine: Engine | None = None
+        self._services: Services | None = None
 
-    def ready(self) -> tuple[Engine, FollowUpStore, FloodBudget]:
-        assert self.engine is not None and self.followups is not None and self.flood is not None, (
-            "post_init has not run"
-        )
-        return self.engine, self.followups, self.flood
+    def start(self, engine: Engine, services: Services, admins: frozenset[int]) -> None:
+        self._engine, self._services, self.admins = engine, services, admins
+
+    @property
+    def started(self) -> bool:
+        return self._engine is not None and self._services is not None
+
+    @property
+    def engine(self) -> Engine:
+        """The snapshot answering now; a reload swaps it whole."""
+        if self._engine is None:
+            raise NotStarted("post_init has not run")
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: Engine) -> None:
+        self._engine = engine  # one reference: a message in hand keeps the engine it started with
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise NotStarted("post_init has not run")
+        return self._services
 
 
 # No chat_data or user_data: nothing is kept about a person but the follow-up topic, in its store.

@@ -100,7 +100,7 @@ SHARE_DATA = f"{SHARE_QUESTION}:"
 
 
 async def _reply_and_keep(context: Context, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
-    _, followups, _ = context.bot_data.ready()
+    followups = context.bot_data.services.followups
     await keep(followups, chat_id, reply)
     await send_reply(context.bot, chat_id, reply, reply_to)
 
@@ -120,7 +120,7 @@ async def keep_to_budget(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE or not (update.message or update.callback_query):
         return
-    engine, _, budget = context.bot_data.ready()
+    engine, budget = context.bot_data.engine, context.bot_data.services.flood
     admission = await budget.admit(chat.id)
     if admission is Admission.ANSWER:
         return
@@ -152,7 +152,7 @@ async def start(update: Update, context: Context) -> None:
     """Welcome and menu, or straight to an entry for a deep link (/start <entry id>)."""
     assert update.effective_chat is not None
     payload = context.args[0] if context.args else ""
-    engine, _, _ = context.bot_data.ready()
+    engine = context.bot_data.engine
     await _reply_and_keep(context, update.effective_chat.id, engine.dialogue.start(payload))
 
 
@@ -160,7 +160,7 @@ async def knowledge_command(update: Update, context: Context) -> None:
     """A command the knowledge base maps to an entry (/aide, /contacts, /confidentialite)."""
     assert update.effective_chat is not None and update.effective_message is not None
     name = (update.effective_message.text or "/").split()[0][1:].split("@")[0].lower()
-    dialogue = context.bot_data.ready()[0].dialogue
+    dialogue = context.bot_data.engine.dialogue
     reply = dialogue.command(name) or dialogue.start()
     await _reply_and_keep(context, update.effective_chat.id, reply)
 
@@ -170,7 +170,7 @@ async def answer_text(update: Update, context: Context) -> None:
     assert update.effective_chat is not None and update.effective_message is not None
     started = time.perf_counter()
     chat_id = update.effective_chat.id
-    engine, followups, _ = context.bot_data.ready()
+    engine, followups = context.bot_data.engine, context.bot_data.services.followups
     last = await followups.get(chat_id)
     reply = engine.dialogue.text(update.effective_message.text or "", last)
     log.info(
@@ -178,7 +178,7 @@ async def answer_text(update: Update, context: Context) -> None:
     )
     reply_to = update.effective_message.message_id if reply.quote_question else None
     await _reply_and_keep(context, chat_id, reply, reply_to)
-    inbox = context.bot_data.inbox
+    inbox = context.bot_data.services.inbox
     metrics = context.bot_data.metrics
     if reply.outcome == "fallback" and inbox is not None:
         # Only counts of ordinary words are kept (bot/ops/inbox.py). Beside the chat, not in its
@@ -201,7 +201,7 @@ async def _count_declined(inbox: InboxStore, metrics: Metrics, chat_id: int, tex
 async def answer_non_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice messages: say politely that the bot reads written messages."""
     assert update.effective_chat is not None
-    engine, _, _ = context.bot_data.ready()
+    engine = context.bot_data.engine
     await send_reply(context.bot, update.effective_chat.id, engine.dialogue.non_text())
 
 
@@ -213,7 +213,7 @@ async def press_button(update: Update, context: Context) -> None:
     if query.message is None or query.message.chat.type != ChatType.PRIVATE:
         return  # a button on a message in a group, or shared inline: the bot answers in private only
     chat_id = query.message.chat.id
-    engine, _, _ = context.bot_data.ready()
+    engine = context.bot_data.engine
     reply = engine.dialogue.press(query.data or "")
     if reply.edit_pressed:
         try:
@@ -229,7 +229,7 @@ async def share_question(update: Update, context: Context) -> None:
     assert query is not None
     await query.answer()
     data = context.bot_data
-    engine = data.ready()[0]
+    engine = data.engine
     message = query.message
     if not isinstance(message, TelegramMessage) or message.chat.type != ChatType.PRIVATE:
         return
@@ -238,10 +238,10 @@ async def share_question(update: Update, context: Context) -> None:
     offered = any(button.callback_data == query.data for row in keyboard for button in row)
     # The question is the message this answer replies to; once shared, the button is gone.
     question = message.reply_to_message.text if message.reply_to_message and offered else None
-    if question is None or data.inbox is None:
+    if question is None:
         await context.bot.send_message(message.chat.id, engine.dialogue.shared(None).messages[0].html)
         return
-    if not await data.inbox.share(redact(question, engine.dialogue.known_words)):
+    if not await data.services.inbox.share(redact(question, engine.dialogue.known_words)):
         # Not kept (the store logged why): said as it is, not as the bot's own failure; the
         # button stays, to try again.
         data.metrics.inbox_failure("share")
@@ -264,7 +264,7 @@ async def answer_inline(update: Update, context: Context) -> None:
     # the results hold public knowledge only, and sharing the Minsk contact or the tracing
     # procedure into a family group is the point. The words typed are not kept, and the bot
     # still never reads a group's messages (it is not a member: only its inline results are).
-    engine, _, _ = context.bot_data.ready()
+    engine = context.bot_data.engine
     results = [
         InlineQueryResultArticle(
             id=found.entry_id,
@@ -301,16 +301,15 @@ async def report_error(update: object, context: Context) -> None:
         type(context.error).__name__,
         exc_info=(type(context.error), context.error, context.error.__traceback__) if context.error else None,
     )
-    engine = context.bot_data.engine
     if (
-        engine is not None
+        context.bot_data.started
         and isinstance(update, Update)
         and update.effective_chat
         and (update.effective_chat.type == ChatType.PRIVATE)
     ):
         try:
             await context.bot.send_message(
-                update.effective_chat.id, engine.dialogue.failure().messages[0].html
+                update.effective_chat.id, context.bot_data.engine.dialogue.failure().messages[0].html
             )
         except TelegramError:
             log.error("could not tell chat about the failure of update %s", update_id)

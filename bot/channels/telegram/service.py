@@ -90,7 +90,7 @@ class TelegramService:
         for directory in self.settings.written_dirs():
             check_writable(directory)
         await self._initialize()
-        self.health.knowledge_loaded = self.application.bot_data.engine is not None
+        self.health.knowledge_loaded = self.application.bot_data.started
         await self.application.start()
         extra = self._webhook_routes()
         if self.settings.listen_port is not None:
@@ -108,7 +108,7 @@ class TelegramService:
         else:
             log.info("serving Telegram by webhook on %s", self.settings.webhook_path)
             await self._take_handed_over()
-            if isinstance(self.application.bot_data.handover, RedisHandover):
+            if isinstance(self.application.bot_data.services.handover, RedisHandover):
                 # Another replica may stop at any time: what it hands over is taken here too.
                 self._taking = asyncio.create_task(self._keep_taking(), name="handover-taker")
         self._start_reloads()
@@ -140,8 +140,7 @@ class TelegramService:
         if not self.settings.webhook_url:
             return []
         assert self.settings.webhook_secret is not None  # Settings refuses a URL without one
-        seen = self.application.bot_data.seen
-        assert seen is not None
+        seen = self.application.bot_data.services.seen
         self.dispatcher = ChatDispatcher(self.application.process_update, self.acknowledged.done)
         route = webhook_route(
             self.settings.webhook_path,
@@ -169,7 +168,7 @@ class TelegramService:
 
     def _start_reloads(self) -> None:
         reloader = self.application.bot_data.reloader = self.reloader()
-        reloads = self.application.bot_data.reloads
+        reloads = self.application.bot_data.services.reloads
         if reloads is not None:
             reloader.announce = reloads.announce
             self._listening = asyncio.create_task(
@@ -206,7 +205,7 @@ class TelegramService:
         """Acknowledged to Telegram (which forgot them) and not answered: handed over to the
         next start or another replica; how many."""
         pending = self.acknowledged.pending()
-        handover = self.application.bot_data.handover
+        handover = self.application.bot_data.services.handover
         if not pending:
             return 0
         if handover is None:
@@ -226,7 +225,7 @@ class TelegramService:
 
     async def _take_handed_over(self) -> None:
         """Answer what a previous stop (this process's, or another replica's) handed over."""
-        handover = self.application.bot_data.handover
+        handover = self.application.bot_data.services.handover
         if handover is None or self.dispatcher is None:
             return
         try:
@@ -280,7 +279,6 @@ class TelegramService:
         data = self.application.bot_data
 
         def current() -> Engine:
-            assert data.engine is not None
             return data.engine
 
         def swap(engine: Engine) -> None:

@@ -85,7 +85,7 @@ async def test_declined_questions_reach_the_inbox_as_word_counts_only(
     (report,) = await replies(telegram, ADMIN, 1)
     assert "horaires bus" in report and "horaires" in report
     assert "chocolat" not in report
-    inbox = served.application.bot_data.inbox
+    inbox = served.application.bot_data.services.inbox
     assert inbox is not None
     everything = repr([words for _, words, _, _ in await inbox.stored()])
     assert "horaires" in everything and "chocolat" in everything  # kept, as a count
@@ -139,7 +139,7 @@ async def test_a_declined_question_is_kept_only_when_shared_and_then_redacted(
     assert "rien n'a été transmis" in (await replies(telegram, 7402, 3))[-1]  # once only
     telegram.push_callback(7402, "s:Hk2v9QeXb1c4", message_id=10_000)  # a button of the last version
     assert "rien n'a été transmis" in (await replies(telegram, 7402, 4))[-1]
-    inbox = sharing.application.bot_data.inbox
+    inbox = sharing.application.bot_data.services.inbox
     assert inbox is not None
     (shared,) = await inbox.shared(30)
     assert "horaires du bus" in shared

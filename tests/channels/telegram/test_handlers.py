@@ -242,11 +242,10 @@ async def test_a_count_waiting_on_a_locked_inbox_holds_up_neither_the_answer_nor
     path = tmp_path / "inbox.sqlite3"
     async with serving_with_inbox(telegram, engine, path) as served:
         data = served.application.bot_data
-        assert data.inbox is not None
-        built = data.inbox
         # A store that waits for the lock as long as the test holds it: what the chat gets
         # meanwhile, it did not wait for the count.
-        data.inbox = LocalInbox(Inbox(path, engine.kb.language.stopwords, busy_seconds=120))
+        slow = LocalInbox(Inbox(path, engine.kb.language.stopwords, busy_seconds=120))
+        data.start(data.engine, dataclasses.replace(data.services, inbox=slow), data.admins)
         try:
             with locked(path) as other:
                 telegram.push_text(USER, DECLINED)
@@ -258,10 +257,10 @@ async def test_a_count_waiting_on_a_locked_inbox_holds_up_neither_the_answer_nor
                 other.execute("ROLLBACK")
                 await counting[0]
             # Only delayed, not lost: counted once the lock went.
-            assert "horaires" in {words for _, words, _, _ in await data.inbox.stored()}
+            assert "horaires" in {words for _, words, _, _ in await slow.stored()}
             assert served.metrics.inbox_failures.labels("count")._value.get() == 0
         finally:
-            await built.aclose()
+            await slow.aclose()  # the one the services opened is closed with them
 
 
 async def test_an_inbox_that_cannot_be_written_is_logged_once_and_counted_never_shown(
@@ -294,7 +293,7 @@ async def test_a_shared_question_the_inbox_cannot_keep_is_told_honestly(
 ) -> None:
     path = tmp_path / "inbox.sqlite3"
     async with serving_with_inbox(telegram, engine, path, inbox_raw=True) as served:
-        inbox = served.application.bot_data.inbox
+        inbox = served.application.bot_data.services.inbox
         assert inbox is not None
         telegram.push_text(USER, DECLINED)
         await until(lambda: any("pas compris" in t for t in texts_to(telegram, USER)))

@@ -17,7 +17,7 @@ from redis import asyncio as aioredis
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
 from bot.core.engine import Engine
-from bot.state.redis_store import RELOAD_CHANNEL, RedisState, namespace
+from bot.state.redis_store import RELOAD_CHANNEL, RedisFollowUps, namespace
 from tests.channels.telegram.test_conversations import message_with_button
 from tests.channels.telegram.test_webhook import PATH, SECRET, url
 from tests.conftest import stand_in_settings, until_answered
@@ -180,9 +180,9 @@ async def test_a_replica_with_another_state_key_does_not_start(
     )
     # Written when the first replica started (and again here: an earlier test restarted Redis,
     # which keeps nothing on disk).
-    shared = a.application.bot_data.followups
-    assert isinstance(shared, RedisState)
-    await shared.check_key()
+    shared = a.application.bot_data.services.followups
+    assert isinstance(shared, RedisFollowUps)
+    await shared.connection.check_key()
     odd = TelegramService(settings, build_application(settings, engine, timeout=1.0))
     with pytest.raises(StartupError, match="STATE_KEY_SECRET differs") as refused:
         await odd.start()
