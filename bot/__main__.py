@@ -270,7 +270,7 @@ def _engine(directory: str | None) -> Engine:
 
 def _corpus(action: str, files: list[str], directory: str | None) -> int:
     from bot.curation import corpus_import
-    from bot.curation.evaluation import BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED, ROUTES_TEST
+    from bot.curation.evaluation import BLIND_SETS
 
     root = _knowledge_dir(directory)
     if action == "warm":
@@ -278,7 +278,7 @@ def _corpus(action: str, files: list[str], directory: str | None) -> int:
     try:
         kb = knowledge.load(root)
         if action == "import":
-            blind = corpus_import.blind_texts([BLIND_TUNING, BLIND_TEST, BLIND_UNLABELLED, ROUTES_TEST])
+            blind = corpus_import.blind_texts(BLIND_SETS)
             report = corpus_import.import_writers(root, [Path(f) for f in files], kb.entries, blind)
             print("\n".join(report.lines()))
         print("\n".join(corpus_import.stats(load_examples(root, kb.entries))))
@@ -296,7 +296,7 @@ def _warm(directory: str | None) -> int:
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
-    sets = [ev.BLIND_TEST, ev.BLIND_TUNING, ev.DEV_SET, ev.ROUTES_TEST]
+    sets = [*ev.BLIND_SETS[:2], ev.BLIND2_TUNING, ev.BLIND2_CHECK, ev.DEV_SET, ev.ROUTES_TEST]
     texts = [e.text for path in sets for e in ev.load_examples(path)]
     texts += [e.text for e in ev.off_topic_examples()]
     ev.scoring_engine(engine, texts)  # embeds what the cache does not hold yet, and saves it

@@ -48,9 +48,15 @@ BLIND_TEST = DATA / "blind" / "test.yaml"
 BLIND_TUNING = DATA / "blind" / "tuning.yaml"
 BLIND_UNLABELLED = DATA / "blind" / "messages_unlabelled.yaml"
 DEV_SET = DATA / "dev.yaml"
+# A second blind set (2026-12-07), three writers: its tuning half may be looked at, its check half
+# is scored (see blind2/README.md).
+BLIND2_TUNING = DATA / "blind2" / "dev.yaml"
+BLIND2_CHECK = DATA / "blind2" / "held.yaml"
 # Messages naming a country, written blind (issue 20), with the route each must reach.
 ROUTES_TEST = DATA / "routes" / "test.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
+# Messages written blind: no corpus message may be a near-duplicate of any of them.
+BLIND_SETS = (BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED, ROUTES_TEST, BLIND2_TUNING, BLIND2_CHECK)
 
 
 @dataclass(frozen=True)

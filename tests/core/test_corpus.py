@@ -11,7 +11,7 @@ import pytest
 from bot.core.corpus import load_examples
 from bot.core.knowledge import ROUTE_KIND, KnowledgeBase, KnowledgeError
 from bot.curation.corpus_import import NearDuplicates, blind_texts, import_writers
-from bot.curation.evaluation import BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED
+from bot.curation.evaluation import BLIND_SETS
 from tests.conftest import KNOWLEDGE_DIR
 
 BIG_TOPICS = ("family_links", "detainees", "help_request", "mines_safety")
@@ -51,7 +51,7 @@ def test_the_shipped_corpus_is_big_varied_and_labelled_by_entry(kb: KnowledgeBas
 def test_the_corpus_holds_no_message_of_the_blind_sets(kb: KnowledgeBase) -> None:
     """Found automatically, as `corpus import` drops them; only a count is shown, never a text
     of the test half."""
-    blind = NearDuplicates(blind_texts([BLIND_TUNING, BLIND_TEST, BLIND_UNLABELLED]), words=True)
+    blind = NearDuplicates(blind_texts(BLIND_SETS), words=True)
     close = [e.location for e in load_examples(KNOWLEDGE_DIR, kb.entries) if blind.holds(e.text)]
     assert not close, f"{len(close)} corpus messages are near-duplicates of blind ones: {close[:5]}"
 
