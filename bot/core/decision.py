@@ -7,7 +7,7 @@ cannot disagree with the bot: the thresholds it searches are judged by the bot's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.core.contact import ContactAsk
@@ -17,9 +17,12 @@ from bot.core.matcher import Candidate, Thresholds
 from bot.core.ranker import RankedTopic, Ranking
 from bot.core.reading import Reading
 from bot.core.routes import Router
+from bot.core.safety import Cue
 
 SAFETY_ENTRY_KIND = EntryKind.SAFETY
 SMALLTALK_ENTRY_KIND = EntryKind.SMALLTALK
+# Cues that only name an explosive word (with a place, or alone): the rule's weakest reasons.
+NAMED_ONLY = frozenset({Cue.NAMED, Cue.PLACE, Cue.ALONE})
 
 
 class Outcome(StrEnum):
@@ -88,7 +91,22 @@ class Decider:
         self._office = offices[0] if len(offices) == 1 else None
 
     def decide(self, reading: Reading, thresholds: Thresholds | None = None) -> Decision:
-        return self._routed(reading, self._decide(reading, thresholds or self.thresholds))
+        limits = thresholds or self.thresholds
+        if self.overruled(reading, limits):
+            reading = replace(reading, cue=None, rest=None)  # read as if no explosive was named
+        return self._routed(reading, self._decide(reading, limits))
+
+    def overruled(self, reading: Reading, limits: Thresholds | None = None) -> bool:
+        """Whether the ranker overrules the safety rule (see `Thresholds.overrule_words`): a
+        French sentence long enough for it to read, that it reads as out of scope."""
+        limits = limits or self.thresholds
+        ranking = reading.ranking
+        if reading.cue is None or reading.foreign_explosive or ranking is None:
+            return False
+        if len(reading.analysis.words) < limits.overrule_words:
+            return False
+        needed = limits.overrule_named if reading.cue in NAMED_ONLY else limits.overrule_found
+        return ranking.out_of_scope >= needed
 
     def _decide(self, reading: Reading, limits: Thresholds) -> Decision:
         first = (self.safety_id,) if reading.danger and self.safety_id else ()

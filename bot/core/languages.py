@@ -136,11 +136,14 @@ _EXPLOSIVE_WORDS = _words("""
     гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
     mina minaya minalar minaları minanı minadan minada
 """)
+# With the word stems: blown up on something ("подорвался", "підірвався"), and the "petal"
+# anti-personnel mine by its everyday name ("лепесток", "пелюстка").
 _EXPLOSIVE_STARTS = tuple(
     _words("""
     снаряд снарад дрон боеприпас суббоеприпас боєприпас боепрыпас неразорва нерозірван взрывчат
     взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
     dron bomba
+    подорва підірва падарва лепест пялёст пелюст
 """)
 )
 # English words with everyday senses too ("a bomb of a song", "gold mines", "shell company",

@@ -57,6 +57,16 @@ class Thresholds:
     # When the ranker is unsure, the matcher's confident answer stands if the ranker puts that
     # topic first or second.
     seconded: bool = False
+    # The safety rule is wide (a missed report can cost a life), so it also fires on "grenade"
+    # the fruit, a deminer's job, a film. The ranker overrules it only where it can: a whole
+    # sentence (at least `overrule_words` words; a short one gives it too little to read) that
+    # it reads as out of scope, at or above `overrule_named` when the rule only saw an explosive
+    # word named (alone, or with a place), at or above `overrule_found` when it saw one found,
+    # touched, hurting someone, or said to be there. Fitted on the cross-validation, the blind
+    # tuning half and the second blind set's tuning half, with no report lost (README).
+    overrule_words: int = 8
+    overrule_named: float = 0.65
+    overrule_found: float = 0.9
 
 
 DEFAULT_THRESHOLDS = Thresholds()

@@ -19,7 +19,7 @@ from bot.core.knowledge import Entry
 from bot.core.matcher import Candidate, Matcher
 from bot.core.normalize import Analysis
 from bot.core.ranker import Ranker, Ranking
-from bot.core.safety import SafetyDetector
+from bot.core.safety import Cue, SafetyDetector
 
 # A question fits in far fewer characters; the topic is taken from the first ones. (A danger is
 # looked for in the whole message: see `Reader.read`.)
@@ -45,7 +45,7 @@ class Reading:
     # Ranks it with them ("merci" alone); None when it has none. Called only when the content
     # alone is not answered: most messages never need it.
     rank_polite: Callable[[], tuple[Candidate, ...]] | None = field(default=None, compare=False, repr=False)
-    explosive: bool = False  # the (French) message reports an explosive object
+    cue: Cue | None = None  # what says the (French) message reports an explosive object
     notice: str | None = None  # not French: the entry that says so in the person's language
     foreign_explosive: bool = False  # not French, and names an explosive object
     rest: Reading | None = None  # with an explosive report: the rest of the message on its own
@@ -61,6 +61,11 @@ class Reading:
     def polite(self) -> tuple[Candidate, ...]:
         """Ranked with its greetings and thanks, once, if it has some; else ()."""
         return self.rank_polite() if self.rank_polite is not None else ()
+
+    @property
+    def explosive(self) -> bool:
+        """The (French) message reports an explosive object."""
+        return self.cue is not None
 
     @property
     def danger(self) -> bool:
@@ -89,13 +94,13 @@ class Reader:
         analyzer = self.matcher.analyzer
         analysis = analyzer.analyze(start)
         neutral = self.matcher.neutral_terms(start, analysis)
-        explosive = self.safety.reports(analysis, start)
-        if not explosive and len(start) < len(text):
+        cue = self.safety.cue(analysis, start)
+        if cue is None and len(start) < len(text):
             # A danger mentioned late in a long message still comes first: the whole text is
             # read for it, without typo snapping (typos of explosive words are synonyms).
-            explosive = self.safety.reports(analyzer.analyze(text, snap=False), text)
+            cue = self.safety.cue(analyzer.analyze(text, snap=False), text)
         rest = None
-        if explosive:
+        if cue is not None:
             words = tuple(
                 t
                 for t in analysis.content
@@ -116,9 +121,7 @@ class Reader:
         # A contact question is answered by its rule: the ranker would be read for nothing.
         learned = self.ranker is not None and notice is None and contact is None
         ranking = self.ranker.rank(start) if learned and self.ranker is not None else None
-        return Reading(
-            analysis, content, polite, explosive, notice, foreign_explosive, rest, ranking, contact
-        )
+        return Reading(analysis, content, polite, cue, notice, foreign_explosive, rest, ranking, contact)
 
     def _foreign(self, text: str) -> tuple[str | None, bool]:
         """For a message not in French: the notice in its language (else English), and whether

@@ -22,6 +22,19 @@ from bot.core.knowledge import Language
 from bot.core.normalize import Analysis, Analyzer, fold
 
 _MINE_OF = re.compile(r" mines? (?:de|d) (?!la |l |le |les |\d)\w+")
+# "les blessés par les mines", "combien de personnes tuées ou blessées par des mines": people in
+# the plural hurt by explosives in the plural are the victims in general, or a count, not a
+# report, unless the message says it happened just now ("hier", "ce matin") and asks no figure.
+# One person hurt, or by one mine, is read as before.
+_FIGURES = re.compile(r" (?:combien|chiffres?|statistiques?|nombre de|bilan) ")
+_RECENT = re.compile(
+    r" (?:hier|avant hier|ce matin|cette nuit|ce soir|aujourd hui|tout a l heure|a l instant) "
+)
+_HURT = r"(?:blesse|tue|mutile|ampute)e?s"
+# Only the words for the hurt are set aside: the mines are still named, and read as in any
+# other question ("mon père a perdu une jambe", said as well, is still a report).
+_BY_EXPLOSIVES = r" (?:par|a cause) (?:des |les )?(?:mines|obus|explosifs|bombes|engins)\b"
+_PEOPLE_HURT_BY = re.compile(rf" {_HURT}(?: (?:ou|et) {_HURT})?(?={_BY_EXPLOSIVES})")
 # "il y a deux ans", "il y a 3 semaines": a time, not an object that is there; "il n'y a rien":
 # nothing is there. Both are set aside before the presence cues are read.
 _NUMBERS = (
@@ -85,6 +98,8 @@ class SafetyDetector:
         # and the other senses listed in `not_dangers`, are set aside and the rest is read
         # again: "j'ai trouvé un obus près de la mine de sel" is still a report.
         written = _MINE_OF.sub(" ", original)
+        if _FIGURES.search(written) or not _RECENT.search(written):
+            written = _PEOPLE_HURT_BY.sub(" ", written)
         for phrase in self._not_dangers:
             written = written.replace(phrase, " ")
         if written != original:

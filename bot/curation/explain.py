@@ -26,7 +26,12 @@ def explain(engine: Engine, text: str) -> list[str]:
         )
     lines.append(f"words as read: {' '.join(analysis.words)}")
     lines += ["terms:", *_terms(matcher, analysis, neutral)]
-    lines.append(f"explosive object reported: {'yes, safety first' if reading.explosive else 'no'}")
+    if reading.cue is None:
+        lines.append("explosive object reported: no")
+    elif engine.decider.overruled(reading):
+        lines.append(f"explosive object reported: {reading.cue.value}; overruled by the ranker: out of scope")
+    else:
+        lines.append(f"explosive object reported: {reading.cue.value}, safety first")
     t = engine.thresholds
     candidates, outcome = choose(reading, t)
     lines.append(

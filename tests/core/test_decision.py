@@ -10,7 +10,9 @@ from bot.core.decision import Decider, Decision, Outcome
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import DEFAULT_THRESHOLDS, Thresholds
-from bot.core.reading import Reader
+from bot.core.ranker import OUT_OF_SCOPE, RankedTopic, Ranking
+from bot.core.reading import Reader, Reading
+from bot.core.safety import Cue
 
 pytestmark = pytest.mark.unit
 
@@ -43,6 +45,9 @@ def test_the_shipped_thresholds_are_pinned() -> None:
             offer=0.05,
             runner_up=0.1,
             seconded=False,
+            overrule_words=8,
+            overrule_named=0.65,
+            overrule_found=0.9,
         )
         == DEFAULT_THRESHOLDS
     )
@@ -117,3 +122,47 @@ def test_a_name_or_a_date_does_not_sink_the_answer(engine: Engine) -> None:
     named = decide(engine, "je cherche mon frère Ivan Petrov disparu le 3 mars 2022, comment faire ?")
     # Answered, not declined: with names counted against, it fell back at 47.
     assert plain.entries == named.entries == ("family_links",)
+
+
+def _read_as(engine: Engine, text: str, cue: Cue, out_of_scope: float) -> Reading:
+    """The message as read, with the rule's cue and the ranker's out-of-scope share given."""
+    ranking = Ranking(
+        (RankedTopic(OUT_OF_SCOPE, out_of_scope), RankedTopic("mines_safety", 1.0 - out_of_scope))
+    )
+    return replace(engine.reader.read(text), cue=cue, ranking=ranking)
+
+
+SENTENCE = "mon fils voudrait savoir si on peut en acheter au marché de la ville cet été"
+SHORT = "qui appeler pour ça"
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "out_of_scope", "overruled"),
+    [
+        (SENTENCE, Cue.NAMED, 0.65, True),  # only named, and read as out of scope
+        (SENTENCE, Cue.PLACE, 0.9, True),
+        (SENTENCE, Cue.NAMED, 0.6, False),  # not sure enough
+        (SENTENCE, Cue.FOUND, 0.8, False),  # found, touched, hurt: it takes more
+        (SENTENCE, Cue.THERE, 0.8, False),
+        (SENTENCE, Cue.FOUND, 0.95, True),
+        (SHORT, Cue.NAMED, 0.99, False),  # too short for the ranker to overrule the rule
+    ],
+)
+def test_the_ranker_overrules_the_safety_rule_only_on_a_sentence_it_reads_as_out_of_scope(
+    engine: Engine, text: str, cue: Cue, out_of_scope: float, overruled: bool
+) -> None:
+    reading = _read_as(engine, text, cue, out_of_scope)
+    assert engine.decider.overruled(reading) is overruled
+    decision = engine.decider.decide(reading)
+    assert (decision.entries[:1] == ("mines_safety",)) is not overruled
+
+
+def test_a_danger_named_in_another_language_is_never_overruled(engine: Engine) -> None:
+    reading = replace(_read_as(engine, SENTENCE, Cue.NAMED, 0.99), foreign_explosive=True)
+    assert not engine.decider.overruled(reading)
+
+
+def test_without_a_ranker_the_safety_rule_stands(engine: Engine) -> None:
+    reading = replace(_read_as(engine, SENTENCE, Cue.NAMED, 0.99), ranking=None)
+    assert not engine.decider.overruled(reading)
+    assert engine.decider.decide(reading).entries[:1] == ("mines_safety",)

@@ -66,6 +66,10 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("how many gold mines are in Siberia", False),
         ("нашли подозрительный предмет у дороги", True),
         ("həyətdə şübhəli əşya tapdıq", True),
+        ("сосед подорвался на чём-то у реки", True),  # blown up on something
+        ("брат підірвався біля ставка", True),
+        ("у траве лежит лепесток, зелёный", True),  # the "petal" mine
+        ("сьогодні гарна погода", False),
     ],
 )
 def test_dangers_named_in_other_languages(text: str, named: bool) -> None:

@@ -58,7 +58,22 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         "est-ce que tu peux répondre à des questions sur les mines ?",  # "tu" is not "tué"
         "mon mari travaille à la mine depuis 25 ans",  # a workplace
         "le cicr soigne les blessés par les mines ?",  # the victims in general
+        # A question of figures: people hurt, in the plural, by mines in the plural.
+        "combien de civils tués ou blessés par des mines dans la région l'an dernier ?",
+        "vous avez des statistiques sur les enfants blessées par les obus ?",
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
     assert not reader.read(text).explosive, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "combien de temps il reste à l'hôpital ? mon fils a été blessé par une mine",  # one person
+        "mes enfants ont été blessés par des mines hier dans le champ",  # no figure asked
+        "combien de mètres rester loin d'un obus qu'on a trouvé ?",
+    ],
+)
+def test_figures_words_do_not_hide_a_report(reader: Reader, text: str) -> None:
+    assert reader.read(text).explosive, text

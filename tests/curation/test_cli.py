@@ -133,7 +133,7 @@ def test_ask_explain_shows_why(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "--explain", "je cherche mon frère Ivan disparu, j'ai trouvé un obus"]) == 0
     out = capsys.readouterr().out
     assert "ivan: neutral (name, place, date or number)" in out
-    assert "explosive object reported: yes, safety first" in out
+    assert "explosive object reported: found, touched or hurt someone, safety first" in out
     assert "candidates: " in out and "decision: " in out
     assert "decided by: rule: explosive object" in out
     assert main(["ask", "--explain", "le cicr peut m'aider à retrouver ma soeur disparue ?"]) == 0
