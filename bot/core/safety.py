@@ -22,6 +22,10 @@ from bot.core.knowledge import Language
 from bot.core.normalize import Analysis, Analyzer, fold
 
 _MINE_OF = re.compile(r" mines? (?:de|d) (?!la |l |le |les |\d)\w+")
+# "l'explosion du dépôt", "l'explosion de la baraque": what exploded is named after it; the word
+# "explosion" is set aside, and what follows is read as in any message ("l'explosion d'une
+# mine" still names a mine).
+_EXPLOSION_OF = re.compile(r" explosions? (?=(?:du|de|des|d) )")
 # "les blessés par les mines", "combien de personnes tuées ou blessées par des mines": people in
 # the plural hurt by explosives in the plural are the victims in general, or a count, not a
 # report, unless the message says it happened just now ("hier", "ce matin") and asks no figure.
@@ -42,6 +46,8 @@ _NUMBERS = (
     r"|quelques|plusieurs|des|longtemps|peu"
 )
 _UNITS = r"ans?|annees?|mois|semaines?|jours?|heures?|minutes?|nuits?|soirs?"
+# "il y a eu des accidents": something happened, not an object that is there.
+_HAPPENED = re.compile(r" (?:il )?y a eu ")
 _TIME_AGO = re.compile(rf" (?:il )?y a (?:(?:{_NUMBERS}) )?(?:(?:{_UNITS}) |longtemps |peu )")
 _NOTHING_THERE = re.compile(r" (?:il )?n y a (?:pas|rien|plus|aucune?|personne)\b")
 
@@ -65,6 +71,8 @@ class SafetyDetector:
         self._analyzer = analyzer
         self._explosive = frozenset(analyzer.terms_of(language.explosive_words))
         self._conditional = frozenset(analyzer.stem(fold(w)) for w in language.explosive_if_present)
+        # "explosion" and "explosif" share a stem: where a stem is both, the word as listed decides.
+        self._conditional_words = frozenset(fold(w).strip() for w in language.explosive_if_present)
         self._found, self._found_phrases = self._cues(language.found_cues)
         self._places, self._place_phrases = self._cues(language.place_cues)
         self._presence, self._presence_phrases = self._cues(language.presence_cues)
@@ -97,7 +105,7 @@ class SafetyDetector:
         # place or a lead, not a weapon ("une mine de la guerre" still is one). Such phrases,
         # and the other senses listed in `not_dangers`, are set aside and the rest is read
         # again: "j'ai trouvé un obus près de la mine de sel" is still a report.
-        written = _MINE_OF.sub(" ", original)
+        written = _EXPLOSION_OF.sub(" ", _MINE_OF.sub(" ", original))
         if _FIGURES.search(written) or not _RECENT.search(written):
             written = _PEOPLE_HURT_BY.sub(" ", written)
         for phrase in self._not_dangers:
@@ -111,7 +119,7 @@ class SafetyDetector:
         analysis = self._analyzer.analyze(written, snap=False)
         # Named by a word that is a danger on its own ("obus", "mine"), not only by one that may
         # be something else ("bombe", "missile", "roquette": those need to be said to be there).
-        strong = " ".join(w for w in analysis.words if self._analyzer.stem(w) not in self._conditional)
+        strong = " ".join(w for w in analysis.words if not self._only_if_present(w))
         named = bool(self._explosive.intersection(self._analyzer.analyze(strong, snap=False).terms))
         stems = {self._analyzer.stem(word) for word in analysis.words}
         joined = f" {' '.join(analysis.words)} "
@@ -120,7 +128,7 @@ class SafetyDetector:
             return Cue.FOUND  # found, touched, hurt someone: whatever else the message is about
         if any(p in written for p in self._other_topics):
             return None
-        timed = _NOTHING_THERE.sub(" ", _TIME_AGO.sub(" ", joined))
+        timed = _NOTHING_THERE.sub(" ", _HAPPENED.sub(" ", _TIME_AGO.sub(" ", joined)))
         if bool(stems & self._presence) or any(p in timed for p in self._presence_phrases):
             return Cue.THERE  # said to be there: "il y a", "chez nous", "plantée dans le toit"
         # A question about mines in general ("que fait le CICR contre les mines", "des séances
@@ -138,6 +146,13 @@ class SafetyDetector:
         if named:
             return Cue.NAMED
         return Cue.ALONE if conditional_snapped and len(analysis.terms) == 1 else None
+
+    def _only_if_present(self, word: str) -> bool:
+        """An `explosive_if_present` word ("bombe", "explosion"), not a danger on its own."""
+        stem = self._analyzer.stem(word)
+        if stem not in self._conditional:
+            return False
+        return stem not in self._explosive or word in self._conditional_words
 
     def _names_conditional(self, analysis: Analysis) -> bool:
         return any(self._analyzer.stem(w) in self._conditional for w in analysis.words)

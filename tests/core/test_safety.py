@@ -61,6 +61,9 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         # A question of figures: people hurt, in the plural, by mines in the plural.
         "combien de civils tués ou blessés par des mines dans la région l'an dernier ?",
         "vous avez des statistiques sur les enfants blessées par les obus ?",
+        # What exploded is named after "explosion": a depot, a building; "il y a eu": it happened.
+        "après l'explosion de l'usine chimique, des ouvriers sont morts ?",
+        "il y a eu combien d'accidents de mines dans la région cette année ?",
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
@@ -73,6 +76,10 @@ def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text
         "combien de temps il reste à l'hôpital ? mon fils a été blessé par une mine",  # one person
         "mes enfants ont été blessés par des mines hier dans le champ",  # no figure asked
         "combien de mètres rester loin d'un obus qu'on a trouvé ?",
+        "une mine a explosé dans le champ du voisin",
+        "l'explosion d'une mine a blessé mon frère ce matin",
+        "un obus non explosé est resté dans la cour",
+        "des restes explosifs ?",  # named on its own: "explosif" is a danger, "explosion" not
     ],
 )
 def test_figures_words_do_not_hide_a_report(reader: Reader, text: str) -> None:

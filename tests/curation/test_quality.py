@@ -39,20 +39,21 @@ pytestmark = pytest.mark.measure
 # Re-based on 2026-12-07 when the ranker may overrule the safety rule on a whole sentence it
 # reads as out of scope (thresholds fitted on the cross-validation and the tuning halves, the
 # test half only scored after): false alarms 21 -> 13, confident wrong 7.9% -> 6.1%, no report
-# lost (52/52).
-BLIND_TEST_HELPED = 0.886  # 89.0% (87.2% before)
+# lost (52/52). Then "explosif" no longer read as "it exploded" (a found cue), "l'explosion du
+# dépôt" and "il y a eu des accidents" not as reports: false alarms 13 -> 11.
+BLIND_TEST_HELPED = 0.890  # 89.4% (87.2% before)
 BLIND_TEST_ANSWERED_RIGHT = 0.750  # of the in-scope messages (75.2%)
 BLIND_TEST_REFUSED = 0.027  # of the in-scope messages: "je n'ai pas compris" (2.6%)
-# 6.1%, of which the 13 safety false alarms (2.9 points).
-BLIND_TEST_CONFIDENT_WRONG = 0.062
+# 5.6%, of which the 11 safety false alarms (2.5 points).
+BLIND_TEST_CONFIDENT_WRONG = 0.057
 BLIND_TEST_ACCURACY = 0.808  # 81.1% (79.3% before)
 BLIND_TEST_WRONG_TOPICS = 14  # of 444 (14)
-BLIND_TEST_SAFETY_FALSE_ALARMS = 13  # of 444 (21 before)
+BLIND_TEST_SAFETY_FALSE_ALARMS = 11  # of 444 (21 before)
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.935  # 93.7% (88.0% before)
 BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine).
-NGRAMS_BLIND_TEST_HELPED = 0.881  # 88.3% (86.7% before)
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.057  # 5.6% (7.2% before)
+NGRAMS_BLIND_TEST_HELPED = 0.884  # 88.7% (86.7% before)
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.053  # 5.2% (7.2% before)
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
 # question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
