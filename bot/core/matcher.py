@@ -62,11 +62,11 @@ class Thresholds:
     # sentence (at least `overrule_words` words; a short one gives it too little to read) that
     # it reads as out of scope, at or above `overrule_named` when the rule only saw an explosive
     # word named (alone, or with a place), at or above `overrule_found` when it saw one found,
-    # touched, hurting someone, or said to be there. Fitted on the cross-validation, the blind
-    # tuning half and the second blind set's tuning half, with no report lost (README).
-    overrule_words: int = 8
-    overrule_named: float = 0.65
-    overrule_found: float = 0.9
+    # touched, hurting someone, or said to be there. Fitted by `eval --calibrate` on the
+    # cross-validation and both blind tuning halves: no report lost, even one step more daring.
+    overrule_words: int = 12
+    overrule_named: float = 0.6
+    overrule_found: float = 0.8
 
 
 DEFAULT_THRESHOLDS = Thresholds()

@@ -17,7 +17,7 @@ from bot.core.engine import assemble
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Thresholds
 from bot.core.reading import Reading
-from bot.curation.evaluation import Example, held_out, report_of
+from bot.curation.evaluation import Example, Report, held_out, report_of
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,10 @@ class Experience:
 
 def experience(read: _Read, thresholds: Thresholds) -> Experience:
     """The figures of `evaluation.Report`, for messages already read, decided with `thresholds`."""
-    report = report_of(read, thresholds)
+    return _experience(report_of(read, thresholds))
+
+
+def _experience(report: Report) -> Experience:
     return Experience(
         report.helped, report.answered_right, report.clarified, report.refused, report.confident_wrong
     )
@@ -145,11 +148,14 @@ def calibrate_learned(
 ) -> LearnedCalibration:
     """Grid-search the ranker's thresholds on messages already read (each set weighs the same).
 
-    Among the settings with at most `max_clarified` of the in-scope messages clarified, those
-    with the fewest confident wrong answers (at most `max_confident_wrong`, else the lowest
-    level reached, in steps of half a point: a wrong answer is worse than a detour); among them,
-    the one that helps most people, then answers most of them at once.
+    Among the settings with at most `max_clarified` of the in-scope messages clarified, and no
+    more reports of an explosive object missed than with `base` (the ranker catches some the
+    rule does not: a stricter "sure" would turn them into questions), those with the fewest
+    confident wrong answers (at most `max_confident_wrong`, else the lowest level reached, in
+    steps of half a point: a wrong answer is worse than a detour); among them, the one that
+    helps most people, then answers most of them at once.
     """
+    shipped = [len(report_of(read, base).safety_misses()) for read in sets]
     found: list[LearnedCalibration] = []
     for sure, runner_up, in_scope, offer, seconded in itertools.product(
         [x / 100 for x in range(30, 96, 5)],
@@ -161,8 +167,10 @@ def calibrate_learned(
         thresholds = replace(
             base, sure=sure, runner_up=runner_up, in_scope=in_scope, offer=offer, seconded=seconded
         )
-        mean = Experience.mean([experience(read, thresholds) for read in sets])
-        if mean.clarified <= max_clarified:
+        reports = [report_of(read, thresholds) for read in sets]
+        missed = [len(r.safety_misses()) for r in reports]
+        mean = Experience.mean([_experience(r) for r in reports])
+        if mean.clarified <= max_clarified and all(m <= k for m, k in zip(missed, shipped, strict=True)):
             found.append(LearnedCalibration(thresholds, mean))
     if not found:
         raise ValueError("no thresholds keep clarifications under the limit")
@@ -172,3 +180,52 @@ def calibrate_learned(
         return 0 if over <= 0 else math.ceil(round(over / 0.005, 6))
 
     return min(found, key=lambda c: (level(c), -round(c.experience.helped, 4), -c.experience.answered_right))
+
+
+# --- When the ranker may overrule the safety rule -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverruleCalibration:
+    thresholds: Thresholds
+    false_alarms: int  # summed over the sets
+    misses: int  # reports not given the safety answer first, summed over the sets
+
+
+def calibrate_overrule(sets: Sequence[_Read], base: Thresholds) -> OverruleCalibration:
+    """Grid-search `overrule_words`, `overrule_named` and `overrule_found` on messages already read.
+
+    A missed report can cost a life: only settings that miss no more reports than the rule alone
+    (in every set) are kept, with a margin: so must the setting one step more daring (two words
+    shorter, each threshold 0.05 lower), since a report a little unlike those measured must not
+    fall on the edge. Among them, the fewest false alarms, then the most cautious (the highest
+    thresholds, then the longest sentence asked for).
+    """
+
+    def missed(words: int, named: float, found_at: float) -> list[int]:
+        daring = replace(base, overrule_words=words, overrule_named=named, overrule_found=found_at)
+        return [len(report_of(read, daring).safety_misses()) for read in sets]
+
+    floor = missed(10_000, 1.0, 1.0)  # the rule alone
+    found: list[OverruleCalibration] = []
+    for words, named, found_at in itertools.product(
+        range(4, 13, 2), [x / 100 for x in range(50, 100, 5)], [x / 100 for x in range(70, 100, 5)]
+    ):
+        if found_at < named:
+            continue  # a report with an object found or there needs more to overrule, never less
+        thresholds = replace(base, overrule_words=words, overrule_named=named, overrule_found=found_at)
+        reports = [report_of(read, thresholds) for read in sets]
+        misses = [len(r.safety_misses()) for r in reports]
+        margin = missed(words - 2, named - 0.05, found_at - 0.05)
+        if all(m <= f and d <= f for m, d, f in zip(misses, margin, floor, strict=True)):
+            alarms = sum(len(r.safety_false_alarms()) for r in reports)
+            found.append(OverruleCalibration(thresholds, alarms, sum(misses)))
+    return min(
+        found,
+        key=lambda c: (
+            c.false_alarms,
+            -c.thresholds.overrule_found,
+            -c.thresholds.overrule_named,
+            -c.thresholds.overrule_words,
+        ),
+    )

@@ -152,7 +152,7 @@ def _routes(engine: Engine) -> None:
 
 def _calibrate(engine: Engine, examples: Sequence[Any], folds_read: list[Any]) -> None:
     from bot.curation.calibrate import calibrate as search
-    from bot.curation.calibrate import calibrate_learned
+    from bot.curation.calibrate import calibrate_learned, calibrate_overrule
 
     kb = engine.kb
     tuning = ev.load_examples(ev.BLIND_TUNING)
@@ -166,10 +166,20 @@ def _calibrate(engine: Engine, examples: Sequence[Any], folds_read: list[Any]) -
         )
         return
     folds_read = folds_read or ev.cross_validation_read(kb, examples, engine.embedder, engine.store)
-    learned = calibrate_learned([ev.read_once(engine, tuning), folds_read], engine.thresholds)
+    second = ev.load_examples(ev.BLIND2_TUNING)
+    sets = [ev.read_once(engine, tuning), ev.read_once(engine, second), folds_read]
+    learned = calibrate_learned(sets, engine.thresholds)
     print(
-        f"calibrated on the blind tuning half ({len(tuning)}) and the cross-validation "
-        f"({len(folds_read)}), equal weight: {learned.thresholds}\n  -> {learned.experience}"
+        f"calibrated on the blind tuning halves ({len(tuning)}, {len(second)}) and the "
+        f"cross-validation ({len(folds_read)}), equal weight: {learned.thresholds}\n"
+        f"  -> {learned.experience}"
+    )
+    overrule = calibrate_overrule(sets, engine.thresholds)
+    t = overrule.thresholds
+    print(
+        f"the ranker overrules the safety rule from {t.overrule_words} words, out of scope "
+        f"{t.overrule_named:.2f} (named) / {t.overrule_found:.2f} (found, there): "
+        f"{overrule.false_alarms} false alarms, {overrule.misses} reports missed (as the rule alone)"
     )
 
 

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
-from bot.curation.calibrate import calibrate, calibrate_learned, experience, judge, read_all
-from bot.curation.evaluation import BLIND_TUNING, evaluate, load_examples, read_once, scoring_engine
+from bot.curation.calibrate import (
+    calibrate,
+    calibrate_learned,
+    calibrate_overrule,
+    experience,
+    judge,
+    read_all,
+)
+from bot.curation.evaluation import (
+    BLIND_TUNING,
+    evaluate,
+    load_examples,
+    read_once,
+    report_of,
+    scoring_engine,
+)
 
 pytestmark = pytest.mark.measure
 
@@ -41,6 +56,8 @@ def test_the_learned_calibration_respects_its_limits(engine: Engine) -> None:
     found = calibrate_learned([read], engine.thresholds, max_confident_wrong=1.0, max_clarified=0.3)
     assert found.experience.clarified <= 0.3
     assert found.experience == experience(read, found.thresholds)
+    missed = len(report_of(read, found.thresholds).safety_misses())
+    assert missed <= len(report_of(read, engine.thresholds).safety_misses())  # none lost
     with pytest.raises(ValueError):
         calibrate_learned([read], engine.thresholds, max_clarified=-1.0)
 
@@ -49,3 +66,13 @@ def test_calibration_keeps_confident_wrong_answers_under_the_limit(engine: Engin
     found = calibrate(engine.kb, SAMPLE[:20], max_confident_wrong=0.1)
     assert found.confident_wrong <= 0.1
     assert found.thresholds.clarify <= found.thresholds.answer
+
+
+def test_the_overrule_calibration_misses_no_report_the_rule_alone_catches(engine: Engine) -> None:
+    read = read_once(engine, SAMPLE)
+    found = calibrate_overrule([read], engine.thresholds)
+    never = replace(engine.thresholds, overrule_words=10_000)
+    assert found.misses <= len(report_of(read, never).safety_misses())
+    assert found.false_alarms == len(report_of(read, found.thresholds).safety_false_alarms())
+    assert found.false_alarms <= len(report_of(read, never).safety_false_alarms())
+    assert found.thresholds.overrule_found >= found.thresholds.overrule_named

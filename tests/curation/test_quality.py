@@ -40,19 +40,21 @@ pytestmark = pytest.mark.measure
 # reads as out of scope (thresholds fitted on the cross-validation and the tuning halves, the
 # test half only scored after): false alarms 21 -> 13, confident wrong 7.9% -> 6.1%, no report
 # lost (52/52). Then "explosif" no longer read as "it exploded" (a found cue), "l'explosion du
-# dépôt" and "il y a eu des accidents" not as reports: false alarms 13 -> 11.
-BLIND_TEST_HELPED = 0.890  # 89.4% (87.2% before)
+# dépôt" and "il y a eu des accidents" not as reports: false alarms 13 -> 11. Then the overrule
+# thresholds as `eval --calibrate` fits them with a margin (12 words, 0.60 / 0.80, instead of the
+# hand-picked 8 words, 0.65 / 0.90): 11 -> 12 here, 45 -> 42 on the calibration sets.
+BLIND_TEST_HELPED = 0.888  # 89.2% (87.2% before)
 BLIND_TEST_ANSWERED_RIGHT = 0.750  # of the in-scope messages (75.2%)
 BLIND_TEST_REFUSED = 0.027  # of the in-scope messages: "je n'ai pas compris" (2.6%)
-# 5.6%, of which the 11 safety false alarms (2.5 points).
-BLIND_TEST_CONFIDENT_WRONG = 0.057
-BLIND_TEST_ACCURACY = 0.808  # 81.1% (79.3% before)
+# 5.9%, of which the 12 safety false alarms (2.7 points).
+BLIND_TEST_CONFIDENT_WRONG = 0.060
+BLIND_TEST_ACCURACY = 0.806  # 80.9% (79.3% before)
 BLIND_TEST_WRONG_TOPICS = 14  # of 444 (14)
-BLIND_TEST_SAFETY_FALSE_ALARMS = 11  # of 444 (21 before)
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.935  # 93.7% (88.0% before)
+BLIND_TEST_SAFETY_FALSE_ALARMS = 12  # of 444 (21 before)
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.928  # 93.0% (88.0% before)
 BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine).
-NGRAMS_BLIND_TEST_HELPED = 0.884  # 88.7% (86.7% before)
+NGRAMS_BLIND_TEST_HELPED = 0.882  # 88.5% (86.7% before)
 NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.053  # 5.2% (7.2% before)
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
