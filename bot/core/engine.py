@@ -24,7 +24,7 @@ from bot.core.deployment import Deployment
 from bot.core.dialogue import Dialogue
 from bot.core.followups import FollowUpRules
 from bot.core.html import shorten
-from bot.core.matcher import DEFAULT_THRESHOLDS, Matcher, Thresholds
+from bot.core.matcher import DEFAULT_THRESHOLDS, NGRAMS_THRESHOLDS, Matcher, Thresholds
 from bot.core.normalize import Analyzer
 from bot.core.ranker import Ranker
 from bot.core.ranker_store import RankerStore, default_store, prepare
@@ -68,15 +68,23 @@ class Engine:
         return self.mode.value if self.mode is not None else "none"
 
 
+def shipped_thresholds(ranker: Ranker | None) -> Thresholds:
+    """The thresholds fitted for the ranker's mode (the same for the lexical matcher alone)."""
+    if ranker is not None and ranker.mode is Mode.NGRAMS:
+        return NGRAMS_THRESHOLDS
+    return DEFAULT_THRESHOLDS
+
+
 def assemble(
     kb: knowledge.KnowledgeBase,
-    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    thresholds: Thresholds | None = None,
     fingerprint: str = "",
     analyzer: Analyzer | None = None,
     ranker: Ranker | None = None,
 ) -> Engine:
     """The engine for a knowledge base already loaded (evaluation builds many of them, each with
-    a sibling of one analyzer)."""
+    a sibling of one analyzer); the thresholds shipped for the ranker's mode unless given."""
+    thresholds = thresholds or shipped_thresholds(ranker)
     # Routes are reached through their topic (the country of the case), never matched.
     matched = [e for e in kb.entries.values() if e.kind != knowledge.ROUTE_KIND]
     matcher = Matcher(matched, kb.language, thresholds, analyzer)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from bot.core.decision import Decider, Outcome
 from bot.core.engine import assemble
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Thresholds
+from bot.core.matcher import NEVER_OVERRULE, Thresholds
 from bot.core.reading import Reading
 from bot.curation.evaluation import Example, Report, held_out, report_of
 
@@ -206,7 +206,7 @@ def calibrate_overrule(sets: Sequence[_Read], base: Thresholds) -> OverruleCalib
         daring = replace(base, overrule_words=words, overrule_named=named, overrule_found=found_at)
         return [len(report_of(read, daring).safety_misses()) for read in sets]
 
-    floor = missed(10_000, 1.0, 1.0)  # the rule alone
+    floor = missed(NEVER_OVERRULE, 1.0, 1.0)  # the rule alone
     found: list[OverruleCalibration] = []
     for words, named, found_at in itertools.product(
         range(4, 13, 2), [x / 100 for x in range(50, 100, 5)], [x / 100 for x in range(70, 100, 5)]

@@ -9,7 +9,7 @@ import pytest
 from bot.core.decision import Decider, Decision, Outcome
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import DEFAULT_THRESHOLDS, Thresholds
+from bot.core.matcher import DEFAULT_THRESHOLDS, NEVER_OVERRULE, NGRAMS_THRESHOLDS, Thresholds
 from bot.core.ranker import OUT_OF_SCOPE, RankedTopic, Ranking
 from bot.core.reading import Reader, Reading
 from bot.core.safety import Cue
@@ -51,6 +51,8 @@ def test_the_shipped_thresholds_are_pinned() -> None:
         )
         == DEFAULT_THRESHOLDS
     )
+    # With n-grams alone the ranker never overrules the safety rule.
+    assert replace(DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE) == NGRAMS_THRESHOLDS
 
 
 @pytest.mark.parametrize("message", OUT_OF_SCOPE_TRAPS)

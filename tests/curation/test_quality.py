@@ -53,9 +53,10 @@ BLIND_TEST_WRONG_TOPICS = 14  # of 444 (14)
 BLIND_TEST_SAFETY_FALSE_ALARMS = 12  # of 444 (21 before)
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.928  # 93.0% (88.0% before)
 BLIND_TEST_SAFETY_MISSES = 0
-# The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine).
-NGRAMS_BLIND_TEST_HELPED = 0.882  # 88.5% (86.7% before)
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.053  # 5.2% (7.2% before)
+# The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
+# the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
+NGRAMS_BLIND_TEST_HELPED = 0.869  # 87.2% (86.7% before)
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.070  # 6.8% (7.2% before)
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
 # question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
