@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from rapidfuzz import fuzz, process
 
@@ -82,6 +83,28 @@ class NearDuplicates:
             and len(folded.split()) >= 4
             and process.extractOne(folded, self._texts, scorer=fuzz.token_sort_ratio, score_cutoff=SAME_WORDS)
         )
+
+    def holding(self, texts: Sequence[str]) -> list[bool]:
+        """`holds` for many texts at once: the same answers, compared in one matrix on every
+        core (the corpus against the blind sets is millions of pairs)."""
+        folded = [fold(t) for t in texts]
+        if not self._texts or not folded:
+            return [f in self._seen for f in folded]
+        close = _any_close(folded, self._texts, fuzz.ratio, SAME_MESSAGE)
+        if self._words:
+            long = [i for i, f in enumerate(folded) if len(f.split()) >= 4]
+            reordered = _any_close([folded[i] for i in long], self._texts, fuzz.token_sort_ratio, SAME_WORDS)
+            for i, hit in zip(long, reordered, strict=True):
+                close[i] = close[i] or hit
+        return [c or f in self._seen for c, f in zip(close, folded, strict=True)]
+
+
+def _any_close(queries: list[str], choices: list[str], scorer: Any, cutoff: float) -> list[bool]:
+    """For each query, whether any choice scores `cutoff` or more."""
+    if not queries:
+        return []
+    scores = process.cdist(queries, choices, scorer=scorer, score_cutoff=cutoff, dtype=np.uint8, workers=-1)
+    return [bool(row.any()) for row in scores]
 
 
 def blind_texts(paths: Sequence[Path]) -> list[str]:

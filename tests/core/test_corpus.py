@@ -52,7 +52,9 @@ def test_the_corpus_holds_no_message_of_the_blind_sets(kb: KnowledgeBase) -> Non
     """Found automatically, as `corpus import` drops them; only a count is shown, never a text
     of the test half."""
     blind = NearDuplicates(blind_texts(BLIND_SETS), words=True)
-    close = [e.location for e in load_examples(KNOWLEDGE_DIR, kb.entries) if blind.holds(e.text)]
+    examples = load_examples(KNOWLEDGE_DIR, kb.entries)
+    held = blind.holding([e.text for e in examples])
+    close = [e.location for e, near in zip(examples, held, strict=True) if near]
     assert not close, f"{len(close)} corpus messages are near-duplicates of blind ones: {close[:5]}"
 
 
@@ -126,3 +128,19 @@ def test_import_drops_near_duplicates_of_blind_messages_and_of_the_corpus(tmp_pa
     ]
     safety = found[-1]
     assert safety.safety and safety.language == "en"
+
+
+@pytest.mark.unit
+def test_near_duplicates_found_at_once_are_those_found_one_by_one() -> None:
+    known = NearDuplicates(
+        ["mon fils a disparu a Kherson en 2023", "ou est la mission de Minsk ?", "bonjour"], words=True
+    )
+    texts = [
+        "mon fils a disparu à Kherson en 2022",  # a changed date: the same message
+        "la mission de Minsk, où est ?",  # the same words in another order
+        "Bonjour",  # folded, the same
+        "que faire si je trouve une mine",
+        "où est",
+    ]
+    assert known.holding(texts) == [known.holds(t) for t in texts] == [True, True, True, False, False]
+    assert NearDuplicates().holding(texts) == [False] * 5
