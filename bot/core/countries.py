@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.knowledge import Entry, EntryKind, KnowledgeBase
 
 
 class Countries:
@@ -18,5 +18,5 @@ class Countries:
     def named(self, terms: Iterable[str]) -> set[str]:
         return {self.by_term[t] for t in terms if t in self.by_term}
 
-    def entry(self, country: str, kind: str) -> Entry | None:
+    def entry(self, country: str, kind: EntryKind) -> Entry | None:
         return next((e for e in self._kb.entries.values() if e.country == country and e.kind == kind), None)

@@ -203,7 +203,7 @@ class Decider:
         the Minsk mission's when the person wants to come in person (the only office among the
         missions covered), else the general contacts (which lead with Minsk's too)."""
         if len(ask.countries) == 1:
-            found = self._countries.entry(next(iter(ask.countries)), "contact")
+            found = self._countries.entry(next(iter(ask.countries)), EntryKind.CONTACT)
             # A country without a card of its own ("adresse à Kharkiv"): not for this rule.
             return found.id if found is not None else None
         if not ask.countries and ask.in_person and self._office is not None:
@@ -231,5 +231,5 @@ class Decider:
         countries = self._countries.named(terms)
         if len(countries) != 1:
             return entry_id
-        found = self._countries.entry(countries.pop(), "contact")
+        found = self._countries.entry(countries.pop(), EntryKind.CONTACT)
         return found.id if found is not None else entry_id

@@ -76,7 +76,7 @@ class FollowUpRules:
             if self._kb.entries[step].kind == EntryKind.CONTACT:
                 return self._kb.entries[step]
         if entry.country:
-            return self._countries.entry(entry.country, "contact")
+            return self._countries.entry(entry.country, EntryKind.CONTACT)
         return None
 
     def _same_topic_in(self, entry: Entry, country: str, *, contact: bool) -> Entry | None:
@@ -85,7 +85,7 @@ class FollowUpRules:
         route = self._router.in_country(entry, country)
         if route is not None and not contact:
             return route
-        kind = "contact" if contact else entry.kind
+        kind = EntryKind.CONTACT if contact else entry.kind
         if entry.country is None and not contact:
-            kind = "mission"
-        return self._countries.entry(country, kind) or self._countries.entry(country, "mission")
+            kind = EntryKind.MISSION
+        return self._countries.entry(country, kind) or self._countries.entry(country, EntryKind.MISSION)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.knowledge import Entry
+from bot.core.knowledge import Entry, EntryKind
 
 SEED = 7
 QUESTIONS_PER_ENTRY = 10
@@ -115,7 +115,7 @@ def synthetic_entries(n_questions: int, seed: int = SEED) -> list[Entry]:
         entries.append(
             Entry(
                 id=f"syn{number:05d}",
-                kind="info",
+                kind=EntryKind.INFO,
                 title=title,
                 questions=questions,
                 keywords=(forms["nu"], place),

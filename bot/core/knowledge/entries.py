@@ -89,7 +89,7 @@ def parse_entry(raw: Any, where: str, line: int, problems: list[str]) -> Entry |
     assert entry_id and kind and title and answer and isinstance(reviewed, dt.date)
     return Entry(
         id=entry_id,
-        kind=kind,
+        kind=EntryKind(kind),
         title=title,
         questions=questions,
         keywords=keywords,

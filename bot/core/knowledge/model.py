@@ -95,7 +95,7 @@ class Routes:
 @dataclass(frozen=True)
 class Entry:
     id: str
-    kind: str
+    kind: EntryKind
     title: str
     questions: tuple[str, ...]
     keywords: tuple[str, ...]
