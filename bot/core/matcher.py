@@ -64,9 +64,9 @@ class Thresholds:
     # word named (alone, or with a place), at or above `overrule_found` when it saw one found,
     # touched, hurting someone, or said to be there. Fitted by `eval --calibrate` on the
     # cross-validation and both blind tuning halves: no report lost, even one step more daring.
-    overrule_words: int = 12
-    overrule_named: float = 0.6
-    overrule_found: float = 0.8
+    overrule_words: int = 10
+    overrule_named: float = 0.65
+    overrule_found: float = 0.9
 
 
 DEFAULT_THRESHOLDS = Thresholds()

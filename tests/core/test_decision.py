@@ -45,9 +45,9 @@ def test_the_shipped_thresholds_are_pinned() -> None:
             offer=0.05,
             runner_up=0.1,
             seconded=False,
-            overrule_words=12,
-            overrule_named=0.6,
-            overrule_found=0.8,
+            overrule_words=10,
+            overrule_named=0.65,
+            overrule_found=0.9,
         )
         == DEFAULT_THRESHOLDS
     )
@@ -141,12 +141,12 @@ SHORT = "qui appeler pour ça"
 @pytest.mark.parametrize(
     ("text", "cue", "out_of_scope", "overruled"),
     [
-        (SENTENCE, Cue.NAMED, 0.6, True),  # only named, and read as out of scope
+        (SENTENCE, Cue.NAMED, 0.65, True),  # only named, and read as out of scope
         (SENTENCE, Cue.PLACE, 0.9, True),
-        (SENTENCE, Cue.NAMED, 0.55, False),  # not sure enough
-        (SENTENCE, Cue.FOUND, 0.7, False),  # found, touched, hurt: it takes more
-        (SENTENCE, Cue.THERE, 0.7, False),
-        (SENTENCE, Cue.FOUND, 0.8, True),
+        (SENTENCE, Cue.NAMED, 0.6, False),  # not sure enough
+        (SENTENCE, Cue.FOUND, 0.8, False),  # found, touched, hurt: it takes more
+        (SENTENCE, Cue.THERE, 0.8, False),
+        (SENTENCE, Cue.FOUND, 0.9, True),
         (SHORT, Cue.NAMED, 0.99, False),  # too short for the ranker to overrule the rule
     ],
 )

@@ -36,27 +36,25 @@ pytestmark = pytest.mark.measure
 # answers are therefore held in two parts, wrong topics and safety false alarms.
 # Re-based on 2026-12-06 with the learned ranker (issue 19): what a person experiences, on the test
 # half scored once after the corpus, the ranker and the thresholds were fixed (see README).
-# Re-based on 2026-12-07 when the ranker may overrule the safety rule on a whole sentence it
-# reads as out of scope (thresholds fitted on the cross-validation and the tuning halves, the
-# test half only scored after): false alarms 21 -> 13, confident wrong 7.9% -> 6.1%, no report
-# lost (52/52). Then "explosif" no longer read as "it exploded" (a found cue), "l'explosion du
-# dépôt" and "il y a eu des accidents" not as reports: false alarms 13 -> 11. Then the overrule
-# thresholds as `eval --calibrate` fits them with a margin (12 words, 0.60 / 0.80, instead of the
-# hand-picked 8 words, 0.65 / 0.90): 11 -> 12 here, 45 -> 42 on the calibration sets.
-BLIND_TEST_HELPED = 0.888  # 89.2% (87.2% before)
-BLIND_TEST_ANSWERED_RIGHT = 0.750  # of the in-scope messages (75.2%)
-BLIND_TEST_REFUSED = 0.027  # of the in-scope messages: "je n'ai pas compris" (2.6%)
-# 5.9%, of which the 12 safety false alarms (2.7 points).
-BLIND_TEST_CONFIDENT_WRONG = 0.060
-BLIND_TEST_ACCURACY = 0.806  # 80.9% (79.3% before)
-BLIND_TEST_WRONG_TOPICS = 14  # of 444 (14)
-BLIND_TEST_SAFETY_FALSE_ALARMS = 12  # of 444 (21 before)
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.928  # 93.0% (88.0% before)
+# Re-based on 2026-12-07 (issue 19, test half scored only), after: the ranker may overrule the
+# safety rule on a sentence of 10+ words it reads as out of scope (fitted by `eval --calibrate`:
+# no report missed, even one step more daring); "explosif" not read as "it exploded", a question
+# of figures not as a report; 731 corpus messages by three new blind writers (w11-w13).
+# Before -> after: helped 87.2% -> 91.0%, confident wrong 7.9% -> 4.7%, false alarms 21 -> 10.
+BLIND_TEST_HELPED = 0.906  # 91.0%
+BLIND_TEST_ANSWERED_RIGHT = 0.760  # of the in-scope messages (76.2%)
+BLIND_TEST_REFUSED = 0.025  # of the in-scope messages: "je n'ai pas compris" (2.3%)
+# 4.7%, of which the 10 safety false alarms (2.3 points).
+BLIND_TEST_CONFIDENT_WRONG = 0.048
+BLIND_TEST_ACCURACY = 0.825  # 82.7%
+BLIND_TEST_WRONG_TOPICS = 11  # of 444 (14 before)
+BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before)
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.963  # 96.5% (88.0% before)
 BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
-NGRAMS_BLIND_TEST_HELPED = 0.869  # 87.2% (86.7% before)
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.070  # 6.8% (7.2% before)
+NGRAMS_BLIND_TEST_HELPED = 0.865  # 86.7% (86.7% at the start of the day, 87.2% before w11-w13)
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.066  # 6.5% (7.2% at the start of the day)
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
 # question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
