@@ -163,8 +163,12 @@ _ENGLISH_PRESENT = re.compile(
 # "A strange object": how people who do not know what they found describe it, in each language.
 _ODD_OBJECT = re.compile(
     r"\b(?:suspicious|strange|weird|unknown|metal) (?:object|thing|device)"
-    r"|\b(?:ball|tube|object|thing) with (?:fins|a ring|a pin)\b"
+    r"|\b(?:ball|tube|object|thing|cylinder|canister|box|device) with (?:fins|a ring|a pin|a lever)\b"
     r"|\bstepped on (?:something|a thing)|\b(?:it|something) (?:exploded|blew up)"
+    r"|\b(?:it )?(?:didn't|did not|has not|hasn't) (?:go off|explode)"
+    r"|наступи\w* на (?:щось|что-то|что то|нешта)"
+    r"|(?:натянут|натягнут|нацягнут)\w* (?:дріт|провол|провод|дрот)"
+    r"|(?:qəribə|şübhəli) dəmir"
     r"|(?:упал|упав|впав|упаў)\w* (?:\w+ )?(?:беспилотник|безпілотник|беспілотнік)"
     r"|подозрительн\w* предмет|странн\w* предмет|підозріл\w* предмет|дивн\w* предмет"
     r"|падазрон\w* прадмет|дзіўн\w* прадмет|(?:şübhəli|qəribə|metal) əşya",

@@ -70,6 +70,10 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("брат підірвався біля ставка", True),
         ("у траве лежит лепесток, зелёный", True),  # the "petal" mine
         ("сьогодні гарна погода", False),
+        ("we saw a metal cylinder with a lever by the road", True),
+        ("something landed in the yard and it did not explode", True),
+        ("між деревами натягнутий дріт біля стежки", True),  # a trip wire
+        ("сосед наступил на что-то в поле", True),
     ],
 )
 def test_dangers_named_in_other_languages(text: str, named: bool) -> None:

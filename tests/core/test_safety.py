@@ -29,6 +29,8 @@ pytestmark = pytest.mark.unit
         "vous faites des cours sur les mines ? il y a une mine dans notre champ",
         "v lesu nashli minu",  # Russian in Latin letters
         "un fil tendu entre deux arbres au bord du sentier",  # a trip wire
+        "granata vo dvore",  # Russian in Latin letters
+        "ma tante a marché sur quelque chose dans le verger, elle saigne",  # no weapon named
     ],
 )
 def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text: str) -> None:

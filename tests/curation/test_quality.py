@@ -53,8 +53,12 @@ BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.963  # 96.5% (88.0% before)
 BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
-NGRAMS_BLIND_TEST_HELPED = 0.865  # 86.7% (86.7% at the start of the day, 87.2% before w11-w13)
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.066  # 6.5% (7.2% at the start of the day)
+# Moved by one message, deliberately, when reports that name no weapon became named dangers
+# ("granata vo dvore", "marché sur quelque chose", a cylinder with a lever, a trip wire in
+# Ukrainian): one more false alarm here, none on the other sets in either mode, and more reports
+# caught first (cross-validation 544 -> 554 of 559, second set's check half 69 -> 70 of 72).
+NGRAMS_BLIND_TEST_HELPED = 0.862  # 86.5% (86.7% at the start of the day)
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.069  # 6.8% (7.2% at the start of the day)
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
 # question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
