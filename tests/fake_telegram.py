@@ -702,13 +702,9 @@ class FakeTelegram:
         return True
 
     async def wait_for_async(self, predicate: Callable[[list[Call]], bool], timeout: float = 5.0) -> bool:
-        """``wait_for`` for coroutines: polls without blocking the event loop."""
-        deadline = time.monotonic() + timeout
-        while not predicate(self.calls):
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(0.01)
-        return True
+        """``wait_for`` for coroutines: woken by the calls themselves (the condition the server
+        thread notifies), in a worker thread, so that the event loop keeps running the bot."""
+        return await asyncio.to_thread(self.wait_for, predicate, timeout)
 
     def message(self, chat_id: ChatId, message_id: int) -> JSONDict | None:
         """The current state of a message (after edits) as the fake knows it."""

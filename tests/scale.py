@@ -22,14 +22,15 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from bot.state.flood import Admission, MemoryFloodBudget
-from bot.state.followups import MemoryFollowUpStore
+from bot.state.flood import Admission, FloodBudget, MemoryFloodBudget
+from bot.state.followups import FollowUpStore, MemoryFollowUpStore
 from bot.state.redis_store import RedisStores
-from bot.state.seen import MemorySeenUpdates
+from bot.state.seen import MemorySeenUpdates, SeenUpdates
 from bot.state.sending import MemorySendTurns
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram import text_update as update
@@ -53,24 +54,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-class Store(Protocol):
-    """What a replica asks of its state for one update."""
-
-    async def first_time(self, update_id: int) -> bool: ...
-    async def admit(self, chat: Any) -> Admission: ...
-    async def get(self, chat_id: int) -> str | None: ...
-    async def set(self, chat_id: int, entry_id: str) -> None: ...
-    async def take(self, chat_id: object | None) -> tuple[float, float]: ...
-
-
 @dataclass
-class MemoryStore:
-    """The in-memory state, behind the same calls as Redis."""
+class Store:
+    """What a replica asks of its state for one update, whichever store holds it."""
 
-    seen: MemorySeenUpdates = field(default_factory=MemorySeenUpdates)
-    flood: MemoryFloodBudget = field(default_factory=MemoryFloodBudget)
-    followups: MemoryFollowUpStore = field(default_factory=MemoryFollowUpStore)
-    turns: MemorySendTurns = field(default_factory=MemorySendTurns)
+    seen: SeenUpdates
+    flood: FloodBudget
+    followups: FollowUpStore
+    take: Callable[[object | None], Awaitable[tuple[float, float]]]  # a sending turn
 
     async def first_time(self, update_id: int) -> bool:
         return await self.seen.first_time(update_id)
@@ -84,30 +75,14 @@ class MemoryStore:
     async def set(self, chat_id: int, entry_id: str) -> None:
         await self.followups.set(chat_id, entry_id)
 
-    async def take(self, chat_id: object | None) -> tuple[float, float]:
-        return self.turns.take(chat_id)
 
+class MemoryStore(Store):
+    """The in-memory state (one process)."""
 
-@dataclass
-class RedisStore:
-    """The Redis stores, behind the same calls."""
-
-    stores: RedisStores
-
-    async def first_time(self, update_id: int) -> bool:
-        return await self.stores.seen.first_time(update_id)
-
-    async def admit(self, chat: Any) -> Admission:
-        return await self.stores.flood.admit(chat)
-
-    async def get(self, chat_id: int) -> str | None:
-        return await self.stores.followups.get(chat_id)
-
-    async def set(self, chat_id: int, entry_id: str) -> None:
-        await self.stores.followups.set(chat_id, entry_id)
-
-    async def take(self, chat_id: object | None) -> tuple[float, float]:
-        return await self.stores.turns.take(chat_id)
+    def __init__(self) -> None:
+        super().__init__(
+            MemorySeenUpdates(), MemoryFloodBudget(), MemoryFollowUpStore(), MemorySendTurns().take_async
+        )
 
 
 async def state_round_trips(store: Store, count: int) -> list[float]:
@@ -129,7 +104,7 @@ async def state_round_trips(store: Store, count: int) -> list[float]:
 
 async def redis_round_trips(url: str, count: int) -> list[float]:
     stores = RedisStores.from_url(url, "s" * 16)
-    store = RedisStore(stores)
+    store = Store(stores.seen, stores.flood, stores.followups, stores.turns.take)
     try:
         return await state_round_trips(store, count)
     finally:

@@ -7,6 +7,7 @@ measures is what the bot would do.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -202,23 +203,25 @@ def calibrate_overrule(sets: Sequence[_Read], base: Thresholds) -> OverruleCalib
     thresholds, then the longest sentence asked for).
     """
 
-    def missed(words: int, named: float, found_at: float) -> list[int]:
-        daring = replace(base, overrule_words=words, overrule_named=named, overrule_found=found_at)
-        return [len(report_of(read, daring).safety_misses()) for read in sets]
+    @functools.cache
+    def judged(words: int, named: float, found_at: float) -> tuple[list[int], int]:
+        """Reports missed in each set, and false alarms in all, for one setting: each setting
+        is judged once, though it is also the margin of another."""
+        thresholds = replace(base, overrule_words=words, overrule_named=named, overrule_found=found_at)
+        reports = [report_of(read, thresholds) for read in sets]
+        return [len(r.safety_misses()) for r in reports], sum(len(r.safety_false_alarms()) for r in reports)
 
-    floor = missed(NEVER_OVERRULE, 1.0, 1.0)  # the rule alone
+    floor, _ = judged(NEVER_OVERRULE, 1.0, 1.0)  # the rule alone
     found: list[OverruleCalibration] = []
     for words, named, found_at in itertools.product(
         range(4, 13, 2), [x / 100 for x in range(50, 100, 5)], [x / 100 for x in range(70, 100, 5)]
     ):
         if found_at < named:
             continue  # a report with an object found or there needs more to overrule, never less
-        thresholds = replace(base, overrule_words=words, overrule_named=named, overrule_found=found_at)
-        reports = [report_of(read, thresholds) for read in sets]
-        misses = [len(r.safety_misses()) for r in reports]
-        margin = missed(words - 2, named - 0.05, found_at - 0.05)
+        misses, alarms = judged(words, named, found_at)
+        margin, _ = judged(words - 2, round(named - 0.05, 2), round(found_at - 0.05, 2))
         if all(m <= f and d <= f for m, d, f in zip(misses, margin, floor, strict=True)):
-            alarms = sum(len(r.safety_false_alarms()) for r in reports)
+            thresholds = replace(base, overrule_words=words, overrule_named=named, overrule_found=found_at)
             found.append(OverruleCalibration(thresholds, alarms, sum(misses)))
     return min(
         found,

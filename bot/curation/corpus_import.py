@@ -72,17 +72,7 @@ class NearDuplicates:
             self._texts.append(folded)
 
     def holds(self, text: str) -> bool:
-        folded = fold(text)
-        if folded in self._seen:
-            return True
-        if process.extractOne(folded, self._texts, scorer=fuzz.ratio, score_cutoff=SAME_MESSAGE):
-            return True
-        # Same words in another order: only for messages long enough for that to mean anything.
-        return bool(
-            self._words
-            and len(folded.split()) >= 4
-            and process.extractOne(folded, self._texts, scorer=fuzz.token_sort_ratio, score_cutoff=SAME_WORDS)
-        )
+        return self.holding([text])[0]
 
     def holding(self, texts: Sequence[str]) -> list[bool]:
         """`holds` for many texts at once: the same answers, compared in one matrix on every
@@ -91,6 +81,7 @@ class NearDuplicates:
         if not self._texts or not folded:
             return [f in self._seen for f in folded]
         close = _any_close(folded, self._texts, fuzz.ratio, SAME_MESSAGE)
+        # Same words in another order: only for messages long enough for that to mean anything.
         if self._words:
             long = [i for i, f in enumerate(folded) if len(f.split()) >= 4]
             reordered = _any_close([folded[i] for i in long], self._texts, fuzz.token_sort_ratio, SAME_WORDS)
