@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.ops.inbox import Inbox, InboxStore, LocalInbox
-from bot.state import ReloadAnnouncer
+from bot.state import ChatId, ReloadAnnouncer
 from bot.state.flood import FloodBudget, MemoryFloodBudget
 from bot.state.followups import FollowUpStore, MemoryFollowUpStore
 from bot.state.handover import HANDOVER_FILE, FileHandover, Handover, RedisHandover
 from bot.state.seen import MemorySeenUpdates, SeenUpdates
 from bot.state.sending import MemorySendTurns
 
-SendTurn = Callable[[object | None], Awaitable[None]]
+SendTurn = Callable[[ChatId | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.state import ChatId
 from bot.state.flood import Admission, FloodBudget, MemoryFloodBudget
 from bot.state.followups import FollowUpStore, MemoryFollowUpStore
 from bot.state.redis_store import RedisStores
@@ -61,18 +62,18 @@ class Store:
     seen: SeenUpdates
     flood: FloodBudget
     followups: FollowUpStore
-    take: Callable[[object | None], Awaitable[tuple[float, float]]]  # a sending turn
+    take: Callable[[ChatId | None], Awaitable[tuple[float, float]]]  # a sending turn
 
     async def first_time(self, update_id: int) -> bool:
         return await self.seen.first_time(update_id)
 
-    async def admit(self, chat: Any) -> Admission:
+    async def admit(self, chat: ChatId) -> Admission:
         return await self.flood.admit(chat)
 
-    async def get(self, chat_id: int) -> str | None:
+    async def get(self, chat_id: ChatId) -> str | None:
         return await self.followups.get(chat_id)
 
-    async def set(self, chat_id: int, entry_id: str) -> None:
+    async def set(self, chat_id: ChatId, entry_id: str) -> None:
         await self.followups.set(chat_id, entry_id)
 
 
@@ -90,7 +91,7 @@ async def state_round_trips(store: Store, count: int) -> list[float]:
     turns are taken, not waited for (their waits are Telegram's limits, not the store's cost)."""
     spent = []
     for number in range(count):
-        chat = 10_000_000 + number
+        chat = ChatId(10_000_000 + number)
         started = time.perf_counter()
         await store.first_time(number)
         await store.admit(chat)

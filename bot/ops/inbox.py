@@ -37,6 +37,7 @@ from typing import Protocol
 
 from bot.core.matcher import capitalised, common_french_words
 from bot.core.normalize import fold
+from bot.state import ChatId
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class InboxStore(Protocol):
         """How many days the counts and shared questions are kept."""
         ...
 
-    async def record(self, chat_id: int, text: str) -> bool:
+    async def record(self, chat_id: ChatId, text: str) -> bool:
         """Count a declined message's ordinary words and pairs of words (nothing else of it).
         False when the store failed: logged once per outage, never raised (best-effort)."""
         ...
@@ -258,7 +259,7 @@ class Inbox:
         with contextlib.suppress(sqlite3.Error):  # nothing more can be done: the next write tries again
             self._db.rollback()
 
-    def record(self, chat_id: int, text: str) -> bool:
+    def record(self, chat_id: ChatId, text: str) -> bool:
         """Count a declined message's ordinary words and pairs of words. False when it has none
         (nothing written); sqlite3.Error when the file cannot be written."""
         terms = terms_of(text, self._stopwords)
@@ -424,7 +425,7 @@ class LocalInbox:
         self._failing = True
         return False
 
-    async def record(self, chat_id: int, text: str) -> bool:
+    async def record(self, chat_id: ChatId, text: str) -> bool:
         try:
             wrote = await asyncio.to_thread(self.inbox.record, chat_id, text)
         except sqlite3.Error as error:

@@ -28,6 +28,7 @@ from redis.exceptions import RedisError
 
 from bot.core.normalize import fold
 from bot.ops.inbox import MIN_CHATS, InboxUnavailable, Line, terms_of
+from bot.state import ChatId
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class RedisInbox:
             log.warning("inbox in Redis unavailable, %s skipped (%s)", doing, type(error).__name__)
         self._failing = True
 
-    async def record(self, chat_id: int, text: str) -> bool:
+    async def record(self, chat_id: ChatId, text: str) -> bool:
         terms = sorted(terms_of(text, self._stop))
         if not terms:
             return True  # nothing to keep, nothing lost

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import NewType, Protocol
+
+# A Telegram chat's id, the one key of every per-chat store (follow-ups, flood budget, sending
+# turns, the inbox's counts). Only a channel makes one, from an update; a store that others can
+# read (Redis, the inbox file) keeps it only through a keyed hash. Its own type, so that an
+# update id or a message id passed where a chat is meant fails mypy, not a person.
+ChatId = NewType("ChatId", int)
 
 
 class StateKeyMismatch(Exception):

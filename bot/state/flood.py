@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
+
+from bot.state import ChatId
 
 
 class Admission(Enum):
@@ -25,7 +27,7 @@ class Admission(Enum):
 class FloodBudget(Protocol):
     """Decides whether a chat's next message is answered; a shared store can implement it too."""
 
-    async def admit(self, chat: Hashable) -> Admission: ...
+    async def admit(self, chat: ChatId) -> Admission: ...
 
 
 @dataclass
@@ -43,9 +45,9 @@ class MemoryFloodBudget:
     period: float = 10.0
     max_chats: int = 100_000
     clock: Callable[[], float] = time.monotonic
-    _buckets: OrderedDict[Hashable, _Bucket] = field(default_factory=OrderedDict)
+    _buckets: OrderedDict[ChatId, _Bucket] = field(default_factory=OrderedDict)
 
-    async def admit(self, chat: Hashable) -> Admission:
+    async def admit(self, chat: ChatId) -> Admission:
         now = self.clock()
         bucket = self._buckets.pop(chat, None)
         if bucket is None:

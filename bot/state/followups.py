@@ -14,15 +14,16 @@ from typing import Protocol
 
 from bot.core.deployment import CONTEXT_SECONDS
 from bot.core.replies import Reply
+from bot.state import ChatId
 
 
 class FollowUpStore(Protocol):
-    async def get(self, chat_id: int) -> str | None: ...
-    async def set(self, chat_id: int, entry_id: str) -> None: ...
-    async def clear(self, chat_id: int) -> None: ...
+    async def get(self, chat_id: ChatId) -> str | None: ...
+    async def set(self, chat_id: ChatId, entry_id: str) -> None: ...
+    async def clear(self, chat_id: ChatId) -> None: ...
 
 
-async def keep(store: FollowUpStore, chat_id: int, reply: Reply) -> None:
+async def keep(store: FollowUpStore, chat_id: ChatId, reply: Reply) -> None:
     """Record what the reply makes of the chat's last topic."""
     if reply.remember:
         await store.set(chat_id, reply.remember)
@@ -38,9 +39,9 @@ class MemoryFollowUpStore:
     ttl: float = CONTEXT_SECONDS
     max_chats: int = 100_000
     clock: Callable[[], float] = time.monotonic
-    _topics: OrderedDict[int, tuple[str, float]] = field(default_factory=OrderedDict)
+    _topics: OrderedDict[ChatId, tuple[str, float]] = field(default_factory=OrderedDict)
 
-    async def get(self, chat_id: int) -> str | None:
+    async def get(self, chat_id: ChatId) -> str | None:
         found = self._topics.get(chat_id)
         if found is None:
             return None
@@ -50,11 +51,11 @@ class MemoryFollowUpStore:
             return None
         return entry_id
 
-    async def set(self, chat_id: int, entry_id: str) -> None:
+    async def set(self, chat_id: ChatId, entry_id: str) -> None:
         self._topics[chat_id] = (entry_id, self.clock())
         self._topics.move_to_end(chat_id)
         while len(self._topics) > self.max_chats:
             self._topics.popitem(last=False)
 
-    async def clear(self, chat_id: int) -> None:
+    async def clear(self, chat_id: ChatId) -> None:
         self._topics.pop(chat_id, None)

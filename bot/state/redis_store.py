@@ -38,7 +38,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from bot.core.deployment import CONTEXT_SECONDS
-from bot.state import StateKeyMismatch
+from bot.state import ChatId, StateKeyMismatch
 from bot.state.flood import Admission
 from bot.state.seen import DAY
 from bot.state.sending import MAX_AHEAD_SECONDS, MemorySendTurns, wait_turns
@@ -140,7 +140,7 @@ class RedisConnection:
         )
         return cls(client, secret.encode(), prefix, report)
 
-    def key(self, kind: str, chat: object) -> str:
+    def key(self, kind: str, chat: ChatId) -> str:
         digest = hmac.new(self.secret, str(chat).encode(), hashlib.sha256).hexdigest()[:32]
         return f"{self.prefix}{kind}:{digest}"
 
@@ -197,17 +197,17 @@ class RedisFollowUps:
     connection: RedisConnection
     ttl: float = CONTEXT_SECONDS
 
-    async def get(self, chat_id: int) -> str | None:
+    async def get(self, chat_id: ChatId) -> str | None:
         redis = self.connection
         found = await redis.call(lambda: redis.client.get(redis.key("topic", chat_id)), None, write=False)
         return found.decode() if isinstance(found, bytes) else found
 
-    async def set(self, chat_id: int, entry_id: str) -> None:
+    async def set(self, chat_id: ChatId, entry_id: str) -> None:
         redis = self.connection
         key = redis.key("topic", chat_id)
         await redis.call(lambda: redis.client.set(key, entry_id, ex=int(self.ttl)), None)
 
-    async def clear(self, chat_id: int) -> None:
+    async def clear(self, chat_id: ChatId) -> None:
         redis = self.connection
         await redis.call(lambda: redis.client.delete(redis.key("topic", chat_id)), None)
 
@@ -242,7 +242,7 @@ class RedisFloodBudget:
     period: float = 10.0
     _admit: Any = field(default=None, init=False)
 
-    async def admit(self, chat: Any) -> Admission:
+    async def admit(self, chat: ChatId) -> Admission:
         redis = self.connection
         if self._admit is None:
             self._admit = redis.client.register_script(_ADMIT)
@@ -259,7 +259,7 @@ class RedisSendTurns:
     local_turns: MemorySendTurns = field(default_factory=MemorySendTurns)
     _send: Any = field(default=None, init=False)
 
-    async def take(self, chat_id: object | None) -> tuple[float, float]:
+    async def take(self, chat_id: ChatId | None) -> tuple[float, float]:
         """`MemorySendTurns.take` for all replicas. Redis down: this replica's own turns, so
         that it alone stays within the limits."""
         redis = self.connection
@@ -274,7 +274,7 @@ class RedisSendTurns:
             return turns.take(chat_id)
         return int(waits[0]) / 1000, int(waits[1]) / 1000
 
-    async def wait_turn(self, chat_id: object | None) -> None:
+    async def wait_turn(self, chat_id: ChatId | None) -> None:
         """Wait until a message to `chat_id` keeps all replicas within Telegram's limits."""
         await wait_turns(self.take, chat_id)
 

@@ -21,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.state import ChatId
+
 RATE = 24.0  # messages a second, for the bot as a whole (all replicas together)
 # A turn is never awaited longer than this: a schedule computed in another time (a clock stepped
 # back, a restored snapshot, a failover to another host) must not hold every reply for ever. The
@@ -59,9 +61,9 @@ class MemorySendTurns:
     burst: int = BURST
     clock: Callable[[], float] = time.monotonic
     _all: float | None = None
-    _chats: dict[object, float] = field(default_factory=dict)
+    _chats: dict[ChatId, float] = field(default_factory=dict)
 
-    def take(self, chat_id: object | None) -> tuple[float, float]:
+    def take(self, chat_id: ChatId | None) -> tuple[float, float]:
         """Take the chat's next turn, and the bot's if the chat's is now: the seconds to wait for
         each. When the chat's turn is later, the bot's is not taken (0): ask again then, with
         no chat."""
@@ -78,16 +80,16 @@ class MemorySendTurns:
         self._all = next_due(self._all, at, self.rate)
         return 0.0, at - now
 
-    async def take_async(self, chat_id: object | None) -> tuple[float, float]:
+    async def take_async(self, chat_id: ChatId | None) -> tuple[float, float]:
         return self.take(chat_id)
 
-    async def wait_turn(self, chat_id: object | None) -> None:
+    async def wait_turn(self, chat_id: ChatId | None) -> None:
         """Wait until a message to `chat_id` keeps the bot within Telegram's limits."""
         await wait_turns(self.take_async, chat_id)
 
 
 async def wait_turns(
-    take: Callable[[object | None], Awaitable[tuple[float, float]]], chat_id: object | None
+    take: Callable[[ChatId | None], Awaitable[tuple[float, float]]], chat_id: ChatId | None
 ) -> None:
     """Wait for the chat's turn, then for the bot's (see `MemorySendTurns.take`)."""
     chat_wait, bot_wait = await take(chat_id)

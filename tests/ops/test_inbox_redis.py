@@ -14,6 +14,7 @@ import pytest
 
 from bot.ops.inbox import Inbox, InboxUnavailable
 from bot.ops.inbox_redis import RedisInbox
+from bot.state import ChatId
 from bot.state.redis_store import RedisStores
 from tests.ops.test_inbox import STOP
 from tests.state.test_redis_store import RedisServer, redis_server  # noqa: F401 (a fixture)
@@ -69,8 +70,8 @@ async def test_two_replicas_report_what_one_sqlite_file_reports(
 
     for number, (offset, chat, text) in enumerate(HISTORY):
         today.day = start + dt.timedelta(days=offset)
-        local.record(chat, text)
-        await replicas[number % 2].record(chat, text)  # the same chat lands on either replica
+        local.record(ChatId(chat), text)
+        await replicas[number % 2].record(ChatId(chat), text)  # the same chat lands on either replica
         await same_reports()
     (top, *_) = await replicas[1].report(30)
     assert (top.words, top.uses, top.chats, top.last_week, top.week_before) == ("horaires", 6, 5, 2, 4)
@@ -88,8 +89,8 @@ async def test_nothing_of_a_person_is_stored_and_everything_expires(
 ) -> None:
     client = states[0].client
     inbox = RedisInbox(client, SECRET, STOP, keep_days=30)
-    await inbox.record(7301, f"mon voisin {NAME} au {PHONE} veut les horaires du bus")
-    await inbox.record(7302, "horaires du bus")
+    await inbox.record(ChatId(7301), f"mon voisin {NAME} au {PHONE} veut les horaires du bus")
+    await inbox.record(ChatId(7302), "horaires du bus")
     readable = []
     for key in await client.keys("*"):
         kind = await client.type(key)
@@ -123,8 +124,8 @@ async def test_redis_down_counts_are_skipped_quietly_and_a_report_says_so(
     redis_server.stop()
     with caplog.at_level(logging.WARNING):
         # The answer went out; only the count is lost, and the handler is told so (its metric).
-        assert await inbox.record(7301, "les horaires du bus") is False
-        assert await inbox.record(7302, "les horaires du bus") is False
+        assert await inbox.record(ChatId(7301), "les horaires du bus") is False
+        assert await inbox.record(ChatId(7302), "les horaires du bus") is False
         assert await inbox.share("une question") is False
     assert [r.getMessage() for r in caplog.records] == [
         "inbox in Redis unavailable, a count skipped (ConnectionError)"
@@ -132,7 +133,7 @@ async def test_redis_down_counts_are_skipped_quietly_and_a_report_says_so(
     with pytest.raises(InboxUnavailable):
         await inbox.report(30)
     redis_server.start()
-    assert await inbox.record(7303, "les horaires du bus")
+    assert await inbox.record(ChatId(7303), "les horaires du bus")
     assert (await inbox.stored())[0][1:] == ("bus", 1, 1)
 
 
@@ -149,7 +150,7 @@ async def test_the_report_command_reads_redis_when_it_is_configured(
     # The command finds the bot's counts under its id, the token's first half.
     inbox = RedisInbox(states[0].client, secret.encode(), STOP, prefix=namespace(123456))
     for chat in range(4):
-        await inbox.record(chat, "le prix du visa")
+        await inbox.record(ChatId(chat), "le prix du visa")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:AAE-the-secret-half")
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     monkeypatch.setenv("STATE_KEY_SECRET", secret)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.state import ChatId
 from bot.state.flood import Admission
 from bot.state.redis_store import RedisReloads, RedisStores, namespace
 from bot.state.sending import MAX_WAIT_SECONDS, PEAK, RATE, wait_turns
@@ -94,14 +95,14 @@ async def test_a_topic_set_on_one_replica_is_read_on_the_other_and_expires(
     replicas: tuple[RedisStores, RedisStores],
 ) -> None:
     a, b = replicas
-    await a.followups.set(7001, "belarus_contact")
-    assert await b.followups.get(7001) == "belarus_contact"
-    assert await b.followups.get(7002) is None
+    await a.followups.set(ChatId(7001), "belarus_contact")
+    assert await b.followups.get(ChatId(7001)) == "belarus_contact"
+    assert await b.followups.get(ChatId(7002)) is None
     keys = [k.decode() if isinstance(k, bytes) else k for k in await a.client.keys("*")]
     assert keys and not any("7001" in k for k in keys)  # no raw chat id in the store
     assert 0 < await a.client.ttl(keys[0]) <= 1800  # Redis forgets it after 30 minutes
-    await b.followups.clear(7001)
-    assert await a.followups.get(7001) is None
+    await b.followups.clear(ChatId(7001))
+    assert await a.followups.get(ChatId(7001)) is None
 
 
 async def test_each_update_is_taken_by_exactly_one_replica(replicas: tuple[RedisStores, RedisStores]) -> None:
@@ -113,25 +114,25 @@ async def test_each_update_is_taken_by_exactly_one_replica(replicas: tuple[Redis
 
 async def test_the_flood_budget_is_shared(replicas: tuple[RedisStores, RedisStores]) -> None:
     a, b = replicas
-    verdicts = [await (a, b)[n % 2].flood.admit(7010) for n in range(4)]
+    verdicts = [await (a, b)[n % 2].flood.admit(ChatId(7010)) for n in range(4)]
     assert verdicts == [Admission.ANSWER, Admission.ANSWER, Admission.NOTICE, Admission.SILENCE]
-    assert await b.flood.admit(7011) is Admission.ANSWER
+    assert await b.flood.admit(ChatId(7011)) is Admission.ANSWER
 
 
 async def test_redis_down_the_bot_still_answers_then_recovers(redis_server: RedisServer) -> None:
     reports: list[bool] = []
     state = RedisStores.from_url(redis_server.url, SECRET, report=reports.append)
     try:
-        await state.followups.set(7020, "family_links")
+        await state.followups.set(ChatId(7020), "family_links")
         redis_server.stop()
-        assert await state.followups.get(7020) is None  # no follow-up, but an answer
+        assert await state.followups.get(ChatId(7020)) is None  # no follow-up, but an answer
         assert await state.seen.first_time(950)  # handled rather than lost
-        assert await state.flood.admit(7020) is Admission.ANSWER
-        await state.followups.set(7020, "privacy")
+        assert await state.flood.admit(ChatId(7020)) is Admission.ANSWER
+        await state.followups.set(ChatId(7020), "privacy")
         assert reports == [False]  # said once
         redis_server.start()
-        await state.followups.set(7020, "privacy")  # writes work again; reads were failing too
-        assert await state.followups.get(7020) == "privacy"
+        await state.followups.set(ChatId(7020), "privacy")  # writes work again; reads were failing too
+        assert await state.followups.get(ChatId(7020)) == "privacy"
         assert reports == [False, True]  # back once both do
     finally:
         await state.aclose()
@@ -172,14 +173,15 @@ async def test_a_reload_announced_while_a_replica_was_cut_off_reaches_it_when_it
 async def test_the_sending_turns_are_shared(replicas: tuple[RedisStores, RedisStores]) -> None:
     a, b = replicas
     seconds, micros = await a.client.time()
-    waits = [(await (a, b)[n % 2].turns.take(20_000 + n))[1] for n in range(100)]  # 100 people, at once
+    # 100 people, at once
+    waits = [(await (a, b)[n % 2].turns.take(ChatId(20_000 + n)))[1] for n in range(100)]
     later, later_micros = await a.client.time()
     # The schedule is on Redis's clock: what the hundred calls took is already behind the last.
     spent = (later - seconds) + (later_micros - micros) / 1e6
     assert waits[:PEAK] == [0.0] * PEAK
     due = (100 - PEAK) / RATE  # 24 a second, both replicas together
     assert due - spent - 0.01 <= waits[-1] <= due + 0.01
-    chat = [await (a, b)[n % 2].turns.take(7030) for n in range(5)]
+    chat = [await (a, b)[n % 2].turns.take(ChatId(7030)) for n in range(5)]
     assert [round(c) for c, _ in chat] == [0, 0, 0, 1, 2]  # a reply at once, then one a second
     assert [bot for wait, bot in chat if wait > 0] == [0.0, 0.0]  # the bot's turn taken once the chat's comes
 
@@ -193,8 +195,8 @@ async def test_a_schedule_from_another_clock_is_reset_not_awaited(
     seconds, micros = await a.client.time()
     ahead = f"{seconds + micros / 1e6 + 3600:.6f}"
     await a.client.set(f"{a.connection.prefix}send:all", ahead)
-    await a.client.set(a.connection.key("send", 7040), ahead)
-    chat_wait, bot_wait = await a.turns.take(7040)
+    await a.client.set(a.connection.key("send", ChatId(7040)), ahead)
+    chat_wait, bot_wait = await a.turns.take(ChatId(7040))
     assert chat_wait == 0.0 and bot_wait == 0.0
     stored = await a.client.get(f"{a.connection.prefix}send:all")
     assert stored is not None and float(stored) < seconds + 60  # rescheduled on Redis's own time
@@ -211,7 +213,7 @@ async def test_no_turn_is_awaited_longer_than_the_bound(monkeypatch: pytest.Monk
         return (3600.0, 0.0) if chat_id is not None else (0.0, 7200.0)
 
     monkeypatch.setattr(asyncio, "sleep", record)
-    await wait_turns(far_off, 7041)
+    await wait_turns(far_off, ChatId(7041))
     assert slept == [MAX_WAIT_SECONDS, MAX_WAIT_SECONDS]
 
 
@@ -244,8 +246,8 @@ async def test_every_key_and_channel_is_scoped_by_the_bot(redis_server: RedisSer
     staging = RedisStores.from_url(redis_server.url, SECRET, prefix=namespace(2002))
     try:
         assert await prod.seen.first_time(77) and await staging.seen.first_time(77)  # each takes its own
-        await prod.followups.set(5, "family_links")
-        assert await staging.followups.get(5) is None
+        await prod.followups.set(ChatId(5), "family_links")
+        assert await staging.followups.get(ChatId(5)) is None
         for _ in range(PEAK + 3):
             await prod.turns.take(None)
         assert await staging.turns.take(None) == (0.0, 0.0)  # production's budget is not staging's
@@ -282,8 +284,8 @@ async def test_a_full_redis_is_one_outage_in_the_log_not_a_flap_per_message(
     try:
         await state.client.config_set("maxmemory", "1")  # every write is refused from now on
         for n in range(20):
-            await state.followups.set(9000 + n, "family_links")  # a write: fails
-            await state.followups.get(9000 + n)  # a read: answers
+            await state.followups.set(ChatId(9000 + n), "family_links")  # a write: fails
+            await state.followups.get(ChatId(9000 + n))  # a read: answers
         errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == "bot.state.redis_store"]
         backs = [r for r in caplog.records if "state store back" in r.getMessage()]
         assert len(errors) == 1 and backs == [] and not state.connection.up

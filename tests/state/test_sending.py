@@ -6,6 +6,7 @@ import heapq
 
 import pytest
 
+from bot.state import ChatId
 from bot.state.sending import PEAK, RATE, MemorySendTurns
 
 pytestmark = pytest.mark.unit
@@ -34,7 +35,7 @@ def send_all(turns: MemorySendTurns, clock: Clock, asked: list[tuple[float, int]
     heapq.heapify(events)
     while events:
         clock.now, number, chat = heapq.heappop(events)
-        chat_wait, bot_wait = turns.take(chat if chat >= 0 else None)
+        chat_wait, bot_wait = turns.take(ChatId(chat) if chat >= 0 else None)
         if chat_wait > 0:
             heapq.heappush(events, (clock.now + chat_wait, number, -1))  # then the bot's turn
         else:
@@ -74,7 +75,7 @@ def test_turns_come_back_once_their_time_has_passed() -> None:
     turns = MemorySendTurns(clock=clock)
     send_all(turns, clock, at_once([7] * 3 + list(range(100, 150))))
     clock.now = START + 10
-    assert turns.take(7) == (0.0, 0.0)
+    assert turns.take(ChatId(7)) == (0.0, 0.0)
 
 
 def test_an_impossible_due_time_is_a_fresh_start() -> None:

@@ -29,6 +29,7 @@ from bot.core.knowledge import Contact
 from bot.core.replies import SHARE_QUESTION, Message, Reply
 from bot.ops.inbox import InboxStore, redact
 from bot.ops.metrics import UPDATE_KINDS, Metrics
+from bot.state import ChatId
 from bot.state.flood import Admission
 from bot.state.followups import keep
 
@@ -99,7 +100,9 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, reply_to: int | None 
 SHARE_DATA = f"{SHARE_QUESTION}:"
 
 
-async def _reply_and_keep(context: Context, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
+async def _reply_and_keep(
+    context: Context, chat_id: ChatId, reply: Reply, reply_to: int | None = None
+) -> None:
     followups = context.bot_data.services.followups
     await keep(followups, chat_id, reply)
     await send_reply(context.bot, chat_id, reply, reply_to)
@@ -121,7 +124,7 @@ async def keep_to_budget(update: Update, context: Context) -> None:
     if chat is None or chat.type != ChatType.PRIVATE or not (update.message or update.callback_query):
         return
     engine, budget = context.bot_data.engine, context.bot_data.services.flood
-    admission = await budget.admit(chat.id)
+    admission = await budget.admit(ChatId(chat.id))
     if admission is Admission.ANSWER:
         return
     log.info("update %d: over the chat's budget (%s)", update.update_id, admission.value)
@@ -153,7 +156,7 @@ async def start(update: Update, context: Context) -> None:
     assert update.effective_chat is not None
     payload = context.args[0] if context.args else ""
     engine = context.bot_data.engine
-    await _reply_and_keep(context, update.effective_chat.id, engine.dialogue.start(payload))
+    await _reply_and_keep(context, ChatId(update.effective_chat.id), engine.dialogue.start(payload))
 
 
 async def knowledge_command(update: Update, context: Context) -> None:
@@ -162,14 +165,14 @@ async def knowledge_command(update: Update, context: Context) -> None:
     name = (update.effective_message.text or "/").split()[0][1:].split("@")[0].lower()
     dialogue = context.bot_data.engine.dialogue
     reply = dialogue.command(name) or dialogue.start()
-    await _reply_and_keep(context, update.effective_chat.id, reply)
+    await _reply_and_keep(context, ChatId(update.effective_chat.id), reply)
 
 
 async def answer_text(update: Update, context: Context) -> None:
     """Answer a written message from the knowledge base."""
     assert update.effective_chat is not None and update.effective_message is not None
     started = time.perf_counter()
-    chat_id = update.effective_chat.id
+    chat_id = ChatId(update.effective_chat.id)
     engine, followups = context.bot_data.engine, context.bot_data.services.followups
     last = await followups.get(chat_id)
     reply = engine.dialogue.text(update.effective_message.text or "", last)
@@ -192,7 +195,7 @@ async def answer_text(update: Update, context: Context) -> None:
     metrics.reply_seconds.observe(time.perf_counter() - started)
 
 
-async def _count_declined(inbox: InboxStore, metrics: Metrics, chat_id: int, text: str) -> None:
+async def _count_declined(inbox: InboxStore, metrics: Metrics, chat_id: ChatId, text: str) -> None:
     """Count a declined question's ordinary words; a failure (logged by the store) is counted."""
     if not await inbox.record(chat_id, text):
         metrics.inbox_failure("count")
@@ -212,7 +215,7 @@ async def press_button(update: Update, context: Context) -> None:
     await query.answer()
     if query.message is None or query.message.chat.type != ChatType.PRIVATE:
         return  # a button on a message in a group, or shared inline: the bot answers in private only
-    chat_id = query.message.chat.id
+    chat_id = ChatId(query.message.chat.id)
     engine = context.bot_data.engine
     reply = engine.dialogue.press(query.data or "")
     if reply.edit_pressed:

@@ -13,6 +13,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.state import ChatId
+
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Coroutine[Any, Any, None]]
@@ -39,7 +41,7 @@ class PatientRateLimiter(AIORateLimiter):
         self.max_pause = max_pause
         self.sleep = sleep
         # Waits until a message keeps the bot (all its replicas) within Telegram's limits.
-        self.shared: Callable[[object | None], Awaitable[None]] | None = None
+        self.shared: Callable[[ChatId | None], Awaitable[None]] | None = None
 
     async def process_request(
         self,
@@ -57,7 +59,7 @@ class PatientRateLimiter(AIORateLimiter):
         pause = self.first_pause
         for attempt in range(1, self.attempts + 1):
             if self.shared is not None and endpoint.startswith(_SENDING):
-                await self.shared(data.get("chat_id"))
+                await self.shared(_chat_of(data))
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except RetryAfter as error:
@@ -77,6 +79,13 @@ class PatientRateLimiter(AIORateLimiter):
                 await self.sleep(pause)
                 pause = min(pause * 2, self.max_pause)
         raise AssertionError("unreachable")
+
+
+def _chat_of(data: dict[str, Any]) -> ChatId | None:
+    """The chat a send request goes to: the bot answers private chats, whose ids are numbers
+    (a channel's "@name" has no turn of its own, only the bot's)."""
+    chat = data.get("chat_id")
+    return ChatId(chat) if isinstance(chat, int) and not isinstance(chat, bool) else None
 
 
 def _seconds(error: RetryAfter) -> float:
