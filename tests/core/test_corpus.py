@@ -3,14 +3,24 @@ and never holding a message of the blind sets."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 
 from bot.core.corpus import load_examples
 from bot.core.knowledge import ROUTE_KIND, KnowledgeBase, KnowledgeError
-from bot.curation.corpus_import import NearDuplicates, blind_texts, import_writers
+from bot.curation.corpus_import import (
+    SAME_MESSAGE,
+    SAME_WORDS,
+    NearDuplicates,
+    _any_close,
+    blind_texts,
+    import_writers,
+)
 from bot.curation.evaluation import BLIND_SETS
 from tests.conftest import KNOWLEDGE_DIR
 
@@ -144,3 +154,27 @@ def test_near_duplicates_found_at_once_are_those_found_one_by_one() -> None:
     ]
     assert known.holding(texts) == [known.holds(t) for t in texts] == [True, True, True, False, False]
     assert NearDuplicates().holding(texts) == [False] * 5
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("scorer", "cutoff"), [(fuzz.ratio, SAME_MESSAGE), (fuzz.token_sort_ratio, SAME_WORDS)]
+)
+def test_comparing_only_lengths_that_could_match_finds_what_every_pair_finds(
+    scorer: Callable[..., float], cutoff: float
+) -> None:
+    """The length bands skip only pairs that cannot reach the cutoff: texts of every length,
+    each with variants edited a few letters at a time, so that pairs fall on both sides of it."""
+    rng = random.Random(7)
+    words = ["mon", "fils", "a", "disparu", "pres", "de", "kherson", "mine", "obus", "minsk", "aide"]
+    choices = [" ".join(rng.choices(words, k=rng.randint(1, 60))) for _ in range(300)]
+    queries = []
+    for text in rng.sample(choices, 150):
+        letters = list(text)
+        for _ in range(rng.randint(0, max(1, len(letters) // 6))):
+            letters.insert(rng.randrange(len(letters) + 1), rng.choice("abcdefghij"))
+        queries.append(" ".join("".join(letters).split()))
+    queries += [" ".join(rng.choices(words, k=rng.randint(1, 60))) for _ in range(150)]
+    every_pair = [any(scorer(q, c) >= cutoff for c in choices) for q in queries]
+    assert 30 < sum(every_pair) < len(queries) - 30  # both answers are tested
+    assert _any_close(queries, choices, scorer, cutoff) == every_pair
