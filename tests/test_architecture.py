@@ -92,3 +92,30 @@ def test_the_package_stands_alone() -> None:
     from bot.curation import evaluation
 
     assert evaluation.BLIND_TEST.is_relative_to(PACKAGE) and evaluation.BLIND_TEST.exists()
+
+
+# A module or a function too long to read at once is where a change touches more than one
+# concern: split it (data into data files, one function per step).
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_module_too_long_to_read_at_once() -> None:
+    long = {
+        module_name(path): lines
+        for path in PACKAGE.rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, long
+
+
+def test_no_function_too_long_to_read_at_once() -> None:
+    long = {
+        f"{module_name(path)}.{node.name}": node.end_lineno - node.lineno + 1
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    }
+    assert not long, long

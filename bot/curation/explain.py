@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.core.decision import choose
+from bot.core.decision import Decision, choose
 from bot.core.engine import Engine
-from bot.core.matcher import Matcher
+from bot.core.matcher import Matcher, Thresholds
 from bot.core.normalize import Analysis
-from bot.core.reading import head
+from bot.core.reading import Reading, head
 
 
 def explain(engine: Engine, text: str) -> list[str]:
+    """The reasons, one line each, in the order the bot weighs them."""
     matcher = engine.matcher
     start = head(text)
     analysis = matcher.analyzer.analyze(start)
-    neutral = matcher.neutral_terms(start, analysis)
     reading = engine.reader.read(text)
-    decision = engine.decider.decide(reading)
     lines = []
     if reading.notice is not None:
         lines.append(
@@ -25,34 +24,48 @@ def explain(engine: Engine, text: str) -> list[str]:
             + (", danger named: safety first" if reading.foreign_explosive else "")
         )
     lines.append(f"words as read: {' '.join(analysis.words)}")
-    lines += ["terms:", *_terms(matcher, analysis, neutral)]
+    lines += ["terms:", *_terms(matcher, analysis, matcher.neutral_terms(start, analysis))]
+    lines.append(_safety(engine, reading))
+    lines += _lexical(reading, engine.thresholds)
+    lines += _learned(engine, reading, text)
+    return lines + _decided(engine.decider.decide(reading))
+
+
+def _safety(engine: Engine, reading: Reading) -> str:
     if reading.cue is None:
-        lines.append("explosive object reported: no")
-    elif engine.decider.overruled(reading):
-        lines.append(f"explosive object reported: {reading.cue.value}; overruled by the ranker: out of scope")
-    else:
-        lines.append(f"explosive object reported: {reading.cue.value}, safety first")
-    t = engine.thresholds
+        return "explosive object reported: no"
+    if engine.decider.overruled(reading):
+        return f"explosive object reported: {reading.cue.value}; overruled by the ranker: out of scope"
+    return f"explosive object reported: {reading.cue.value}, safety first"
+
+
+def _lexical(reading: Reading, t: Thresholds) -> list[str]:
+    """What the lexical matcher makes of the message, and of its rest after a danger."""
     candidates, outcome = choose(reading, t)
-    lines.append(
-        "candidates: " + (", ".join(f"{c.entry_id} {c.score:.0f}" for c in candidates[:3]) or "none")
-    )
-    lines.append(
+    lines = [
+        "candidates: " + (", ".join(f"{c.entry_id} {c.score:.0f}" for c in candidates[:3]) or "none"),
         f"ranking alone: {outcome.value} (answer at {t.answer:.0f}, ask between "
         f"{t.clarify:.0f} and {t.answer:.0f} or when the runner-up is within "
-        f"{t.margin:.0f})"
-    )
+        f"{t.margin:.0f})",
+    ]
     if reading.rest is not None:
         rest, rest_outcome = choose(reading.rest, t)
         lines.append(
             f"rest of the message after the danger: {rest_outcome.value}, "
             + ", ".join(f"{c.entry_id} {c.score:.0f}" for c in rest[:2])
         )
+    return lines
+
+
+def _learned(engine: Engine, reading: Reading, text: str) -> list[str]:
+    """The contact rule, and the learned ranker's view (shown even where a rule decided)."""
+    t = engine.thresholds
     ranker = engine.reader.ranker
     # A rule that decided (a contact question) spares the bot the ranker; shown all the same.
     ranking = reading.ranking or (
         ranker.rank(text) if ranker is not None and reading.notice is None else None
     )
+    lines = []
     if reading.contact is not None:
         lines.append(
             "contact question: yes"
@@ -60,7 +73,7 @@ def explain(engine: Engine, text: str) -> list[str]:
             + (f", names {', '.join(sorted(reading.contact.countries))}" if reading.contact.countries else "")
         )
     if ranking is not None:
-        top = ", ".join(f"{t.entry_id} {t.probability:.2f}" for t in ranking.entries()[:3])
+        top = ", ".join(f"{r.entry_id} {r.probability:.2f}" for r in ranking.entries()[:3])
         lines.append(
             f"learned ranker ({engine.mode.value if engine.mode else '-'}): {top}; "
             f"out of scope {ranking.out_of_scope:.2f} (answer at {t.sure:.2f}, in scope below "
@@ -68,13 +81,16 @@ def explain(engine: Engine, text: str) -> list[str]:
         )
     elif reading.notice is None:
         lines.append("learned ranker: none (lexical matcher alone)")
-    lines.append(f"decided by: {decision.signal}")
-    lines.append(
+    return lines
+
+
+def _decided(decision: Decision) -> list[str]:
+    return [
+        f"decided by: {decision.signal}",
         f"decision: {decision.outcome.value}"
         + (f", answers {' then '.join(decision.entries)}" if decision.entries else "")
-        + (f", offers {', '.join(decision.offered)}" if decision.offered else "")
-    )
-    return lines
+        + (f", offers {', '.join(decision.offered)}" if decision.offered else ""),
+    ]
 
 
 def _terms(matcher: Matcher, analysis: Analysis, neutral: Collection[str]) -> list[str]:

@@ -42,7 +42,7 @@ def test_ask_json_interface() -> None:
 
 @pytest.mark.process
 def test_ask_answers_every_line_of_stdin_blank_ones_included_in_one_process() -> None:
-    lines = ["bonjour", "", "   ", "merci", *(["numero cicr minsk"] * 300)]
+    lines = ["bonjour", "", "   ", "merci", *(["numero cicr minsk"] * 60)]
     result = run("-m", "bot", "ask", "--json", stdin="\n".join(lines) + "\n")
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["query"] for r in records] == lines
