@@ -19,8 +19,21 @@ from rapidfuzz.distance import OSA
 
 from bot.core.knowledge import Language
 
+# The bomb emoji is a word in a message to this line ("💣 dans le jardin"): read as one, not
+# dropped as punctuation.
 _LIGATURES = str.maketrans(
-    {"œ": "oe", "æ": "ae", "ß": "ss", "’": " ", "'": " ", "`": " ", "‘": " ", "ʼ": " ", "´": " "}
+    {
+        "œ": "oe",
+        "æ": "ae",
+        "ß": "ss",
+        "’": " ",
+        "'": " ",
+        "`": " ",
+        "‘": " ",
+        "ʼ": " ",
+        "´": " ",
+        "\N{BOMB}": " bombe ",
+    }
 )
 _NON_WORD = re.compile(r"[^\w]+|_+")
 # Typos are fixed only for words long enough that one or two edits leave them recognisable.

@@ -31,6 +31,12 @@ pytestmark = pytest.mark.unit
         "un fil tendu entre deux arbres au bord du sentier",  # a trip wire
         "granata vo dvore",  # Russian in Latin letters
         "ma tante a marché sur quelque chose dans le verger, elle saigne",  # no weapon named
+        "💣 dans la cour, les enfants jouent à côté",  # the emoji is the word
+        # A teacher is not a lesson: "enseignant" is not the verb of a general question.
+        "notre enseignant a vu une mine dans la cour de l'école ce matin",
+        "na doroge lezhit mina",  # Russian in Latin letters: a mine lies on the road
+        "raketa v pole ne vzorvalas",  # a rocket in the field did not explode
+        "mon cousin a perdu un oeil à cause d'une grenade, il lui faut des soins",  # hurt
     ],
 )
 def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text: str) -> None:
@@ -66,6 +72,7 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         # What exploded is named after "explosion": a depot, a building; "il y a eu": it happened.
         "après l'explosion de l'usine chimique, des ouvriers sont morts ?",
         "il y a eu combien d'accidents de mines dans la région cette année ?",
+        "vous enseignez aux enfants les dangers des mines à l'école ?",  # a lesson
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
