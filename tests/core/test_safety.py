@@ -73,6 +73,9 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         "après l'explosion de l'usine chimique, des ouvriers sont morts ?",
         "il y a eu combien d'accidents de mines dans la région cette année ?",
         "vous enseignez aux enfants les dangers des mines à l'école ?",  # a lesson
+        "on joue à l'airsoft samedi, les grenades fumigènes sont fournies ?",  # a game
+        "il a une mine épouvantable depuis son retour",  # a face
+        "des bombes de peinture pour un graffiti sur le mur de la cour",  # spray cans
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
