@@ -115,8 +115,8 @@ def build(
     version = knowledge.fingerprint(directory)
     kb = knowledge.load(directory)
     canaries = knowledge.load_canaries(directory, kb.entries)
-    examples = load_examples(directory, kb.entries)
     store = store or default_store()
+    examples = load_examples(directory, kb.entries, store)
     try:
         ranker, _ = prepare(kb, examples, embedder, store)
         engine = replace(assemble(kb, fingerprint=version, ranker=ranker), embedder=embedder, store=store)

@@ -6,6 +6,8 @@
   answer text does not.
 - Vectors are kept by a keyed hash of their text (`semantic.text_key`), so a retraining embeds
   only the messages it has not seen. The texts themselves are not stored.
+- The corpus files, once parsed without a problem (`corpus.ParsedFiles`), by the hash of their
+  text: the curators' own files, not what people write.
 
 Files are written to a temporary name and renamed: several processes (replicas, test workers)
 may share the directory, and a reader sees a whole file or none. The directory is optional:
@@ -37,6 +39,7 @@ class RankerStore:
     def __init__(self, directory: str | Path | None) -> None:
         self.directory = Path(directory) if directory else None
         self._vectors: dict[str, dict[bytes, Vectors]] = {}  # per embedding model
+        self._parsed: dict[str, dict[str, Any]] = {}  # without a directory
 
     def _path(self, name: str) -> Path | None:
         return self.directory / name if self.directory else None
@@ -65,6 +68,32 @@ class RankerStore:
         except (OSError, ValueError, KeyError) as error:
             log.warning("ranker cache file unreadable, ignored (%s)", type(error).__name__)
             return None
+
+    # --- parsed corpus files ---
+
+    def parsed(self, key: str) -> dict[str, Any] | None:
+        path = self._path(f"examples-{key}.json")
+        if path is None:
+            return self._parsed.get(key)
+        try:
+            found = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None  # absent, or unreadable: parsed again
+        return found if isinstance(found, dict) else None
+
+    def save_parsed(self, key: str, record: dict[str, Any]) -> None:
+        path = self._path(f"examples-{key}.json")
+        if path is None:
+            self._parsed[key] = record
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(record, file, ensure_ascii=False)
+            Path(temporary).replace(path)
+        except OSError as error:
+            log.warning("parsed corpus not cached (%s): %s", type(error).__name__, error.strerror)
 
     # --- vectors ---
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
+from bot.core import corpus
 from bot.core.corpus import load_examples
 from bot.core.knowledge import ROUTE_KIND, KnowledgeBase, KnowledgeError
+from bot.core.ranker_store import RankerStore
 from bot.curation.corpus_import import (
     SAME_MESSAGE,
     SAME_WORDS,
@@ -178,3 +180,45 @@ def test_comparing_only_lengths_that_could_match_finds_what_every_pair_finds(
     every_pair = [any(scorer(q, c) >= cutoff for c in choices) for q in queries]
     assert 30 < sum(every_pair) < len(queries) - 30  # both answers are tested
     assert _any_close(queries, choices, scorer, cutoff) == every_pair
+
+
+GOOD = (
+    "entry: family_links\nexamples:\n"
+    "  - {text: mon fils a disparu, writer: w1, style: sms}\n"
+    "  - text: ma soeur\n    writer: w2\n    also: [hello]\n    safety: false\n    language: ru\n"
+)
+
+
+@pytest.mark.integration
+def test_a_file_parsed_once_is_read_back_the_same_without_parsing_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "family_links.yaml", GOOD)
+    store = RankerStore(tmp_path / "cache")
+    first = load_examples(tmp_path, ENTRIES, store)
+    assert first == load_examples(tmp_path, ENTRIES)  # as parsed without a cache
+    assert first[1].location.endswith("family_links.yaml:4") and first[1].also == ("hello",)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(corpus, "parse_yaml", refuse)
+    assert load_examples(tmp_path, ENTRIES, RankerStore(tmp_path / "cache")) == first  # another process
+
+
+@pytest.mark.integration
+def test_the_parse_cache_never_hides_a_problem(tmp_path: Path) -> None:
+    store = RankerStore(tmp_path / "cache")
+    write(tmp_path, "family_links.yaml", GOOD + "  - {text: sans auteur}\n")
+    for _ in range(2):  # a file with a problem is not kept: the problem is said every time
+        with pytest.raises(KnowledgeError, match=r":9: missing field 'writer'"):
+            load_examples(tmp_path, ENTRIES, store)
+    write(tmp_path, "family_links.yaml", GOOD)
+    load_examples(tmp_path, ENTRIES, store)
+    # An entry gone from the knowledge base: what was kept is parsed again, which says where.
+    with pytest.raises(KnowledgeError, match=r"family_links\.yaml:6: 'also' names unknown entry"):
+        load_examples(tmp_path, {"family_links": object()}, store)
+    # A cache file damaged or from elsewhere is as good as none.
+    for kept in (tmp_path / "cache").glob("examples-*.json"):
+        kept.write_text('{"entry": "family_links", "items": [["only text"]]}', encoding="utf-8")
+    assert len(load_examples(tmp_path, ENTRIES, store)) == 2

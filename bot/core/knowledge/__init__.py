@@ -14,7 +14,16 @@ from typing import Any
 
 from bot.core.html import quoted
 from bot.core.knowledge.entries import DEFAULT_REVIEW_MAX_AGE_DAYS, parse_entry, stale_entries
-from bot.core.knowledge.located import Fields, Located, LocatedList, complain, fingerprint, read_yaml
+from bot.core.knowledge.located import (
+    Fields,
+    Located,
+    LocatedList,
+    complain,
+    fingerprint,
+    parse_yaml,
+    read_text,
+    read_yaml,
+)
 from bot.core.knowledge.model import (
     CANARIES_FILE,
     COUNTRIES,
@@ -80,6 +89,8 @@ __all__ = [
     "fingerprint",
     "load",
     "load_canaries",
+    "parse_yaml",
+    "read_text",
     "read_yaml",
     "stale_entries",
 ]

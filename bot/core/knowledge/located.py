@@ -213,7 +213,7 @@ def fingerprint(directory: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _read_text(path: Path, shown: str, problems: list[str]) -> str | None:
+def read_text(path: Path, shown: str, problems: list[str]) -> str | None:
     """The file's text, or None with its problem recorded: never opens what is not a regular
     file (a FIFO would block forever), never reads more than MAX_FILE_BYTES."""
     try:
@@ -300,9 +300,14 @@ def _fast_load(text: str, shown: str) -> tuple[Any, list[str]] | None:
 
 def read_yaml(path: Path, shown: str, problems: list[str]) -> tuple[bool, Any]:
     """Return (readable, data); an unreadable file's problem is already recorded."""
-    text = _read_text(path, shown, problems)
+    text = read_text(path, shown, problems)
     if text is None:
         return False, None
+    return parse_yaml(text, shown, problems)
+
+
+def parse_yaml(text: str, shown: str, problems: list[str]) -> tuple[bool, Any]:
+    """`read_yaml` of a file's text already read (`read_text`)."""
     fast = _fast_load(text, shown)
     if fast is not None:
         data, found = fast
