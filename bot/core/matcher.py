@@ -59,14 +59,15 @@ class Thresholds:
     seconded: bool = False
     # The safety rule is wide (a missed report can cost a life), so it also fires on "grenade"
     # the fruit, a deminer's job, a film. The ranker overrules it only where it can: a whole
-    # sentence (at least `overrule_words` words; a short one gives it too little to read) that
+    # sentence (at least `overrule_words` words; a shorter one gives it too little to read) that
     # it reads as out of scope, at or above `overrule_named` when the rule only saw an explosive
     # word named (alone, or with a place), at or above `overrule_found` when it saw one found,
     # touched, hurting someone, or said to be there. Fitted by `eval --calibrate` on the
-    # cross-validation and both blind tuning halves: no report lost, even one step more daring.
-    overrule_words: int = 10
-    overrule_named: float = 0.65
-    overrule_found: float = 0.9
+    # cross-validation and both blind tuning halves: no report lost, even one step more daring
+    # (the former 10 words / 0.65 / 0.90 lost one, a step more daring, on the corpus of 9,000).
+    overrule_words: int = 4
+    overrule_named: float = 0.7
+    overrule_found: float = 0.95
 
 
 DEFAULT_THRESHOLDS = Thresholds()
