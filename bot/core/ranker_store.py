@@ -12,10 +12,15 @@
 Files are written to a temporary name and renamed: several processes (replicas, test workers)
 may share the directory, and a reader sees a whole file or none. The directory is optional:
 without one, everything is kept in memory for the life of the process.
+
+Every edit of the questions or the corpus trains a new model (about 10 MB), and the evaluation's
+cross-validation five more: only the `KEEP_MODELS` used last are kept, and the `KEEP_PARSED`
+parsed corpus files used last, so that the directory does not grow for ever on a server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -33,6 +38,9 @@ from bot.core.semantic import CachedEmbedder, Embedder, Vectors
 from bot.core.training import samples, train, training_key
 
 log = logging.getLogger(__name__)
+
+KEEP_MODELS = 24
+KEEP_PARSED = 400
 
 
 class RankerStore:
@@ -69,6 +77,27 @@ class RankerStore:
             log.warning("ranker cache file unreadable, ignored (%s)", type(error).__name__)
             return None
 
+    def _used(self, name: str) -> None:
+        """Mark a file as used now: pruning removes the files used longest ago."""
+        path = self._path(name)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)
+
+    def _prune(self, pattern: str, keep: int) -> None:
+        """Remove all but the `keep` files of a kind used last. Another process may be about to
+        read one: it then finds none, and trains or parses again, nothing worse."""
+        if self.directory is None:
+            return
+        try:
+            found = [(path.stat().st_mtime, path) for path in self.directory.glob(pattern)]
+        except OSError:
+            return
+        found.sort(reverse=True)
+        for _, path in found[keep:]:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
     # --- parsed corpus files ---
 
     def parsed(self, key: str) -> dict[str, Any] | None:
@@ -79,6 +108,7 @@ class RankerStore:
             found = json.loads(path.read_bytes())
         except (OSError, ValueError):
             return None  # absent, or unreadable: parsed again
+        self._used(path.name)
         return found if isinstance(found, dict) else None
 
     def save_parsed(self, key: str, record: dict[str, Any]) -> None:
@@ -94,6 +124,8 @@ class RankerStore:
             Path(temporary).replace(path)
         except OSError as error:
             log.warning("parsed corpus not cached (%s): %s", type(error).__name__, error.strerror)
+            return
+        self._prune("examples-*.json", KEEP_PARSED)
 
     # --- vectors ---
 
@@ -125,6 +157,7 @@ class RankerStore:
         data = self._read(f"ranker-{key}.npz")
         if data is None:
             return None
+        self._used(f"ranker-{key}.npz")
         try:
             meta = json.loads(str(data["meta"]))
             words = [str(w) for w in data["words"]]
@@ -166,6 +199,7 @@ class RankerStore:
                 "intercept": model.intercept,
             },
         )
+        self._prune("ranker-*.npz", KEEP_MODELS)
 
 
 def default_directory() -> Path:

@@ -3,12 +3,14 @@ and usable in both modes (sentence embeddings, or n-grams alone)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot.core import ranker_store
 from bot.core.corpus import Example
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
@@ -161,3 +163,23 @@ def test_both_modes_answer_plain_questions_and_decline_traps(
         assert engine.dialogue.ask(message).entries == (entry,), (name, message)
     for trap in ("horaires du bus pour Minsk", "un bon hôtel à Bakou", "recette de la soupe"):
         assert engine.dialogue.ask(trap).outcome != "answer", (name, trap)
+
+
+@pytest.mark.integration
+def test_the_cache_keeps_the_models_used_last_and_no_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ranker_store, "KEEP_MODELS", 3)
+    store = RankerStore(tmp_path)
+    model = train(SMALL, None)
+    for number in range(3):
+        store.save_model(f"k{number}", model)
+        os.utime(tmp_path / f"ranker-k{number}.npz", (number, number))  # saved in that order
+    assert store.load_model("k0") is not None  # used again: now the most recent
+    store.save_model("k3", model)  # one too many: the one used longest ago goes
+    assert sorted(p.name for p in tmp_path.glob("ranker-*.npz")) == [
+        "ranker-k0.npz",
+        "ranker-k2.npz",
+        "ranker-k3.npz",
+    ]
+    assert store.load_model("k1") is None  # gone: trained again, nothing worse
