@@ -296,7 +296,14 @@ def _warm(directory: str | None) -> int:
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
-    sets = [*ev.BLIND_SETS[:2], ev.BLIND2_TUNING, ev.BLIND2_CHECK, ev.DEV_SET, ev.ROUTES_TEST]
+    sets = [
+        *ev.BLIND_SETS[:2],
+        ev.BLIND2_TUNING,
+        ev.BLIND2_CHECK,
+        ev.BLIND3_CHECK,
+        ev.DEV_SET,
+        ev.ROUTES_TEST,
+    ]
     texts = [e.text for path in sets for e in ev.load_examples(path)]
     texts += [e.text for e in ev.off_topic_examples()]
     ev.scoring_engine(engine, texts)  # embeds what the cache does not hold yet, and saves it

@@ -72,6 +72,7 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[ev.Example],
         sets["blind tuning half"] = (ev.load_examples(ev.BLIND_TUNING), BOT)
         sets["second blind set, check half"] = (ev.load_examples(ev.BLIND2_CHECK), BOT)
         sets["second blind set, tuning half"] = (ev.load_examples(ev.BLIND2_TUNING), BOT)
+        sets["third blind set (scored only, never read)"] = (ev.load_examples(ev.BLIND3_CHECK), BOT)
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:

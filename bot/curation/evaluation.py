@@ -52,11 +52,21 @@ DEV_SET = DATA / "dev.yaml"
 # is scored (see blind2/README.md).
 BLIND2_TUNING = DATA / "blind2" / "dev.yaml"
 BLIND2_CHECK = DATA / "blind2" / "held.yaml"
+# A third (2026-12-07, later), three more writers: scored only, never read (blind3/README.md).
+BLIND3_CHECK = DATA / "blind3" / "check.yaml"
 # Messages naming a country, written blind (issue 20), with the route each must reach.
 ROUTES_TEST = DATA / "routes" / "test.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
 # Messages written blind: no corpus message may be a near-duplicate of any of them.
-BLIND_SETS = (BLIND_TEST, BLIND_TUNING, BLIND_UNLABELLED, ROUTES_TEST, BLIND2_TUNING, BLIND2_CHECK)
+BLIND_SETS = (
+    BLIND_TEST,
+    BLIND_TUNING,
+    BLIND_UNLABELLED,
+    ROUTES_TEST,
+    BLIND2_TUNING,
+    BLIND2_CHECK,
+    BLIND3_CHECK,
+)
 
 
 @dataclass(frozen=True)
