@@ -124,15 +124,17 @@ def _from_record(
                 entry,
                 str(writer),
                 str(style),
-                tuple(also),
+                tuple(str(other) for other in also),
                 bool(safety),
-                language,
-                f"{shown}:{line}",
+                None if language is None else str(language),
+                f"{shown}:{int(line)}",
             )
             for text, writer, style, also, safety, language, line in record["items"]
         ]
     except (KeyError, TypeError, ValueError):
         return None  # a cache file from elsewhere: parsed again, as if absent
+    if entry is not None and not isinstance(entry, str):
+        return None
     named = {entry} | {other for e in examples for other in e.also}
     if any(name is not None and name not in entries for name in named):
         return None

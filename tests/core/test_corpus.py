@@ -219,6 +219,7 @@ def test_the_parse_cache_never_hides_a_problem(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match=r"family_links\.yaml:6: 'also' names unknown entry"):
         load_examples(tmp_path, {"family_links": object()}, store)
     # A cache file damaged or from elsewhere is as good as none.
-    for kept in (tmp_path / "cache").glob("examples-*.json"):
-        kept.write_text('{"entry": "family_links", "items": [["only text"]]}', encoding="utf-8")
-    assert len(load_examples(tmp_path, ENTRIES, store)) == 2
+    for damaged in ('{"entry": "family_links", "items": [["only text"]]}', '{"entry": [1], "items": []}'):
+        for kept in (tmp_path / "cache").glob("examples-*.json"):
+            kept.write_text(damaged, encoding="utf-8")
+        assert len(load_examples(tmp_path, ENTRIES, store)) == 2
