@@ -41,35 +41,37 @@ pytestmark = pytest.mark.measure
 # no report missed, even one step more daring); "explosif" not read as "it exploded", a question
 # of figures not as a report; 731 corpus messages by three new blind writers (w11-w13).
 # Before -> after: helped 87.2% -> 91.0%, confident wrong 7.9% -> 4.7%, false alarms 21 -> 10.
-BLIND_TEST_HELPED = 0.906  # 91.0%
-BLIND_TEST_ANSWERED_RIGHT = 0.760  # of the in-scope messages (76.2%)
-BLIND_TEST_REFUSED = 0.025  # of the in-scope messages: "je n'ai pas compris" (2.3%)
+# Re-based later on 2026-12-07 (test half scored only, once, after all of it): 1,684 corpus
+# messages by six more blind writers (w14-w19); safety cues for reports the rule missed in the
+# corpus and other senses it took for reports; the overrule refitted (4 words, 0.70 / 0.95).
+# Before -> after: helped 91.0% -> 92.1%, answered right 76.2% -> 76.8%, refused 2.3% -> 1.7%;
+# confident wrong (4.7%) and false alarms (10) unchanged.
+BLIND_TEST_HELPED = 0.918  # 92.1%
+BLIND_TEST_ANSWERED_RIGHT = 0.765  # of the in-scope messages (76.8%)
+BLIND_TEST_REFUSED = 0.020  # of the in-scope messages: "je n'ai pas compris" (1.7%)
 # 4.7%, of which the 10 safety false alarms (2.3 points).
 BLIND_TEST_CONFIDENT_WRONG = 0.048
-BLIND_TEST_ACCURACY = 0.825  # 82.7%
-BLIND_TEST_WRONG_TOPICS = 11  # of 444 (14 before)
-BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before)
+BLIND_TEST_ACCURACY = 0.829  # 83.1%
+BLIND_TEST_WRONG_TOPICS = 11  # of 444 (14 before the first re-basing of the day)
+BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of the day)
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.963  # 96.5% (88.0% before)
 BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
-# Moved by one message, deliberately, when reports that name no weapon became named dangers
-# ("granata vo dvore", "marché sur quelque chose", a cylinder with a lever, a trip wire in
-# Ukrainian): one more false alarm here, none on the other sets in either mode, and more reports
-# caught first (cross-validation 544 -> 554 of 559, second set's check half 69 -> 70 of 72).
-NGRAMS_BLIND_TEST_HELPED = 0.862  # 86.5% (86.7% at the start of the day)
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.069  # 6.8% (7.2% at the start of the day)
+# 86.5% -> 89.6% helped and 6.8% -> 6.3% confident wrong with the new corpus and cues.
+NGRAMS_BLIND_TEST_HELPED = 0.894  # 89.6%
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.066  # 6.3%
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
 # question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
 # country named to one service is answered: 1 more right, 1 more wrong).
 LEAVE_ONE_OUT_WRONG_TOPICS = 87
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 5
-# Messages naming the country of their case, written blind (issue 20): 63.3% reach its route,
-# none a wrong one (the rest: the country asked, 17.8%, or a clarification, 16.7%).
+# Messages naming the country of their case, written blind (issue 20): 64.4% reach its route,
+# none a wrong one (the rest: the country asked, or a clarification).
 ROUTES_RIGHT = 0.633
 ROUTES_WRONG = 0
-OFF_TOPIC_ANSWERED = 16  # of the 3,000 utterances (15 measured: 0.5%)
+OFF_TOPIC_ANSWERED = 13  # of the 3,000 utterances (12 measured: 0.4%)
 
 
 @pytest.fixture(scope="module")
