@@ -166,6 +166,9 @@ _ODD_OBJECT = re.compile(
     r"|\b(?:ball|tube|object|thing|cylinder|canister|box|device) with (?:fins|a ring|a pin|a lever)\b"
     r"|\bstepped on (?:something|a thing)|\b(?:it|something) (?:exploded|blew up)"
     r"|\b(?:it )?(?:didn't|did not|has not|hasn't) (?:go off|explode)"
+    # a tube or a thing "with fins" (not a bag "с крылышками"), in Ukrainian, Russian, Belarusian
+    r"|(?:труб|трубк|предмет|штук|штуковин|цилиндр|циліндр|болванк|річ|вещ|рэч)\w* (?:\w+ )?"
+    r"(?:з|с|із|со) (?:крильц|крилц|крылышк|крыльц|стабілізатор|стабилизатор)"
     r"|наступи\w* на (?:щось|что-то|что то|нешта)"
     r"|(?:натянут|натягнут|нацягнут)\w* (?:дріт|провол|провод|дрот)"
     r"|(?:qəribə|şübhəli) dəmir"

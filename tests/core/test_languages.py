@@ -74,6 +74,9 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("something landed in the yard and it did not explode", True),
         ("між деревами натягнутий дріт біля стежки", True),  # a trip wire
         ("сосед наступил на что-то в поле", True),
+        ("діти принесли з поля трубу з крильцями", True),  # a tube with fins
+        ("в лесу лежит штука со стабилизатором", True),
+        ("прокладки с крылышками, какие лучше", False),  # "with wings", not an object
     ],
 )
 def test_dangers_named_in_other_languages(text: str, named: bool) -> None:

@@ -37,6 +37,8 @@ pytestmark = pytest.mark.unit
         "na doroge lezhit mina",  # Russian in Latin letters: a mine lies on the road
         "raketa v pole ne vzorvalas",  # a rocket in the field did not explode
         "mon cousin a perdu un oeil à cause d'une grenade, il lui faut des soins",  # hurt
+        "u nas mina na doroge",  # "mina" with what follows it: not a first name
+        "des sous-munitions dans les vignes de mon grand-père",  # a vineyard is a place
     ],
 )
 def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text: str) -> None:
