@@ -111,9 +111,7 @@ class Decider:
     def _decide(self, reading: Reading, limits: Thresholds) -> Decision:
         first = (self.safety_id,) if reading.danger and self.safety_id else ()
         if reading.notice is not None:
-            # The knowledge base is French: the notice says so in the person's language and
-            # gives the contacts, after the safety advice if an explosive object is named.
-            return Decision(Outcome.ANSWER, (*first, reading.notice), score=100, signal="rule: not French")
+            return self._notice(reading, reading.notice, first, limits)
         if reading.contact is not None and not reading.danger:
             card = self._contact_card(reading.contact)
             if card is not None:
@@ -138,6 +136,18 @@ class Decider:
             offered = tuple(c.entry_id for c in candidates[:3] if c.score >= limits.clarify)
             return Decision(outcome, offered=offered, score=score, signal="lexical matcher")
         return Decision(Outcome.FALLBACK, score=score, signal="lexical matcher")
+
+    def _notice(self, reading: Reading, notice: str, first: tuple[str, ...], limits: Thresholds) -> Decision:
+        """The knowledge base is French: the notice says so in the person's language and gives
+        the contacts, after the safety advice if an explosive object is named, or if the ranker
+        reads a report the rule has no words for."""
+        ranking = reading.ranking
+        if first or self.safety_id is None or ranking is None:
+            return Decision(Outcome.ANSWER, (*first, notice), score=100, signal="rule: not French")
+        if ranking.probability(self.safety_id) >= limits.foreign_report:
+            signal = "rule: not French; the ranker reads a report"
+            return Decision(Outcome.ANSWER, (self.safety_id, notice), score=100, signal=signal)
+        return Decision(Outcome.ANSWER, (notice,), score=100, signal="rule: not French")
 
     def _learned(self, reading: Reading, ranking: Ranking, limits: Thresholds) -> Decision:
         """The learned ranker decides, the lexical matcher seconds it.

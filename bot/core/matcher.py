@@ -64,18 +64,26 @@ class Thresholds:
     # word named (alone, or with a place), at or above `overrule_found` when it saw one found,
     # touched, hurting someone, or said to be there. Fitted by `eval --calibrate` on the
     # cross-validation and both blind tuning halves: no report lost, even one step more daring
-    # (the former 10 words / 0.65 / 0.90 lost one, a step more daring, on the corpus of 9,000).
+    # (the former 10 words / 0.65 / 0.90 lost one, a step more daring, on the corpus of 9,000;
+    # 0.70 named did too once the rule caught more reports of it).
     overrule_words: int = 4
-    overrule_named: float = 0.7
+    overrule_named: float = 0.75
     overrule_found: float = 0.95
+    # The other way round, for a message not in French whose words the safety rule does not know
+    # (its notice says nothing about explosives): the ranker, which learned reports in Russian,
+    # Ukrainian, Azerbaijani..., puts the safety message first when it reads one this likely.
+    # Set above every message that was not a report on the tuning halves and the
+    # cross-validation (0.71 at most), with a margin of 0.05 and more.
+    foreign_report: float = 0.8
 
 
 DEFAULT_THRESHOLDS = Thresholds()
 # With n-grams alone (SEMANTIC=off, or no embedding model) the ranker reads the sense of a word
 # less well: fitted the same way (0.75 named, 0.80 found), it still silenced one report of the
-# blind test half. It never overrules the safety rule in that mode.
+# blind test half. It never overrules the safety rule in that mode; a foreign message not a
+# report reached 0.77 there, so a report needs 0.85.
 NEVER_OVERRULE = 1_000_000  # words: no message is that long
-NGRAMS_THRESHOLDS = replace(DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE)
+NGRAMS_THRESHOLDS = replace(DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE, foreign_report=0.85)
 
 
 @dataclass(frozen=True)

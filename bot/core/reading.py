@@ -116,10 +116,12 @@ class Reader:
             polite = partial(self.matcher.rank, analysis.terms, neutral)
         notice, foreign_explosive = self._foreign(text)
         # Not needed when the rules have already decided: a notice goes to anyone who does not
-        # write French (the ranker would be read for nothing, the embedding included).
+        # write French.
         contact = self.contact.read(analysis) if self.contact is not None and notice is None else None
-        # A contact question is answered by its rule: the ranker would be read for nothing.
-        learned = self.ranker is not None and notice is None and contact is None
+        # A contact question is answered by its rule: the ranker would be read for nothing. A
+        # message not in French is read by it only when the safety rule found nothing there: it
+        # may still read a report the rule has no words for (`Thresholds.foreign_report`).
+        learned = self.ranker is not None and contact is None and not foreign_explosive
         ranking = self.ranker.rank(start) if learned and self.ranker is not None else None
         return Reading(analysis, content, polite, cue, notice, foreign_explosive, rest, ranking, contact)
 

@@ -46,13 +46,38 @@ def test_the_shipped_thresholds_are_pinned() -> None:
             runner_up=0.1,
             seconded=False,
             overrule_words=4,
-            overrule_named=0.7,
+            overrule_named=0.75,
             overrule_found=0.95,
+            foreign_report=0.8,
         )
         == DEFAULT_THRESHOLDS
     )
-    # With n-grams alone the ranker never overrules the safety rule.
-    assert replace(DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE) == NGRAMS_THRESHOLDS
+    # With n-grams alone the ranker never overrules the safety rule, and reads fewer reports.
+    assert (
+        replace(DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE, foreign_report=0.85) == NGRAMS_THRESHOLDS
+    )
+
+
+@pytest.mark.parametrize(
+    ("safety", "named", "first"),
+    [
+        (0.9, False, ("mines_safety", "notice_ru")),  # read as a report: safety first
+        (0.5, False, ("notice_ru",)),  # not likely enough
+        (0.1, True, ("mines_safety", "notice_ru")),  # the rule found one: whatever the ranker says
+    ],
+)
+def test_a_report_in_another_language_the_rule_has_no_words_for_may_be_read_by_the_ranker(
+    engine: Engine, safety: float, named: bool, first: tuple[str, ...]
+) -> None:
+    ranking = Ranking((RankedTopic("mines_safety", safety), RankedTopic("notice_ru", 1.0 - safety)))
+    reading = replace(
+        engine.reader.read("Здравствуйте, у нас во дворе что-то лежит"),
+        ranking=ranking,
+        foreign_explosive=named,
+    )
+    assert reading.notice == "notice_ru"
+    decision = engine.decider.decide(reading)
+    assert decision.entries == first and decision.outcome is Outcome.ANSWER
 
 
 @pytest.mark.parametrize("message", OUT_OF_SCOPE_TRAPS)
@@ -141,9 +166,9 @@ SHORT = "et pour ça"
 @pytest.mark.parametrize(
     ("text", "cue", "out_of_scope", "overruled"),
     [
-        (SENTENCE, Cue.NAMED, 0.7, True),  # only named, and read as out of scope
+        (SENTENCE, Cue.NAMED, 0.75, True),  # only named, and read as out of scope
         (SENTENCE, Cue.PLACE, 0.9, True),
-        (SENTENCE, Cue.NAMED, 0.65, False),  # not sure enough
+        (SENTENCE, Cue.NAMED, 0.7, False),  # not sure enough
         (SENTENCE, Cue.FOUND, 0.9, False),  # found, touched, hurt: it takes more
         (SENTENCE, Cue.THERE, 0.9, False),
         (SENTENCE, Cue.FOUND, 0.95, True),

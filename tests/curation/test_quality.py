@@ -43,7 +43,8 @@ pytestmark = pytest.mark.measure
 # Before -> after: helped 87.2% -> 91.0%, confident wrong 7.9% -> 4.7%, false alarms 21 -> 10.
 # Re-based later on 2026-12-07 (test half scored only, once, after all of it): 1,684 corpus
 # messages by six more blind writers (w14-w19); safety cues for reports the rule missed in the
-# corpus and other senses it took for reports; the overrule refitted (4 words, 0.70 / 0.95).
+# corpus and other senses it took for reports; the overrule refitted (4 words, 0.75 / 0.95); a
+# message not in French that the ranker reads as a report (0.80) gets the safety message first.
 # Before -> after: helped 91.0% -> 92.1%, answered right 76.2% -> 76.8%, refused 2.3% -> 1.7%;
 # confident wrong (4.7%) and false alarms (10) unchanged.
 BLIND_TEST_HELPED = 0.918  # 92.1%
