@@ -296,14 +296,8 @@ def _warm(directory: str | None) -> int:
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
-    sets = [
-        *ev.BLIND_SETS[:2],
-        ev.BLIND2_TUNING,
-        ev.BLIND2_CHECK,
-        ev.BLIND3_CHECK,
-        ev.DEV_SET,
-        ev.ROUTES_TEST,
-    ]
+    # Every labelled set the evaluation scores (the unlabelled originals are not one).
+    sets = [*(path for path in ev.BLIND_SETS if path != ev.BLIND_UNLABELLED), ev.DEV_SET]
     texts = [e.text for path in sets for e in ev.load_examples(path)]
     texts += [e.text for e in ev.off_topic_examples()]
     ev.scoring_engine(engine, texts)  # embeds what the cache does not hold yet, and saves it

@@ -141,13 +141,11 @@ class Decider:
         """The knowledge base is French: the notice says so in the person's language and gives
         the contacts, after the safety advice if an explosive object is named, or if the ranker
         reads a report the rule has no words for."""
-        ranking = reading.ranking
-        if first or self.safety_id is None or ranking is None:
+        ranking, safety = reading.ranking, self.safety_id
+        if first or safety is None or ranking is None or ranking.probability(safety) < limits.foreign_report:
             return Decision(Outcome.ANSWER, (*first, notice), score=100, signal="rule: not French")
-        if ranking.probability(self.safety_id) >= limits.foreign_report:
-            signal = "rule: not French; the ranker reads a report"
-            return Decision(Outcome.ANSWER, (self.safety_id, notice), score=100, signal=signal)
-        return Decision(Outcome.ANSWER, (notice,), score=100, signal="rule: not French")
+        signal = "rule: not French; the ranker reads a report"
+        return Decision(Outcome.ANSWER, (safety, notice), score=100, signal=signal)
 
     def _learned(self, reading: Reading, ranking: Ranking, limits: Thresholds) -> Decision:
         """The learned ranker decides, the lexical matcher seconds it.

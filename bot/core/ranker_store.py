@@ -25,9 +25,9 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -52,19 +52,26 @@ class RankerStore:
     def _path(self, name: str) -> Path | None:
         return self.directory / name if self.directory else None
 
-    def _write(self, name: str, arrays: dict[str, np.typing.NDArray[Any]]) -> None:
+    def _write(self, name: str, arrays: dict[str, np.typing.NDArray[Any]]) -> bool:
+        return self._replace(name, lambda file: np.savez(file, **arrays))  # type: ignore[arg-type]
+
+    def _replace(self, name: str, write: Callable[[BinaryIO], object]) -> bool:
+        """Write a file whole under a temporary name, then rename it: a reader in another
+        process sees the whole file or none. False if there is no directory or it failed."""
         path = self._path(name)
         if path is None:
-            return
+            return False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
             with os.fdopen(handle, "wb") as file:
-                np.savez(file, **arrays)  # type: ignore[arg-type]
+                write(file)
             Path(temporary).replace(path)
         except OSError as error:
-            # A read-only or full disk costs a retraining at the next start, nothing else.
-            log.warning("ranker cache not written (%s): %s", type(error).__name__, error.strerror)
+            # A read-only or full disk costs a retraining or a parse at the next start, nothing else.
+            log.warning("model cache not written (%s): %s", type(error).__name__, error.strerror)
+            return False
+        return True
 
     def _read(self, name: str) -> dict[str, np.typing.NDArray[Any]] | None:
         path = self._path(name)
@@ -112,20 +119,10 @@ class RankerStore:
         return found if isinstance(found, dict) else None
 
     def save_parsed(self, key: str, record: dict[str, Any]) -> None:
-        path = self._path(f"examples-{key}.json")
-        if path is None:
+        if self.directory is None:
             self._parsed[key] = record
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(record, file, ensure_ascii=False)
-            Path(temporary).replace(path)
-        except OSError as error:
-            log.warning("parsed corpus not cached (%s): %s", type(error).__name__, error.strerror)
-            return
-        self._prune("examples-*.json", KEEP_PARSED)
+        elif self._replace(f"examples-{key}.json", lambda file: file.write(json.dumps(record).encode())):
+            self._prune("examples-*.json", KEEP_PARSED)
 
     # --- vectors ---
 
@@ -187,7 +184,7 @@ class RankerStore:
             "embedding_scale": model.embedding_scale,
             "embedder_name": model.embedder_name,
         }
-        self._write(
+        written = self._write(
             f"ranker-{key}.npz",
             {
                 "meta": np.asarray(json.dumps(meta)),
@@ -199,7 +196,8 @@ class RankerStore:
                 "intercept": model.intercept,
             },
         )
-        self._prune("ranker-*.npz", KEEP_MODELS)
+        if written:
+            self._prune("ranker-*.npz", KEEP_MODELS)
 
 
 def default_directory() -> Path:

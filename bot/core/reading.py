@@ -119,8 +119,9 @@ class Reader:
         # write French.
         contact = self.contact.read(analysis) if self.contact is not None and notice is None else None
         # A contact question is answered by its rule: the ranker would be read for nothing. A
-        # message not in French is read by it only when the safety rule found nothing there: it
-        # may still read a report the rule has no words for (`Thresholds.foreign_report`).
+        # message not in French is read by it unless its language's rule found an explosive: it
+        # may read a report that rule has no words for (`Thresholds.foreign_report`), or overrule
+        # a French word's cue in it as in any message.
         learned = self.ranker is not None and contact is None and not foreign_explosive
         ranking = self.ranker.rank(start) if learned and self.ranker is not None else None
         return Reading(analysis, content, polite, cue, notice, foreign_explosive, rest, ranking, contact)
