@@ -26,13 +26,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.core import corpus
 from bot.core.decision import SAFETY_ENTRY_KIND, Decider
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge.located import plain_yaml
 from bot.core.matcher import Thresholds, common_french_words
 from bot.core.normalize import Analyzer, fold
 from bot.core.ranker import Ranker
@@ -244,7 +243,7 @@ class Report:
 
 
 def load_examples(path: str | Path, origin: str = "labelled") -> list[Example]:
-    data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data: Any = plain_yaml(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a list of {{text, expect}} items")
     examples = []

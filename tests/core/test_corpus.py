@@ -182,6 +182,30 @@ def test_comparing_only_lengths_that_could_match_finds_what_every_pair_finds(
     assert _any_close(queries, choices, scorer, cutoff) == every_pair
 
 
+@pytest.mark.unit
+def test_the_reordered_words_pass_finds_what_token_sort_ratio_finds() -> None:
+    """`holding` sorts each text's words once and compares them with `ratio`: the same answers
+    as `token_sort_ratio` over every pair, on texts whose words were shuffled and edited."""
+    rng = random.Random(11)
+    words = ["mon", "fils", "a", "disparu", "pres", "de", "kherson", "mine", "obus", "minsk", "aide"]
+    known = [" ".join(rng.choices(words, k=rng.randint(4, 30))) for _ in range(200)]
+    texts = []
+    for text in rng.sample(known, 150):
+        shuffled = text.split()
+        rng.shuffle(shuffled)
+        for _ in range(rng.randint(0, len(shuffled) // 4)):
+            shuffled.insert(rng.randrange(len(shuffled) + 1), rng.choice(words))
+        texts.append(" ".join(shuffled))
+    every_pair = [
+        text in known
+        or any(fuzz.ratio(text, k) >= SAME_MESSAGE for k in known)
+        or any(fuzz.token_sort_ratio(text, k) >= SAME_WORDS for k in known)
+        for text in texts
+    ]
+    assert 30 < sum(every_pair) < len(texts) - 30  # both answers are tested
+    assert NearDuplicates(known, words=True).holding(texts) == every_pair
+
+
 GOOD = (
     "entry: family_links\nexamples:\n"
     "  - {text: mon fils a disparu, writer: w1, style: sms}\n"
