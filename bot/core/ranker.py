@@ -17,6 +17,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -98,13 +99,18 @@ class Ranking:
 
     topics: tuple[RankedTopic, ...]
 
-    @property
+    # Cached: the calibration decides each message read once under thousands of thresholds.
+    @cached_property
     def out_of_scope(self) -> float:
         return next((t.probability for t in self.topics if t.entry_id == OUT_OF_SCOPE), 0.0)
 
+    @cached_property
+    def _entries(self) -> tuple[RankedTopic, ...]:
+        return tuple(t for t in self.topics if t.entry_id != OUT_OF_SCOPE)
+
     def entries(self) -> tuple[RankedTopic, ...]:
         """The topics alone, most probable first."""
-        return tuple(t for t in self.topics if t.entry_id != OUT_OF_SCOPE)
+        return self._entries
 
     def probability(self, entry_id: str) -> float:
         return next((t.probability for t in self.topics if t.entry_id == entry_id), 0.0)

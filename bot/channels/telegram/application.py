@@ -12,9 +12,12 @@ Why each handler is where it is:
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import ssl
 from collections.abc import Callable
 
+import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -29,6 +32,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram import admin as admin_commands
 from bot.channels.telegram import handlers
@@ -106,10 +110,8 @@ def build_application(
         .defaults(DEFAULTS)
         .rate_limiter(rate_limiter or PatientRateLimiter())
         .updater(None)  # polling is done by bot.channels.telegram.polling: see why there
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .connect_timeout(timeout)
-        .pool_timeout(timeout)
+        .request(_request(256, timeout))  # python-telegram-bot's pool sizes
+        .get_updates_request(_request(1, None))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -118,6 +120,29 @@ def build_application(
     application: BotApplication = builder.build()
     _register_handlers(application, settings, engine)
     return application
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The certificates Telegram is checked against, loaded once per process: each httpx client
+    would otherwise load the whole bundle again (about 40 ms, two clients per application, and
+    again at every restart of the application in the tests)."""
+    return httpx.create_ssl_context()
+
+
+def _request(pool: int, timeout: float | None) -> HTTPXRequest:
+    """An HTTP client for the Bot API, as python-telegram-bot builds one, on the shared TLS set-up;
+    `timeout` None keeps the library's own."""
+    if timeout is None:
+        return HTTPXRequest(connection_pool_size=pool, httpx_kwargs={"verify": _tls()})
+    return HTTPXRequest(
+        connection_pool_size=pool,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        connect_timeout=timeout,
+        pool_timeout=timeout,
+        httpx_kwargs={"verify": _tls()},
+    )
 
 
 def _register_handlers(application: BotApplication, settings: Settings, engine: Engine) -> None:
