@@ -117,8 +117,11 @@ def build(
     canaries = knowledge.load_canaries(directory, kb.entries)
     store = store or default_store()
     examples = load_examples(directory, kb.entries, store)
+    # Served through an embedder that already knows the canaries' vectors (see PrimedEmbedder).
+    primed = store.primed(embedder) if embedder is not None else None
     try:
         ranker, _ = prepare(kb, examples, embedder, store)
+        ranker = ranker.served_with(primed or embedder)
         engine = replace(assemble(kb, fingerprint=version, ranker=ranker), embedder=embedder, store=store)
     except Exception as error:
         # A last resort: knowledge.load should refuse whatever the matcher cannot index. Should
@@ -130,6 +133,9 @@ def build(
             ]
         ) from error
     failed = canary_failures(engine, canaries)
+    if primed is not None:
+        primed.seal()
+        store.save_primed(primed)
     if failed:
         raise knowledge.KnowledgeError(failed)
     return engine

