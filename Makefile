@@ -36,7 +36,7 @@ lint: $(VENV)/.installed-test
 test unit: export PYTHONDONTWRITEBYTECODE :=
 
 # Everything, on four workers for two cores: the process tests mostly wait (the two-replica run
-# sends for 8 s at the shared sending rate), and two workers would sit idle; each worker takes
+# sends for 4 s at the shared sending rate), and two workers would sit idle; each worker takes
 # over the others' queues when its own is empty. The share of bot/ the tests run is measured,
 # with a floor (90% measured when it was set; the processes the process tests start are not
 # counted): a change that adds code no test runs fails here.

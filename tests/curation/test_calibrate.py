@@ -52,7 +52,9 @@ def test_the_lexical_calibration_scores_as_the_lexical_bot_does(kb: KnowledgeBas
 
 
 def test_the_learned_calibration_respects_its_limits(engine: Engine) -> None:
-    read = read_once(engine, SAMPLE)
+    # Half the sample (4 reports, 15 out of scope): the search decides each message under
+    # ~2,000 settings, the longest test of the suite under coverage with all 80.
+    read = read_once(engine, SAMPLE[:40])
     found = calibrate_learned([read], engine.thresholds, max_confident_wrong=1.0, max_clarified=0.3)
     assert found.experience.clarified <= 0.3
     assert found.experience == experience(read, found.thresholds)

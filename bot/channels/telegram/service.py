@@ -20,7 +20,7 @@ from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
 from bot.channels.telegram.context import BotApplication
 from bot.channels.telegram.dispatch import ChatDispatcher
 from bot.channels.telegram.polling import CONFLICT_GRACE_SECONDS, Poller, PollingConflict
-from bot.channels.telegram.webhook import resume, webhook_route
+from bot.channels.telegram.webhook import max_in_hand, resume, webhook_route
 from bot.config import Settings
 from bot.core.engine import Engine
 from bot.ops.health import Health
@@ -149,6 +149,7 @@ class TelegramService:
             self.dispatcher,
             seen,
             self.acknowledged,
+            max_in_hand(self.settings.stop_deadline),
         )
         return [route]
 

@@ -35,14 +35,24 @@ from bot.channels.telegram.polling import chat_key
 from bot.config import ConfigurationError, Settings
 from bot.state.handover import Acknowledged, Raw
 from bot.state.seen import SeenUpdates
+from bot.state.sending import RATE
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1_000_000  # an update is a few kilobytes
-# Accepted and not answered yet, at most: about 8 s of answers at Telegram's sending rate (24 a
-# second), so that a stop's deadline (8 s) finishes most of them and the rest is handed over.
-MAX_IN_HAND = 200
+# Telegram's concurrent requests to a webhook, by default (setWebhook's max_connections).
+TELEGRAM_CONNECTIONS = 40
+
+
+def max_in_hand(stop_deadline: float) -> int:
+    """Accepted and not answered yet, at most: what a stop's deadline can answer at the sending
+    rate (8 s: about 200), so that a stop finishes most of them and hands the rest over; never
+    fewer than the requests Telegram sends at once, or a normal burst would be refused."""
+    return max(TELEGRAM_CONNECTIONS, round(stop_deadline * RATE))
+
+
+MAX_IN_HAND = max_in_hand(8.0)  # with the default stop deadline
 
 
 class _TooLarge(Exception):

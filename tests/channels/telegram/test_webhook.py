@@ -16,7 +16,7 @@ import pytest_asyncio
 
 from bot.channels.telegram.application import build_application
 from bot.channels.telegram.service import TelegramService
-from bot.channels.telegram.webhook import MAX_BODY, SECRET_HEADER
+from bot.channels.telegram.webhook import MAX_BODY, SECRET_HEADER, max_in_hand
 from bot.core.engine import Engine
 from tests.conftest import quick_turns, stand_in_settings, until
 from tests.fake_telegram import FakeTelegram
@@ -237,3 +237,10 @@ async def test_a_client_gone_mid_body_is_one_line_of_log(
     assert len(lines) == 1 and " WARNING bot.channels.telegram.webhook: " in lines[0], lines
     assert "Traceback" not in log and "Exception" not in log and "Petrovitch" not in log
     assert telegram.sent_to(7041) == []
+
+
+@pytest.mark.parametrize(("deadline", "bound"), [(8.0, 192), (0.5, 40), (0.1, 40), (60.0, 1440)])
+async def test_the_updates_kept_in_hand_are_what_a_stop_can_answer(deadline: float, bound: int) -> None:
+    """At the sending rate (24 a second) within the stop deadline, never fewer than the 40
+    requests Telegram sends at once."""
+    assert max_in_hand(deadline) == bound
