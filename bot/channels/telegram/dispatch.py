@@ -4,7 +4,10 @@ One update at a time for the whole bot means one person sending two hundred mess
 everyone else wait. Here each chat has its own queue and worker; at most `max_running` updates
 are handled at once (so that what is "in hand" at shutdown is bounded). On shutdown nothing new
 starts, what runs may finish until the deadline, and the rest is abandoned unanswered: it was
-never marked handled, so the next start fetches it again.
+never marked handled, so the next start fetches it again. A reply already under way at the
+deadline (a request to Telegram on the wire, or a message delivered) is let finish for a short
+grace: cut there, its update would be handed over although Telegram may have it, and the
+person would get the answer twice.
 """
 
 from __future__ import annotations
@@ -13,11 +16,34 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
+
+# Past the deadline, how long a reply under way may take to finish: a reply is at most three
+# messages, one a second in a chat.
+ANSWER_GRACE = 3.0
+
+
+@dataclass
+class Answer:
+    """How far the reply to the update being handled has gone (the rate limiter keeps it)."""
+
+    on_wire: int = 0  # requests sent to Telegram and not answered yet
+    delivered: int = 0  # requests Telegram answered
+
+    @property
+    def under_way(self) -> bool:
+        return self.on_wire > 0 or self.delivered > 0
+
+
+# The reply of the update this task handles: set by the chat's worker, read by the rate limiter
+# (python-telegram-bot runs the handlers in the worker's task).
+ANSWER: ContextVar[Answer | None] = ContextVar("answer", default=None)
 
 
 class ChatDispatcher(Generic[Item]):
@@ -34,6 +60,7 @@ class ChatDispatcher(Generic[Item]):
         self._slots = asyncio.Semaphore(max_running)
         self._queues: dict[Hashable, deque[tuple[int, Item]]] = {}
         self._workers: dict[Hashable, asyncio.Task[None]] = {}
+        self._answers: dict[Hashable, Answer] = {}  # the reply each worker is giving now
         self._in_hand: set[int] = set()
         self._closing = False
 
@@ -58,6 +85,8 @@ class ChatDispatcher(Generic[Item]):
                 async with self._slots:
                     if self._closing:
                         return
+                    answer = self._answers[key] = Answer()
+                    ANSWER.set(answer)
                     try:
                         await self._handle(item)
                     except Exception as error:  # the handler reports its own errors; this is a guard
@@ -69,13 +98,22 @@ class ChatDispatcher(Generic[Item]):
             if not queue or self._closing:
                 self._queues.pop(key, None)
             self._workers.pop(key, None)
+            self._answers.pop(key, None)
 
     async def close(self, deadline: float) -> int:
         """Start nothing new; let running updates finish for `deadline` seconds; count the abandoned."""
         self._closing = True
-        workers = list(self._workers.values())
+        workers = dict(self._workers)
         if workers:
-            _, late = await asyncio.wait(workers, timeout=deadline)
+            _, late = await asyncio.wait(workers.values(), timeout=deadline)
+            under_way = [
+                task
+                for key, task in workers.items()
+                if task in late and (answer := self._answers.get(key)) is not None and answer.under_way
+            ]
+            if under_way:
+                await asyncio.wait(under_way, timeout=ANSWER_GRACE)
+            late = {task for task in late if not task.done()}
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram.dispatch import ANSWER, Answer
 from bot.state import ChatId
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class PatientRateLimiter(AIORateLimiter):
             # manager's restart policy is the retry.
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         pause = self.first_pause
+        callback = _followed(callback, ANSWER.get())
         for attempt in range(1, self.attempts + 1):
             if self.shared is not None and endpoint.startswith(_SENDING):
                 await self.shared(_chat_of(data))
@@ -79,6 +81,27 @@ class PatientRateLimiter(AIORateLimiter):
                 await self.sleep(pause)
                 pause = min(pause * 2, self.max_pause)
         raise AssertionError("unreachable")
+
+
+Request = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
+
+
+def _followed(callback: Request, answer: Answer | None) -> Request:
+    """The request, keeping `answer` up to date: on the wire while it is sent, delivered once
+    Telegram answered it (a stop lets such a reply finish: see dispatch.py)."""
+    if answer is None:
+        return callback
+
+    async def request(*args: Any, **kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        answer.on_wire += 1
+        try:
+            result = await callback(*args, **kwargs)
+        finally:
+            answer.on_wire -= 1
+        answer.delivered += 1
+        return result
+
+    return request
 
 
 def _chat_of(data: dict[str, Any]) -> ChatId | None:

@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
+from bot.channels.telegram import dispatch
 from bot.channels.telegram.dispatch import ChatDispatcher
+from bot.channels.telegram.ratelimit import PatientRateLimiter
 
 pytestmark = pytest.mark.unit
 
@@ -60,3 +62,34 @@ async def test_close_abandons_what_did_not_finish_and_keeps_it_in_hand() -> None
     assert abandoned == 2 and done == [] and dispatcher.in_hand == {1, 2}
     dispatcher.submit("c", 3, 3)  # closed: refused
     assert 3 not in dispatcher.in_hand
+
+
+async def test_a_reply_under_way_at_the_deadline_is_let_finish_the_others_are_abandoned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cut on the wire, a reply Telegram may already have would be handed over and sent again;
+    one whose request has not left yet is abandoned at the deadline, and a reply under way
+    that overstays the grace too."""
+    monkeypatch.setattr(dispatch, "ANSWER_GRACE", 0.3)
+    limiter = PatientRateLimiter()
+    on_wire = asyncio.Event()
+
+    async def telegram(*_: object) -> bool:
+        on_wire.set()
+        await asyncio.sleep(0.1)  # Telegram answers after the deadline, within the grace
+        return True
+
+    async def handle(item: int) -> None:
+        if item in (1, 3):
+            await limiter.process_request(telegram, (), {}, "sendMessage", {"chat_id": item}, None)
+        if item != 1:
+            await asyncio.Event().wait()  # 2: nothing sent yet; 3: delivered, then stuck
+
+    done: list[int] = []
+    dispatcher: ChatDispatcher[int] = ChatDispatcher(handle, done.append)
+    for chat in (1, 2, 3):
+        dispatcher.submit(chat, chat, chat)
+    await on_wire.wait()
+    # Returns although 3 is stuck for ever: the grace bounds it.
+    abandoned = await dispatcher.close(deadline=0.01)
+    assert done == [1] and abandoned == 2 and dispatcher.in_hand == {2, 3}
