@@ -100,7 +100,8 @@ def build_application(
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
-        """Close the services' connections."""
+        """End the reading thread, then close the services' connections."""
+        application.bot_data.close()
         await opened.aclose()
 
     builder = (
