@@ -128,10 +128,12 @@ class RedisConnection:
         cls, url: str, secret: str, *, prefix: str = PREFIX, report: Callable[[bool], None] = lambda up: None
     ) -> RedisConnection:
         # One retry on a broken connection: after Redis restarts, the pooled connections are dead
-        # and the first command on each would fail for nothing.
+        # and the first command on each would fail for nothing. Never on a timeout (redis-py's
+        # default retries those too): the command may have run, and "first time?" asked again
+        # finds its own mark and drops a new update as already seen.
         client = aioredis.Redis.from_url(
             url,
-            retry=Retry(NoBackoff(), 1),
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             retry_on_error=[RedisConnectionError],
             socket_timeout=TIMEOUT_SECONDS,
             socket_connect_timeout=TIMEOUT_SECONDS,

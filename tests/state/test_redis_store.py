@@ -292,3 +292,64 @@ async def test_a_full_redis_is_one_outage_in_the_log_not_a_flap_per_message(
     finally:
         await state.client.config_set("maxmemory", "0")
         await state.aclose()
+
+
+class SlowRedis:
+    """A stand-in Redis on loopback that answers every script after `delay` seconds, and counts
+    the scripts it was sent: a server busy past the client's timeout."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.scripts = 0
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"redis://127.0.0.1:{port}/0"
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._answer(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client hung up (it gave up waiting)
+        finally:
+            writer.close()
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            header = await reader.readline()  # a command: *<count>, then $<length> and each word
+            if not header:
+                return
+            words = []
+            for _ in range(int(header[1:])):
+                length = int((await reader.readline())[1:])
+                words.append((await reader.readexactly(length + 2))[:-2].upper())
+            if words[0] in (b"EVALSHA", b"EVAL"):
+                self.scripts += 1
+                await asyncio.sleep(self.delay)
+                writer.write(b":1\r\n")  # "already seen", had it run twice
+            elif words[0] == b"HELLO":  # the client speaks RESP3
+                writer.write(b"%1\r\n$5\r\nproto\r\n:3\r\n")
+            else:
+                writer.write(b"+OK\r\n")
+            await writer.drain()
+
+
+async def test_a_reply_later_than_the_timeout_is_not_asked_again() -> None:
+    """A script that ran but answered late must not run a second time: a retried "first time?"
+    finds its own mark and would drop a new update as already seen. The timeout falls back to
+    handling the update (an update answered twice beats one lost)."""
+    slow = SlowRedis(delay=0.6)
+    async with slow as url:
+        state = RedisStores.from_url(url, "secret", prefix="cicr:test:")
+        try:
+            assert await state.seen.first_time(123_456) is True
+        finally:
+            await state.aclose()
+    assert slow.scripts == 1
