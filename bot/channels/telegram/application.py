@@ -100,8 +100,7 @@ def build_application(
         await publish_profile(application)
 
     async def post_shutdown(application: BotApplication) -> None:
-        """End the reading thread, then close the services' connections."""
-        application.bot_data.close()
+        """Close the services' connections."""
         await opened.aclose()
 
     builder = (

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
@@ -14,8 +11,6 @@ from bot.core.engine import Engine
 from bot.ops.metrics import Metrics
 from bot.ops.reload import Reloader
 from bot.services import Services
-
-T = TypeVar("T")
 
 
 class NotStarted(RuntimeError):
@@ -33,22 +28,9 @@ class BotData:
         self.started_at = time.time()
         self._engine: Engine | None = None
         self._services: Services | None = None
-        # Reading a message (its sentence embedding: 20-60 ms on one core) runs on this thread,
-        # not on the event loop, which meanwhile goes on acknowledging the webhook, polling and
-        # sending. One thread: the embedding engine is not known to be safe from two at once,
-        # and one message at a time is what the bot was measured on (`make bench`).
-        self._reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reading")
 
     def start(self, engine: Engine, services: Services, admins: frozenset[int]) -> None:
         self._engine, self._services, self.admins = engine, services, admins
-
-    async def off_loop(self, work: Callable[[], T]) -> T:
-        """`work()`, on the reading thread; the event loop serves other updates meanwhile."""
-        return await asyncio.get_running_loop().run_in_executor(self._reading, work)
-
-    def close(self) -> None:
-        """Let the reading thread finish what it holds, then end it (post_shutdown)."""
-        self._reading.shutdown(wait=True)
 
     @property
     def started(self) -> bool:

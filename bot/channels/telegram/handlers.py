@@ -6,7 +6,6 @@ follow-up store's. Message text is never logged.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 
@@ -176,8 +175,7 @@ async def answer_text(update: Update, context: Context) -> None:
     chat_id = ChatId(update.effective_chat.id)
     engine, followups = context.bot_data.engine, context.bot_data.services.followups
     last = await followups.get(chat_id)
-    text = update.effective_message.text or ""
-    reply = await context.bot_data.off_loop(functools.partial(engine.dialogue.text, text, last))
+    reply = engine.dialogue.text(update.effective_message.text or "", last)
     log.info(
         "update %d: %s %s (score %d)", update.update_id, reply.outcome, reply.entry_id or "-", reply.score
     )
@@ -191,6 +189,7 @@ async def answer_text(update: Update, context: Context) -> None:
         # that is locked or slow must not hold it up (the store also gives up quickly and never
         # raises). The application keeps a reference to the task and waits for it on stopping,
         # before the inbox is closed.
+        text = update.effective_message.text or ""
         context.application.create_task(_count_declined(inbox, metrics, chat_id, text), name="inbox-record")
     metrics.answer("safety" if reply.safety else reply.outcome)
     metrics.reply_seconds.observe(time.perf_counter() - started)
