@@ -106,16 +106,19 @@ class ChatDispatcher(Generic[Item]):
         workers = dict(self._workers)
         if workers:
             _, late = await asyncio.wait(workers.values(), timeout=deadline)
-            under_way = [
+            under_way = {
                 task
                 for key, task in workers.items()
                 if task in late and (answer := self._answers.get(key)) is not None and answer.under_way
-            ]
+            }
+            # The others now, before the grace: left running, they would start sending during
+            # it and be cut on the wire at its end.
+            for task in late - under_way:
+                task.cancel()
             if under_way:
                 await asyncio.wait(under_way, timeout=ANSWER_GRACE)
-            late = {task for task in late if not task.done()}
-            for task in late:
-                task.cancel()
+            for task in under_way:
+                task.cancel()  # overstayed the grace (no effect on those done)
             await asyncio.gather(*late, return_exceptions=True)
         # What was abandoned stays "in hand": the offset must not move past it, so that
         # Telegram delivers it again to the next start.

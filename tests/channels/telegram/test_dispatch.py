@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import pytest
 
@@ -68,28 +69,37 @@ async def test_a_reply_under_way_at_the_deadline_is_let_finish_the_others_are_ab
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Cut on the wire, a reply Telegram may already have would be handed over and sent again;
-    one whose request has not left yet is abandoned at the deadline, and a reply under way
-    that overstays the grace too."""
+    one whose request has not left yet is abandoned at the deadline (not later: during the grace
+    it could start sending), and a reply under way that overstays the grace too."""
     monkeypatch.setattr(dispatch, "ANSWER_GRACE", 0.3)
     limiter = PatientRateLimiter()
     on_wire = asyncio.Event()
+    received: list[int] = []  # the chats whose request reached Telegram
 
-    async def telegram(*_: object) -> bool:
+    async def telegram(*_: object, chat: int) -> bool:
+        received.append(chat)
         on_wire.set()
         await asyncio.sleep(0.1)  # Telegram answers after the deadline, within the grace
         return True
 
+    async def send(chat: int) -> None:
+        request = functools.partial(telegram, chat=chat)
+        await limiter.process_request(request, (), {}, "sendMessage", {"chat_id": chat}, None)
+
     async def handle(item: int) -> None:
-        if item in (1, 3):
-            await limiter.process_request(telegram, (), {}, "sendMessage", {"chat_id": item}, None)
+        if item == 4:
+            await asyncio.sleep(0.05)  # its turn comes after the deadline, within the grace
+        if item in (1, 3, 4):
+            await send(item)
         if item != 1:
             await asyncio.Event().wait()  # 2: nothing sent yet; 3: delivered, then stuck
 
     done: list[int] = []
     dispatcher: ChatDispatcher[int] = ChatDispatcher(handle, done.append)
-    for chat in (1, 2, 3):
+    for chat in (1, 2, 3, 4):
         dispatcher.submit(chat, chat, chat)
     await on_wire.wait()
     # Returns although 3 is stuck for ever: the grace bounds it.
     abandoned = await dispatcher.close(deadline=0.01)
-    assert done == [1] and abandoned == 2 and dispatcher.in_hand == {2, 3}
+    assert done == [1] and abandoned == 3 and dispatcher.in_hand == {2, 3, 4}
+    assert sorted(received) == [1, 3]  # 4 was abandoned before it could send
