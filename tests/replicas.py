@@ -50,7 +50,8 @@ class Replica:
             "LOG_LEVEL": "INFO",
             **extra_env,
         }
-        with self.log.open("w") as log:
+        # Appended: a restart under the same name (the handover test) keeps the first run's log.
+        with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "run_bot.py"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stderr=log
             )
