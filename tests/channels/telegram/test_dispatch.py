@@ -73,13 +73,14 @@ async def test_a_reply_under_way_at_the_deadline_is_let_finish_the_others_are_ab
     it could start sending), and a reply under way that overstays the grace too."""
     monkeypatch.setattr(dispatch, "ANSWER_GRACE", 0.3)
     limiter = PatientRateLimiter()
-    on_wire = asyncio.Event()
+    on_wire, delivered, abandoned_now = asyncio.Event(), asyncio.Event(), asyncio.Event()
     received: list[int] = []  # the chats whose request reached Telegram
 
     async def telegram(*_: object, chat: int) -> bool:
         received.append(chat)
-        on_wire.set()
-        await asyncio.sleep(0.1)  # Telegram answers after the deadline, within the grace
+        if chat == 1:
+            on_wire.set()
+            await abandoned_now.wait()  # Telegram answers once the deadline has passed
         return True
 
     async def send(chat: int) -> None:
@@ -87,18 +88,28 @@ async def test_a_reply_under_way_at_the_deadline_is_let_finish_the_others_are_ab
         await limiter.process_request(request, (), {}, "sendMessage", {"chat_id": chat}, None)
 
     async def handle(item: int) -> None:
-        if item == 4:
-            await asyncio.sleep(0.05)  # its turn comes after the deadline, within the grace
-        if item in (1, 3, 4):
-            await send(item)
-        if item != 1:
-            await asyncio.Event().wait()  # 2: nothing sent yet; 3: delivered, then stuck
+        if item == 1:
+            await send(1)
+        elif item == 2:  # nothing sent yet
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                abandoned_now.set()
+                raise
+        elif item == 3:  # delivered, then stuck
+            await send(3)
+            delivered.set()
+            await asyncio.Event().wait()
+        else:  # its turn comes after the deadline, while 1 is still answering
+            await abandoned_now.wait()
+            await send(4)
 
     done: list[int] = []
     dispatcher: ChatDispatcher[int] = ChatDispatcher(handle, done.append)
     for chat in (1, 2, 3, 4):
         dispatcher.submit(chat, chat, chat)
     await on_wire.wait()
+    await delivered.wait()
     # Returns although 3 is stuck for ever: the grace bounds it.
     abandoned = await dispatcher.close(deadline=0.01)
     assert done == [1] and abandoned == 3 and dispatcher.in_hand == {2, 3, 4}
