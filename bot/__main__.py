@@ -336,7 +336,7 @@ def _check(directory: str | None, review_days: int | None) -> int:
     for warning in (*kb.warnings, *knowledge.stale_entries(kb, dt.datetime.now(dt.UTC).date(), max_age)):
         print(warning)
     questions = sum(len(e.questions) for e in kb.entries.values())
-    examples = len(load_examples(_knowledge_dir(directory), kb.entries, engine.store))
+    examples = engine.examples
     mode = engine.mode_name
     print(
         f"OK: {len(kb.entries)} entries, {questions} example questions, {examples} training "

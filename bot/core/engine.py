@@ -43,6 +43,7 @@ class Engine:
     decider: Decider
     dialogue: Dialogue
     fingerprint: str = ""  # of the knowledge files it was built from ("" when built in memory)
+    examples: int = 0  # the corpus messages its ranker was trained on (`build`)
     # What a reload builds the next snapshot with: the embedding model (loaded once per process)
     # and the ranker cache.
     embedder: Embedder | None = None
@@ -121,8 +122,14 @@ def build(
     primed = store.primed(embedder) if embedder is not None else None
     try:
         ranker, _ = prepare(kb, examples, embedder, store)
-        ranker = ranker.served_with(primed or embedder)
-        engine = replace(assemble(kb, fingerprint=version, ranker=ranker), embedder=embedder, store=store)
+        if primed is not None:
+            ranker = ranker.served_with(primed)
+        engine = replace(
+            assemble(kb, fingerprint=version, ranker=ranker),
+            examples=len(examples),
+            embedder=embedder,
+            store=store,
+        )
     except Exception as error:
         # A last resort: knowledge.load should refuse whatever the matcher cannot index. Should
         # something slip through, the curator still reads one `file:line: message`.

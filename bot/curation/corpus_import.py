@@ -64,7 +64,7 @@ class NearDuplicates:
         self._texts: list[str] = []
         self._seen: set[str] = set()
         self._words = words
-        self._sorted: list[str] = []  # self._texts with their words sorted, made when first needed
+        self._sorted: list[str] = []  # self._texts with their words sorted (with `words`)
         for text in texts:
             self.add(text)
 
@@ -73,6 +73,8 @@ class NearDuplicates:
         if folded not in self._seen:
             self._seen.add(folded)
             self._texts.append(folded)
+            if self._words:
+                self._sorted.append(_sorted_words(folded))
 
     def holds(self, text: str) -> bool:
         return self.holding([text])[0]
@@ -89,8 +91,6 @@ class NearDuplicates:
             long = [i for i, f in enumerate(folded) if len(f.split()) >= 4]
             # token_sort_ratio is ratio over the words sorted: sorted here once per text, not
             # again for each pair (the same scores, a fifth of the time).
-            if len(self._sorted) != len(self._texts):
-                self._sorted = [_sorted_words(t) for t in self._texts]
             reordered = _any_close(
                 [_sorted_words(folded[i]) for i in long], self._sorted, fuzz.ratio, SAME_WORDS
             )
