@@ -1,12 +1,11 @@
 """Entry point of `make run`: see bot/app.py."""
 
-import os
 import sys
 
-# One thread each for the numerical libraries: the bot serves many small requests concurrently,
-# and a thread pool per library would only fight over the two cores. Set before numpy loads.
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")
+from bot import native
+
+# Before numpy loads: one thread per numerical library, the same BLAS kernels on every CPU.
+native.settle()
 
 from bot.app import main
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
+from bot import native
 
-# The serving process keeps each numerical library to one thread (see run_bot.py); the curation
-# commands that train say so to the embedding model themselves.
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")
+# Before numpy loads: one thread per numerical library, and the same BLAS kernels on every CPU
+# (see bot/native.py); the curation commands that train say so to the embedding model themselves.
+native.settle()
 
 import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from bot import native
+
+# As the bot's entry points do, before numpy loads: a model the tests train is the one `make warm`
+# and the bot train (bot/native.py).
+native.settle()
+
 import asyncio
 import dataclasses
 import io
