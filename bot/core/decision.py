@@ -14,7 +14,7 @@ from bot.core.contact import ContactAsk
 from bot.core.countries import Countries
 from bot.core.knowledge import EntryKind, KnowledgeBase
 from bot.core.matcher import Candidate, Thresholds
-from bot.core.ranker import RankedTopic, Ranking
+from bot.core.ranker import OUT_OF_SCOPE, RankedTopic, Ranking
 from bot.core.reading import Reading
 from bot.core.routes import Router
 from bot.core.safety import Cue
@@ -130,12 +130,41 @@ class Decider:
             signal = "rule: explosive object, then the matcher" if first else "lexical matcher"
             return Decision(outcome, tuple(dict.fromkeys((*first, chosen))), score=score, signal=signal)
         if first:
-            # Safety first; the rest of the question is left for the person to ask again.
-            return Decision(Outcome.ANSWER, first, score=score, signal="rule: explosive object")
+            return self._safety_first(first, reading, limits, score)
         if outcome is Outcome.CLARIFY:
             offered = tuple(c.entry_id for c in candidates[:3] if c.score >= limits.clarify)
             return Decision(outcome, offered=offered, score=score, signal="lexical matcher")
         return Decision(Outcome.FALLBACK, score=score, signal="lexical matcher")
+
+    def _safety_first(
+        self, first: tuple[str, ...], reading: Reading, limits: Thresholds, score: int
+    ) -> Decision:
+        """Safety first; then what else the message asks, if the ranker is sure of it ("j'ai
+        perdu une jambe sur une mine il y a deux ans, qui aide les victimes ?"), else the person
+        asks it again."""
+        after = self._after_safety(reading, limits)
+        if after is not None:
+            signal = "rule: explosive object, then the ranker"
+            return Decision(Outcome.ANSWER, (*first, after), score=score, signal=signal)
+        return Decision(Outcome.ANSWER, first, score=score, signal="rule: explosive object")
+
+    def _after_safety(self, reading: Reading, limits: Thresholds) -> str | None:
+        """The topic the ranker is sure the message asks besides the danger: as sure as it must
+        be to answer alone, and more likely than "out of scope"; a greeting is not a topic."""
+        ranking = reading.ranking
+        if ranking is None:
+            return None
+        topics = [
+            t
+            for t in self._in_country(ranking.entries(), reading.analysis.terms)
+            if t.entry_id != self.safety_id
+        ]
+        if not topics or topics[0].entry_id in self._smalltalk:
+            return None
+        best = topics[0]
+        if best.probability < limits.sure or best.probability <= ranking.out_of_scope:
+            return None
+        return best.entry_id
 
     def _notice(self, reading: Reading, notice: str, first: tuple[str, ...], limits: Thresholds) -> Decision:
         """The knowledge base is French: the notice says so in the person's language and gives
@@ -169,13 +198,13 @@ class Decider:
             else [t for t in topics[1:] if t.entry_id not in self._smalltalk]
         )
         second = rivals[0].probability if rivals else 0.0
-        if (
-            best.probability >= limits.sure
-            and best.probability > ranking.out_of_scope
-            and second < limits.runner_up
-        ):
+        sure = best.probability >= limits.sure and best.probability > ranking.out_of_scope
+        sure = sure and second < limits.runner_up
+        # Sure of a topic its n-grams alone would not put first: ask (see `Thresholds.views_agree`).
+        parted = sure and limits.views_agree and self._parted(ranking.ngrams_first, best, reading)
+        if sure and not parted:
             chosen, signal = best.entry_id, "ranker sure"
-        elif limits.seconded:
+        elif limits.seconded and not parted:
             candidates, outcome = choose(reading, limits)
             runners = {t.entry_id for t in topics[:2]}
             if outcome is Outcome.ANSWER and candidates[0].entry_id in runners:
@@ -183,14 +212,30 @@ class Decider:
         if chosen is not None:
             entry = self._in_named_country(chosen, reading.analysis.terms)
             return Decision(Outcome.ANSWER, (entry,), score=score, signal=signal)
-        if ranking.out_of_scope < limits.in_scope:
+        if ranking.out_of_scope < limits.in_scope or parted:
             offered = [t.entry_id for t in topics[:3] if t.probability >= limits.offer]
             if len(offered) < 2:
                 offered = [t.entry_id for t in topics[:2]]
-            return Decision(
-                Outcome.CLARIFY, offered=tuple(offered), score=score, signal="ranker: in scope, unsure"
-            )
+            if parted:
+                offered = self._with_ngrams_first(offered, ranking.ngrams_first)
+            signal = "ranker: its two readings part" if parted else "ranker: in scope, unsure"
+            return Decision(Outcome.CLARIFY, offered=tuple(offered), score=score, signal=signal)
         return Decision(Outcome.FALLBACK, score=score, signal="ranker: out of scope")
+
+    def _parted(self, ngrams_first: str | None, best: RankedTopic, reading: Reading) -> bool:
+        """Whether the n-grams alone put another class first: not a greeting around the question,
+        nor the general contact card where the country's is meant (see `_in_country`). Never
+        for the safety message: a report the ranker reads is answered, not questioned."""
+        if ngrams_first is None or ngrams_first in self._smalltalk or best.entry_id == self.safety_id:
+            return False
+        return self._in_named_country(ngrams_first, reading.analysis.terms) != best.entry_id
+
+    def _with_ngrams_first(self, offered: list[str], ngrams_first: str | None) -> list[str]:
+        """The buttons, with the topic the n-grams put first among them (third at most)."""
+        topic = ngrams_first
+        if topic is None or topic == OUT_OF_SCOPE or topic in offered or topic in self._smalltalk:
+            return offered
+        return [*offered[:2], topic]
 
     def _routed(self, reading: Reading, decision: Decision) -> Decision:
         """ "Disparu ou prisonnier ?" matters less than where: a clarification whose every topic

@@ -98,6 +98,10 @@ class Ranking:
     """The ranker's view of one message: every class, most probable first."""
 
     topics: tuple[RankedTopic, ...]
+    # The class the n-grams alone put first (the intercept and the n-gram weights, without the
+    # sentence vector); None in n-gram mode, where it is the first topic by construction. Where
+    # the two readings part, the ranker is wrong far more often (see `Thresholds.views_agree`).
+    ngrams_first: str | None = None
 
     # Cached: the calibration decides each message read once under thousands of thresholds.
     @cached_property
@@ -156,11 +160,14 @@ class Ranker:
         logits = model.intercept.copy()
         if len(columns):
             logits += values @ model.ngram_weights[columns]
+        ngrams_first = None
         if self._embedder is not None:
+            ngrams_first = model.classes[int(np.argmax(logits))]
             vector = self._embedder.embed([text])[0]
             logits += (vector * model.embedding_scale) @ model.embedding_weights
         logits -= logits.max()
         odds = np.exp(logits)
         probabilities = odds / odds.sum()
         order = np.argsort(-probabilities, kind="stable")
-        return Ranking(tuple(RankedTopic(model.classes[i], float(probabilities[i])) for i in order))
+        topics = tuple(RankedTopic(model.classes[i], float(probabilities[i])) for i in order)
+        return Ranking(topics, ngrams_first)

@@ -16,6 +16,7 @@ from typing import Any
 from bot.core.corpus import load_examples
 from bot.core.engine import Engine, assemble
 from bot.curation import evaluation as ev
+from bot.curation.cross_validation import cross_validation_read
 from bot.curation.peers import DifflibPeer, Peer, WRatioPeer, best_cutoff, run_peer
 
 TEST_HALF = "blind test half (never tuned on)"
@@ -103,7 +104,7 @@ def _prepare_peers(state: _Run) -> None:
 def _score_set(state: _Run, name: str, chosen: list[ev.Example], how: str, options: Options) -> None:
     engine = state.engine
     if how == FOLDS:
-        state.folds_read = ev.cross_validation_read(engine.kb, state.examples, engine.embedder, engine.store)
+        state.folds_read = cross_validation_read(engine.kb, state.examples, engine.embedder, engine.store)
         chosen = [e for e, _, _ in state.folds_read]
         report = ev.report_of(state.folds_read)
     elif how == HELD:
@@ -166,7 +167,7 @@ def _calibrate(engine: Engine, examples: Sequence[Any], folds_read: list[Any]) -
             f"{found.confident_wrong:.1%}, utility {found.utility:.3f}"
         )
         return
-    folds_read = folds_read or ev.cross_validation_read(kb, examples, engine.embedder, engine.store)
+    folds_read = folds_read or cross_validation_read(kb, examples, engine.embedder, engine.store)
     second = ev.load_examples(ev.BLIND2_TUNING)
     sets = [ev.read_once(engine, tuning), ev.read_once(engine, second), folds_read]
     learned = calibrate_learned(sets, engine.thresholds)

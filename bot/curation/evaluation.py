@@ -18,7 +18,6 @@ first) and `language`. `expect: null` (or no `expect`) means out of scope.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,7 +25,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot.core import corpus
 from bot.core.decision import SAFETY_ENTRY_KIND, Decider
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine, assemble
@@ -35,10 +33,9 @@ from bot.core.knowledge.located import plain_yaml
 from bot.core.matcher import Thresholds, common_french_words
 from bot.core.normalize import Analyzer, fold
 from bot.core.ranker import Ranker
-from bot.core.ranker_store import RankerStore, default_store, prepare
+from bot.core.ranker_store import default_store
 from bot.core.reading import Reading
 from bot.core.replies import Reply
-from bot.core.semantic import Embedder
 
 # The evaluation sets ship with the package: `python -m bot eval` runs wherever the bot does
 # (the Docker image included), and nothing in bot/ reads tests/.
@@ -87,6 +84,7 @@ class Result:
     entry: str | None  # the entry answered first, None when the bot did not answer
     outcome: str
     suggestions: tuple[str, ...] = ()
+    then: tuple[str, ...] = ()  # the entries answered after the first (after the safety message)
 
 
 @dataclass(frozen=True)
@@ -193,6 +191,10 @@ class Report:
         cost accepted for never missing one, counted apart from wrong topics."""
         return [r for r in self.results if r.entry == self.safety_id and not r.example.accepts(r.entry)]
 
+    def false_alarms_answered(self) -> list[Result]:
+        """False alarms whose reply goes on, after the safety message, with the right answer."""
+        return [r for r in self.safety_false_alarms() if any(r.example.accepts(e) for e in r.then)]
+
     def wrong_topics(self) -> list[Result]:
         """Confident wrong answers other than the safety answer."""
         return [
@@ -230,6 +232,7 @@ class Report:
             "out-of-scope rejection": (f"{self.out_of_scope_rejection:.1%}" if self.out_of_scope else "-"),
             "safety first": (f"{len(safety) - len(self.safety_misses())}/{len(safety)}" if safety else "-"),
             "safety false alarms": str(len(self.safety_false_alarms())),
+            "  then answered right": str(len(self.false_alarms_answered())),
             "clarification rate": f"{self.clarification_rate:.1%}",
         }
 
@@ -343,7 +346,7 @@ def evaluate(dialogue: Dialogue, examples: Sequence[Example]) -> Report:
     results = []
     for example in examples:
         reply = dialogue.ask(example.text)
-        results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions))
+        results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions, reply.entries[1:]))
     return Report(tuple(results), safety_id(dialogue.kb))
 
 
@@ -396,11 +399,12 @@ def leave_one_out(kb: KnowledgeBase, build: Callable[[KnowledgeBase], Dialogue] 
         dialogue = make(base)
         for example in examples:
             reply = dialogue.ask(example.text)
-            results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions))
+            then = reply.entries[1:]  # after the safety message
+            results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions, then))
     return Report(tuple(results), safety_id(kb))
 
 
-# --- The learned ranker: scored in batches, and cross-validated ----------------------------------
+# --- The learned ranker: scored in batches (cross-validated in cross_validation.py) --------------
 
 
 def scoring_engine(engine: Engine, texts: Iterable[str]) -> Engine:
@@ -418,69 +422,11 @@ def scoring_engine(engine: Engine, texts: Iterable[str]) -> Engine:
     return assemble(engine.kb, engine.thresholds, engine.fingerprint, ranker=fast)
 
 
-FOLDS = 5
-
-
-def fold_of(text: str, folds: int = FOLDS) -> int:
-    """A message's fold: fixed by its text, whatever the order of the files."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "big") % folds
-
-
-def as_labelled(example: corpus.Example) -> Example:
-    return Example(
-        example.text,
-        example.entry,
-        origin=f"corpus: {example.writer}",
-        also=frozenset(example.also),
-        safety=example.safety,
-    )
-
-
-def cross_validation_folds(
-    kb: KnowledgeBase,
-    examples: Sequence[corpus.Example],
-    embedder: Embedder | None,
-    store: RankerStore | None = None,
-    folds: int = FOLDS,
-) -> Iterator[tuple[list[Example], Engine]]:
-    """Each fold's held-out messages (example questions and corpus alike) with a bot trained
-    without them: its ranker, and its lexical matcher too, never saw them."""
-    store = store or default_store()
-    analyzer = Analyzer(kb.language, common_french_words())
-    for k in range(folds):
-        held: list[Example] = []
-        entries = {}
-        for key, entry in kb.entries.items():
-            out = [q for q in entry.questions if fold_of(q, folds) == k]
-            held += [Example(q, entry.id, origin="cross-validation: question") for q in out]
-            entries[key] = replace(entry, questions=tuple(q for q in entry.questions if q not in out))
-        base = replace(kb, entries=entries)
-        kept = [e for e in examples if fold_of(e.text, folds) != k]
-        held += [as_labelled(e) for e in examples if fold_of(e.text, folds) == k]
-        ranker, _ = prepare(base, kept, embedder, store)
-        engine = assemble(base, analyzer=analyzer.sibling(), ranker=ranker)
-        engine = replace(engine, embedder=embedder, store=store)
-        yield held, scoring_engine(engine, (e.text for e in held))
-
-
 def read_once(engine: Engine, examples: Sequence[Example]) -> list[tuple[Example, Reading, Decider]]:
     """Each message read once by this bot (its ranker's vectors embedded in one batch), for a
     calibration that then only changes thresholds."""
     scoring = scoring_engine(engine, (e.text for e in examples))
     return [(e, scoring.reader.read(e.text), scoring.decider) for e in examples]
-
-
-def cross_validation_read(
-    kb: KnowledgeBase,
-    examples: Sequence[corpus.Example],
-    embedder: Embedder | None,
-    store: RankerStore | None = None,
-) -> list[tuple[Example, Reading, Decider]]:
-    """Every question and corpus message read by the fold's bot that was trained without it."""
-    read: list[tuple[Example, Reading, Decider]] = []
-    for held, engine in cross_validation_folds(kb, examples, embedder, store):
-        read += [(e, engine.reader.read(e.text), engine.decider) for e in held]
-    return read
 
 
 def report_of(
@@ -492,6 +438,7 @@ def report_of(
     for example, reading, decider in read:
         decision = decider.decide(reading, thresholds)
         entry = decision.entries[0] if decision.entries else None
-        results.append(Result(example, entry, decision.outcome.value, decision.offered))
+        then = decision.entries[1:]  # after the safety message
+        results.append(Result(example, entry, decision.outcome.value, decision.offered, then))
     kb_safety = read[0][2].safety_id if read else None
     return Report(tuple(results), kb_safety)

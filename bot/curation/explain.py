@@ -79,6 +79,9 @@ def _learned(engine: Engine, reading: Reading, text: str) -> list[str]:
             f"out of scope {ranking.out_of_scope:.2f} (answer at {t.sure:.2f}, in scope below "
             f"{t.in_scope:.2f}, offered from {t.offer:.2f})"
         )
+        if ranking.ngrams_first is not None:
+            agree = "asks when they part" if t.views_agree else "not consulted"
+            lines.append(f"its n-grams alone put first: {ranking.ngrams_first} ({agree})")
     elif reading.notice is None:
         lines.append("learned ranker: none (lexical matcher alone)")
     return lines

@@ -45,6 +45,7 @@ def test_the_shipped_thresholds_are_pinned() -> None:
             offer=0.05,
             runner_up=0.1,
             seconded=False,
+            views_agree=True,
             overrule_words=4,
             overrule_named=0.75,
             overrule_found=0.95,
@@ -193,3 +194,70 @@ def test_without_a_ranker_the_safety_rule_stands(engine: Engine) -> None:
     reading = replace(_read_as(engine, SENTENCE, Cue.NAMED, 0.99), ranking=None)
     assert not engine.decider.overruled(reading)
     assert engine.decider.decide(reading).entries[:1] == ("mines_safety",)
+
+
+def _ranked(engine: Engine, text: str, topics: dict[str, float], ngrams_first: str | None) -> Reading:
+    """The message as read, with the ranker's probabilities and its n-grams' first class given."""
+    ranked = sorted(topics.items(), key=lambda item: -item[1])
+    ranking = Ranking(tuple(RankedTopic(entry, p) for entry, p in ranked), ngrams_first)
+    return replace(engine.reader.read(text), ranking=ranking)
+
+
+QUESTION = "je cherche mon frère, il a été emmené il y a deux mois"
+SURE = {"family_links": 0.9, "detainees": 0.04, OUT_OF_SCOPE: 0.06}
+
+
+@pytest.mark.parametrize(
+    ("ngrams_first", "views_agree", "outcome"),
+    [
+        ("family_links", True, Outcome.ANSWER),  # both readings agree
+        (None, True, Outcome.ANSWER),  # n-gram mode: one reading
+        ("detainees", True, Outcome.CLARIFY),  # they part: ask
+        (OUT_OF_SCOPE, True, Outcome.CLARIFY),
+        ("detainees", False, Outcome.ANSWER),  # the rule switched off
+        ("thanks", True, Outcome.ANSWER),  # a greeting around the question is not a rival
+    ],
+)
+def test_a_sure_ranker_asks_when_its_ngrams_alone_read_another_class(
+    engine: Engine, ngrams_first: str | None, views_agree: bool, outcome: Outcome
+) -> None:
+    reading = _ranked(engine, QUESTION, SURE, ngrams_first)
+    decision = engine.decider.decide(reading, replace(DEFAULT_THRESHOLDS, views_agree=views_agree))
+    assert decision.outcome is outcome
+    if outcome is Outcome.CLARIFY:
+        assert decision.offered[0] == "family_links" and decision.signal == "ranker: its two readings part"
+        # The topic the n-grams preferred is among the buttons, however unlikely the whole read it.
+        assert ngrams_first == OUT_OF_SCOPE or ngrams_first in decision.offered
+
+
+def test_a_report_the_ranker_reads_is_answered_whatever_its_ngrams_say(engine: Engine) -> None:
+    topics = {"mines_safety": 0.9, "mine_action": 0.05, OUT_OF_SCOPE: 0.05}
+    # The rule saw nothing (no cue): the ranker's reading of a report stands.
+    reading = replace(_ranked(engine, "derrière chez nous, dans le champ", topics, "mine_action"), cue=None)
+    assert engine.decider.decide(reading).entries == ("mines_safety",)
+
+
+INJURED = "j'ai perdu une jambe sur une mine il y a deux ans, qui aide les victimes pour une prothèse"
+
+
+@pytest.mark.parametrize(
+    ("topics", "entries"),
+    [
+        # Sure of what else is asked: answered after the safety message.
+        ({"mine_action": 0.6, "mines_safety": 0.3, OUT_OF_SCOPE: 0.1}, ("mines_safety", "mine_action")),
+        # Not sure enough, or less likely than "out of scope": the safety message alone.
+        ({"mine_action": 0.4, "mines_safety": 0.3, OUT_OF_SCOPE: 0.3}, ("mines_safety",)),
+        ({"mine_action": 0.46, OUT_OF_SCOPE: 0.5, "mines_safety": 0.04}, ("mines_safety",)),
+        ({"thanks": 0.9, "mines_safety": 0.05, OUT_OF_SCOPE: 0.05}, ("mines_safety",)),
+    ],
+)
+def test_after_the_safety_message_what_else_the_ranker_is_sure_is_asked(
+    engine: Engine, topics: dict[str, float], entries: tuple[str, ...]
+) -> None:
+    # The lexical matcher, which otherwise answers the rest of the message, has nothing here.
+    reading = replace(
+        _ranked(engine, INJURED, topics, None), cue=Cue.FOUND, rest=None, rank_content=tuple, rank_polite=None
+    )
+    decision = engine.decider.decide(reading)
+    assert decision.entries == entries
+    assert decision.signal.startswith("rule: explosive object")

@@ -47,15 +47,24 @@ pytestmark = pytest.mark.measure
 # message not in French that the ranker reads as a report (0.80) gets the safety message first.
 # Before -> after: helped 91.0% -> 92.1%, answered right 76.2% -> 76.8%, refused 2.3% -> 1.7%;
 # confident wrong (4.7%) and false alarms (10) unchanged.
-BLIND_TEST_HELPED = 0.918  # 92.1%
-BLIND_TEST_ANSWERED_RIGHT = 0.765  # of the in-scope messages (76.8%)
-BLIND_TEST_REFUSED = 0.020  # of the in-scope messages: "je n'ai pas compris" (1.7%)
-# 4.7%, of which the 10 safety false alarms (2.3 points).
-BLIND_TEST_CONFIDENT_WRONG = 0.048
+# Re-based on 2026-12-07 (the next session), on an AVX-512 machine, test half scored only. The
+# same code first gave 91.9% / 76.5% / 4.7% here (92.1% / 76.8% / 4.7% on the machine before):
+# OpenBLAS's kernels moved where lbfgs stopped. With the same kernels on every CPU (bot/native.py):
+# 91.4% helped, 76.5% right, 4.5% confident wrong. Then a sure ranker asks when its n-grams alone
+# read another class (views_agree: fitted on the tuning halves and the cross-validation), and the
+# safety message is followed by what else the ranker is sure the message asks:
+# helped 91.4% -> 91.4%, answered right 76.5% -> 75.5%, confident wrong 4.5% -> 4.1% (wrong
+# topics 10 -> 8), false alarms 10 (5 of them now followed by the right answer), out of scope
+# declined 97.9% -> 99.3%.
+BLIND_TEST_HELPED = 0.912  # 91.4%
+BLIND_TEST_ANSWERED_RIGHT = 0.753  # of the in-scope messages (75.5%)
+BLIND_TEST_REFUSED = 0.021  # of the in-scope messages: "je n'ai pas compris" (2.0%)
+# 4.1%, of which the 10 safety false alarms (2.3 points).
+BLIND_TEST_CONFIDENT_WRONG = 0.042
 BLIND_TEST_ACCURACY = 0.829  # 83.1%
-BLIND_TEST_WRONG_TOPICS = 11  # of 444 (14 before the first re-basing of the day)
-BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of the day)
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.963  # 96.5% (88.0% before)
+BLIND_TEST_WRONG_TOPICS = 8  # of 444 (14 before the first re-basing of 2026-12-07)
+BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of 2026-12-07)
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.99  # 99.3% (88.0% before the ranker)
 BLIND_TEST_SAFETY_MISSES = 0
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
@@ -68,9 +77,10 @@ LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross
 # country named to one service is answered: 1 more right, 1 more wrong).
 LEAVE_ONE_OUT_WRONG_TOPICS = 87
 LEAVE_ONE_OUT_SAFETY_FALSE_ALARMS = 5
-# Messages naming the country of their case, written blind (issue 20): 64.4% reach its route,
+# Messages naming the country of their case, written blind (issue 20): 62.2% reach its route (64.4%
+# before a sure ranker asked when its n-grams part from it),
 # none a wrong one (the rest: the country asked, or a clarification).
-ROUTES_RIGHT = 0.633
+ROUTES_RIGHT = 0.62
 ROUTES_WRONG = 0
 OFF_TOPIC_ANSWERED = 13  # of the 3,000 utterances (12 measured: 0.4%)
 

@@ -1,0 +1,28 @@
+"""bot/curation/evaluation.py: how a reply is counted."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.curation.evaluation import Example, Report, Result
+
+pytestmark = pytest.mark.unit
+
+SAFETY = "mines_safety"
+
+
+def test_a_false_alarm_stays_one_when_the_right_answer_follows() -> None:
+    asked = Example("j'ai perdu une jambe sur une mine, qui aide pour une prothèse ?", "mine_action")
+    report = Report(
+        (
+            Result(asked, SAFETY, "answer", then=("mine_action",)),  # safety, then the answer
+            Result(asked, SAFETY, "answer"),  # safety alone
+            Result(asked, SAFETY, "answer", then=("help_request",)),  # safety, then another topic
+            Result(Example("un obus dans le jardin", SAFETY), SAFETY, "answer", then=("mine_action",)),
+        ),
+        SAFETY,
+    )
+    # What the first message is decides every figure; what follows is counted apart.
+    assert len(report.safety_false_alarms()) == 3
+    assert report.false_alarms_answered() == [report.results[0]]
+    assert report.confident_wrong == 3 / 4 and report.figures()["  then answered right"] == "1"
