@@ -195,6 +195,15 @@ class Report:
         """False alarms whose reply goes on, after the safety message, with the right answer."""
         return [r for r in self.safety_false_alarms() if any(r.example.accepts(e) for e in r.then)]
 
+    @property
+    def helped_after_safety(self) -> float:
+        """Helped, counting as a person reads it a false alarm followed by the right answer: the
+        rule that gives the safety message to every explosive word named is the product's, and the
+        strict figures above keep counting it wrong."""
+        answered = set(map(id, self.false_alarms_answered()))
+        helped = sum(self.is_helped(r) or id(r) in answered for r in self.results)
+        return self._share(helped, len(self.results))
+
     def wrong_topics(self) -> list[Result]:
         """Confident wrong answers other than the safety answer."""
         return [
@@ -233,6 +242,7 @@ class Report:
             "safety first": (f"{len(safety) - len(self.safety_misses())}/{len(safety)}" if safety else "-"),
             "safety false alarms": str(len(self.safety_false_alarms())),
             "  then answered right": str(len(self.false_alarms_answered())),
+            "helped, read past the safety message": f"{self.helped_after_safety:.1%}",
             "clarification rate": f"{self.clarification_rate:.1%}",
         }
 

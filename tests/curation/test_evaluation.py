@@ -26,3 +26,6 @@ def test_a_false_alarm_stays_one_when_the_right_answer_follows() -> None:
     assert len(report.safety_false_alarms()) == 3
     assert report.false_alarms_answered() == [report.results[0]]
     assert report.confident_wrong == 3 / 4 and report.figures()["  then answered right"] == "1"
+    # Read to its end, the first reply helps: counted apart, beside the strict figure.
+    assert report.helped == 1 / 4 and report.helped_after_safety == 2 / 4
+    assert report.figures()["helped, read past the safety message"] == "50.0%"
