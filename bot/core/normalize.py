@@ -94,6 +94,9 @@ class Analyzer:
                 if all(len(stem) >= _MIN_STEM_SYNONYM for stem in stems):
                     self._phrases.setdefault(stems, target)
         self._longest_phrase = max((len(p) for p in self._phrases), default=1)
+        # A phrase of several words can only start at one of these (as a word or as a stem): the
+        # other words of a message are looked up alone, not once per phrase length.
+        self._phrase_starts = frozenset(p[0] for p in self._phrases if len(p) > 1)
         # Phrases by each of their content words, longest first, for the out-of-order lookup.
         self._unordered: dict[str, list[tuple[frozenset[str], str]]] = {}
         for phrase, target in sorted(self._phrases.items(), key=lambda item: -len(item[0])):
@@ -186,7 +189,9 @@ class Analyzer:
         loose: dict[str, str] = {}  # content words outside any phrase -> their stems
         i = 0
         while i < len(words):
-            for size in range(min(self._longest_phrase, len(words) - i), 0, -1):
+            starts = words[i] in self._phrase_starts or stems[i] in self._phrase_starts
+            longest = self._longest_phrase if starts else 1
+            for size in range(min(longest, len(words) - i), 0, -1):
                 canonical = self._phrases.get(tuple(words[i : i + size]))
                 if canonical is None:
                     canonical = self._phrases.get(tuple(stems[i : i + size]))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -32,6 +32,7 @@ CHAR_SIZES = (2, 3, 4, 5)
 # The n-grams are read on the message's first characters: a longer message says what it is about
 # by then, and its grams would cost more than the rest of the reading (the embedding reads less).
 RANKED_CHARS = 500
+_WORD_CACHE = 50_000  # words whose character-gram columns are kept (a few MB at most)
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -47,13 +48,13 @@ def word_grams(folded: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
+def word_char_grams(word: str) -> list[str]:
+    padded = f" {word} "
+    return [padded[i : i + size] for size in CHAR_SIZES for i in range(len(padded) - size + 1)]
+
+
 def char_grams(folded: str) -> list[str]:
-    return [
-        padded[i : i + size]
-        for padded in (f" {word} " for word in _WORD.findall(folded))
-        for size in CHAR_SIZES
-        for i in range(len(padded) - size + 1)
-    ]
+    return [gram for word in _WORD.findall(folded) for gram in word_char_grams(word)]
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,36 @@ class Vocabulary:
     words: dict[str, int]
     chars: dict[str, int]
     idf: Floats  # one per column, words first then chars
+    # Each word's character-gram columns, in `char_grams`' order (the same sums, the same
+    # floats): the words people write repeat, and cutting each into 2- to 5-grams and looking
+    # them up was a quarter of a long message's reading in n-gram mode.
+    _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def size(self) -> int:
         return len(self.words) + len(self.chars)
+
+    def _char_columns(self, folded: str) -> list[int]:
+        columns: list[int] = []
+        known = self._word_columns
+        for word in _WORD.findall(folded):
+            found = known.get(word)
+            if found is None:
+                found = tuple(c for c in map(self.chars.get, word_char_grams(word)) if c is not None)
+                if len(known) >= _WORD_CACHE:
+                    known.clear()  # rarely reached: a bound, not a policy
+                known[word] = found
+            columns.extend(found)
+        return columns
 
     def sparse(self, text: str) -> tuple[Ints, Floats]:
         """The message's n-gram columns and values: sublinear tf-idf, each block L2-normalised."""
         folded = ranked_text(text)
         columns: list[Ints] = []
         values: list[Floats] = []
-        for grams, table in ((word_grams(folded), self.words), (char_grams(folded), self.chars)):
-            counts = Counter([c for c in map(table.get, grams) if c is not None])
+        word_columns = [c for c in map(self.words.get, word_grams(folded)) if c is not None]
+        for found in (word_columns, self._char_columns(folded)):
+            counts = Counter(found)
             if not counts:
                 continue
             block = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))

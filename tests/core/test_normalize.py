@@ -66,3 +66,16 @@ def test_siblings_share_plain_analyses_but_not_the_vocabulary(kb: KnowledgeBase)
     assert first.analyze(text, snap=False) == Analyzer(kb.language, common_french_words()).analyze(
         text, snap=False
     )
+
+
+def test_phrases_are_found_wherever_they_start(matcher: Matcher) -> None:
+    # Only a phrase's first word (or its stem) opens the search for longer phrases: a phrase at
+    # the start, in the middle after words that open none, or at the end of a long message, is
+    # read in its place (the words of a phrase found out of order come last instead).
+    analyze = matcher.analyzer.analyze
+    (cicr,), (minsk,) = analyze("cicr").terms, analyze("minsk").terms
+    filler = "ma voisine m a dit hier soir que "
+    for said in ("comité international de la croix-rouge", "Croix Rouge internationale"):
+        for text in (f"{said} minsk", f"{filler * 5}{said} a minsk", f"{filler}{said} minsk"):
+            terms = analyze(text).terms
+            assert terms.count(cicr) == 1 and terms.index(cicr) == terms.index(minsk) - 1, text

@@ -4,17 +4,18 @@ and usable in both modes (sentence embeddings, or n-grams alone)."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.core import ranker_store
+from bot.core import ranker, ranker_store
 from bot.core.corpus import Example
 from bot.core.engine import Engine, build
 from bot.core.knowledge import KnowledgeBase
-from bot.core.ranker import OUT_OF_SCOPE, Ranker
+from bot.core.ranker import OUT_OF_SCOPE, Ranker, Vocabulary, char_grams, ranked_text, word_grams
 from bot.core.ranker_store import RankerStore, prepare
 from bot.core.semantic import (
     LONGEST_WORD,
@@ -74,6 +75,33 @@ def test_training_is_deterministic_and_ranks_what_it_learned() -> None:
     assert ranker.rank("meteo demain a minsk").topics[0].entry_id == OUT_OF_SCOPE
     probabilities = [t.probability for t in ranker.rank("bonjour").topics]
     assert abs(sum(probabilities) - 1) < 1e-5 and probabilities == sorted(probabilities, reverse=True)
+
+
+def _sparse_without_the_word_cache(vocabulary: Vocabulary, text: str) -> tuple[list[int], list[float]]:
+    """`Vocabulary.sparse` as it read every message before each word's columns were kept."""
+    folded = ranked_text(text)
+    columns: list[int] = []
+    values: list[float] = []
+    for grams, table in ((word_grams(folded), vocabulary.words), (char_grams(folded), vocabulary.chars)):
+        counts = Counter([c for c in map(table.get, grams) if c is not None])
+        if counts:
+            block = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            weights = (1.0 + np.log(tf)) * vocabulary.idf[block]
+            columns += block.tolist()
+            values += (weights / np.sqrt(np.dot(weights, weights))).astype(np.float32).tolist()
+    return columns, values
+
+
+@pytest.mark.unit
+def test_each_words_columns_are_kept_and_give_the_same_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ranker, "_WORD_CACHE", 4)
+    vocabulary = train(SMALL, None).vocabulary
+    texts = ["je cherche mon fils disparu", "mon fils mon fils", "Disparue ?? ma sœur", "", "meteo"]
+    for text in [*texts, *texts]:  # read again: from the kept columns
+        columns, values = vocabulary.sparse(text)
+        assert (columns.tolist(), values.tolist()) == _sparse_without_the_word_cache(vocabulary, text)
+        assert len(vocabulary._word_columns) <= 4  # bounded, whatever people send
 
 
 @pytest.mark.unit
