@@ -22,7 +22,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.normalize import fold
+from bot.core.normalize import MAX_WORD, fold
 from bot.core.semantic import Embedder, Mode
 
 OUT_OF_SCOPE = "<out of scope>"  # the class of messages no topic answers: never an entry id
@@ -32,7 +32,7 @@ CHAR_SIZES = (2, 3, 4, 5)
 # The n-grams are read on the message's first characters: a longer message says what it is about
 # by then, and its grams would cost more than the rest of the reading (the embedding reads less).
 RANKED_CHARS = 500
-_WORD_CACHE = 50_000  # words whose character-gram columns are kept (a few MB at most)
+_WORD_CACHE = 10_000  # words whose character-gram columns are kept (about 4 MB when full)
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -80,9 +80,10 @@ class Vocabulary:
             found = known.get(word)
             if found is None:
                 found = tuple(c for c in map(self.chars.get, word_char_grams(word)) if c is not None)
-                if len(known) >= _WORD_CACHE:
-                    known.clear()  # rarely reached: a bound, not a policy
-                known[word] = found
+                if len(word) <= MAX_WORD:  # no French word is longer: the rest are not kept
+                    if len(known) >= _WORD_CACHE:
+                        known.clear()  # rarely reached: a bound, not a policy
+                    known[word] = found
             columns.extend(found)
         return columns
 
