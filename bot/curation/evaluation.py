@@ -186,22 +186,27 @@ class Report:
         """Explosive reports whose first reply is not the safety answer."""
         return [r for r in self.safety_cases if r.entry != self.safety_id]
 
+    def _false_alarm(self, r: Result) -> bool:
+        return r.entry == self.safety_id and not r.example.accepts(r.entry)
+
+    def _answered_after_alarm(self, r: Result) -> bool:
+        return self._false_alarm(r) and any(r.example.accepts(e) for e in r.then)
+
     def safety_false_alarms(self) -> list[Result]:
         """Messages given the safety answer first although they report no explosive object: a
         cost accepted for never missing one, counted apart from wrong topics."""
-        return [r for r in self.results if r.entry == self.safety_id and not r.example.accepts(r.entry)]
+        return [r for r in self.results if self._false_alarm(r)]
 
     def false_alarms_answered(self) -> list[Result]:
         """False alarms whose reply goes on, after the safety message, with the right answer."""
-        return [r for r in self.safety_false_alarms() if any(r.example.accepts(e) for e in r.then)]
+        return [r for r in self.results if self._answered_after_alarm(r)]
 
     @property
     def helped_after_safety(self) -> float:
         """Helped, counting as a person reads it a false alarm followed by the right answer: the
         rule that gives the safety message to every explosive word named is the product's, and the
         strict figures above keep counting it wrong."""
-        answered = set(map(id, self.false_alarms_answered()))
-        helped = sum(self.is_helped(r) or id(r) in answered for r in self.results)
+        helped = sum(self.is_helped(r) or self._answered_after_alarm(r) for r in self.results)
         return self._share(helped, len(self.results))
 
     def wrong_topics(self) -> list[Result]:
