@@ -8,9 +8,6 @@ never lower it to let a change through.
 
 from __future__ import annotations
 
-import random
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -217,43 +214,3 @@ def test_every_entry_has_25_example_questions(kb: KnowledgeBase) -> None:
         if e.kind not in {"notice", ROUTE_KIND} and len(e.questions) < 25
     }
     assert not thin, thin
-
-
-def test_peers_are_scored_on_the_same_messages(kb: KnowledgeBase) -> None:
-    from bot.curation.peers import DifflibPeer, WRatioPeer, best_cutoff, run_peer
-
-    sample = random.Random(8).sample(load_examples(BLIND_TUNING), 12)
-    for peer in (WRatioPeer(kb), DifflibPeer(kb)):
-        run = run_peer(peer, sample)
-        cutoff = best_cutoff(run)
-        assert 0 <= cutoff <= 100 and len(run.report(cutoff).results) == 12
-        # Leaving a question out means the peer cannot find that very question.
-        question = kb.entries["family_links"].questions[0]
-        assert peer.nearest(question)[1] == 100
-        assert peer.nearest(question, leave_out=question)[1] < 100
-
-
-def test_eval_command_reports_each_set_on_its_own(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    from bot.__main__ import main
-
-    given = tmp_path / "few.yaml"
-    given.write_text(
-        "- {text: numero du cicr a minsk, expect: belarus_contact}\n- {text: la meteo a minsk}\n",
-        encoding="utf-8",
-    )
-    assert main(["eval", str(given)]) == 0
-    out = capsys.readouterr().out
-    # The file given, on its own: no other set is mixed in.
-    assert "== few.yaml ==" in out and "blind" not in out and "leave-one-out" not in out
-    for figure in (
-        "helped",
-        "answered right (in scope)",
-        "clarified (in scope)",
-        "refused (in scope)",
-        "accuracy",
-        "confident wrong",
-        "out-of-scope rejection",
-        "safety first",
-        "worst confusions",
-    ):
-        assert figure in out
