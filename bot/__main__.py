@@ -24,6 +24,7 @@ from bot.core import knowledge
 from bot.core.corpus import load_examples
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine
+from bot.core.ranker_store import default_store
 from bot.core.replies import Reply
 
 
@@ -281,7 +282,7 @@ def _corpus(action: str, files: list[str], directory: str | None) -> int:
             blind = corpus_import.blind_texts(BLIND_SETS)
             report = corpus_import.import_writers(root, [Path(f) for f in files], kb.entries, blind)
             print("\n".join(report.lines()))
-        print("\n".join(corpus_import.stats(load_examples(root, kb.entries))))
+        print("\n".join(corpus_import.stats(load_examples(root, kb.entries, default_store()))))
     except knowledge.KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1

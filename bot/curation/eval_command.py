@@ -46,7 +46,8 @@ class _Run:
 
 def run(engine: Engine, directory: Path, options: Options) -> int:
     kb = engine.kb
-    state = _Run(engine, load_examples(directory, kb.entries))
+    # Through the ranker's cache of parsed files, as the engine read them a moment ago.
+    state = _Run(engine, load_examples(directory, kb.entries, engine.store))
     sets = _sets(engine, options)
     mode = engine.mode.value if engine.mode else "lexical matcher alone"
     print(f"mode: {mode}; corpus: {len(state.examples)} training messages")

@@ -13,7 +13,8 @@ from rapidfuzz import fuzz
 
 from bot.core import corpus
 from bot.core.corpus import load_examples
-from bot.core.knowledge import ROUTE_KIND, KnowledgeBase, KnowledgeError
+from bot.core.engine import Engine
+from bot.core.knowledge import ROUTE_KIND, KnowledgeError
 from bot.core.ranker_store import RankerStore
 from bot.curation.corpus_import import (
     SAME_MESSAGE,
@@ -39,8 +40,9 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 
 @pytest.mark.integration
-def test_the_shipped_corpus_is_big_varied_and_labelled_by_entry(kb: KnowledgeBase) -> None:
-    examples = load_examples(KNOWLEDGE_DIR, kb.entries)
+def test_the_shipped_corpus_is_big_varied_and_labelled_by_entry(engine: Engine) -> None:
+    kb = engine.kb
+    examples = load_examples(KNOWLEDGE_DIR, kb.entries, engine.store)
     written = [e for e in examples if e.writer != "massive"]  # the real off-topic lines apart
     assert len(written) >= 4000
     per_entry = Counter(e.entry for e in written)
@@ -60,11 +62,11 @@ def test_the_shipped_corpus_is_big_varied_and_labelled_by_entry(kb: KnowledgeBas
 
 
 @pytest.mark.measure
-def test_the_corpus_holds_no_message_of_the_blind_sets(kb: KnowledgeBase) -> None:
+def test_the_corpus_holds_no_message_of_the_blind_sets(engine: Engine) -> None:
     """Found automatically, as `corpus import` drops them; only a count is shown, never a text
     of the test half."""
     blind = NearDuplicates(blind_texts(BLIND_SETS), words=True)
-    examples = load_examples(KNOWLEDGE_DIR, kb.entries)
+    examples = load_examples(KNOWLEDGE_DIR, engine.kb.entries, engine.store)
     held = blind.holding([e.text for e in examples])
     close = [e.location for e, near in zip(examples, held, strict=True) if near]
     assert not close, f"{len(close)} corpus messages are near-duplicates of blind ones: {close[:5]}"
