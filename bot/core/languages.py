@@ -38,6 +38,10 @@ _ENGLISH = _words("""
     and or of to for in at by after since there here need want know any anyone someone speak
     english hello hi thanks thank office number phone address red cross family brother
     sister mother father daughter husband wife still news found near home
+    tell give get got just now today tomorrow yesterday really very much many some every
+    buy cheap free sell money send joke funny weather
+    than then them us him am an if so but also too only just good best bad new old
+    who's what's it's i'm i've you're we're can't won't isn't aren't
 """)
 _FRENCH = _words("""
     le la les un une des du de est sont je tu il elle nous vous ils elles mon ma mes ton ta tes
@@ -90,8 +94,57 @@ def detect(text: str) -> str | None:
     french = sum(w in _FRENCH for w in words)
     if english >= 2 and english > 2 * french:
         return "en"
+    # Other languages in Latin letters: Russian, Ukrainian, Belarusian or Azerbaijani typed on a
+    # phone without their keyboard, and the languages of the countries people fled to. Each by
+    # common words French does not share, as English above.
+    counts = {language: sum(w in known for w in words) for language, known in _LATIN_WORDS.items()}
+    language, found = max(counts.items(), key=lambda item: item[1])
+    if found >= 2 and found > 2 * french:
+        return language
     return None
 
+
+# Common words of the languages written in Latin letters that are not English, none of them a
+# French word or an English one (so not "de", "la", "a", "es", "mi", "son", "on"): romanised as
+# people type it ("zdravstvuite", "dziakuj", "axtariram"), accents or not.
+_LATIN_WORDS = {
+    "ru": _words("""
+        zdravstvuyte zdravstvuite zdravstvujte privet pozhaluysta pozhalujsta pojaluysta spasibo
+        ishchu ishu ischu otca muzha dochku propal propala nashli nashel nashla chto shto gde kak
+        eto menya vo dvore ogorode ogorod lezhit delat pomogite skazhite mozhno nuzhno ochen tolko
+        eshche uzhe sejchas seychas izvinite vecher utro netu ili kogda pochemu segodnya vchera
+        zavtra
+    """),
+    "uk": _words("""
+        shukayu shukaiu dyakuyu diakuiu bud laska dopomozhit dopomozit znyk znykla znajshly
+        znaishly shcho scho hochu khochu vzhe tilky dobryj dobroho dobrogo vechir sohodni
+    """),
+    "be": _words("""
+        dziakuj dziakuju dzyakuj dakuju shukaju šukaju dapamazhyce dapamažycie dapamohu dzie dze
+        kali laska vitaju dzien dzień jon jana palonie možna mozhna kryza kryž chyrvony
+    """),
+    "az": _words("""
+        salam axtariram axtarıram qardasimi qardaşımı atam anam oglum qizim itkin komek kömək
+        lazimdir lazımdır xeber xəbər yoxdu yoxdur nomreniz nömrəniz bakida bakıda kimsiniz
+        olun sag sağ cox çox
+    """),
+    OTHER: _words("""
+        guten tag hallo ich suche meinen meine meiner bruder schwester mutter vater sohn tochter
+        bitte danke wie kann können konnen sie wir ist sind nicht und mit für fur das der die
+        dem haben seit keine gibt wo was helfen hilfe rote kreuz vermisst geehrte damen herren
+        dzień dzien dobry dobrý szukam mojego mojej syna brata ojca matki czy może moze mogę moge
+        jest nie się sie dziękuję dziekuje pomóc pomoc proszę prosze zaginął zaginal zaginęła
+        czerwony czerwonego krzyża krzyza hledám hledam svého sveho bratra prosím prosim
+        hola buenas buenos tardes días dias busco necesito ayuda ayudarme puede pueden gracias
+        hermano hermana madre padre hijo hija desaparecido desaparecida cruz roja estoy está
+        dónde donde cómo cuánto cuanto por favor tengo hay alguien hable quedan
+        merhaba arıyorum ariyorum yardım yardim edebilir misiniz mısınız kaybolan bir akrabamı
+        amcamı teşekkürler tesekkurler lütfen lutfen nasıl nasil kızılhaç kizilhac
+        buongiorno ciao cerco mio mia fratello sorella aiuto grazie croce rossa sono
+        olá obrigado obrigada procuro meu minha irmão irmao ajuda
+        barev dzez
+    """),
+}
 
 # Without a telling letter, a few common words tell Ukrainian from Russian.
 _UKRAINIAN_WORDS = _words("""
@@ -135,6 +188,10 @@ _EXPLOSIVE_WORDS = _words("""
     запал запалом
     гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
     mina minaya minalar minaları minanı minadan minada
+    minu miny snaryad snaryady snarjad granata granatu granaty granatoy raketu rakety bombu
+    granate granaten blindgänger blindganger sprengkörper sprengkorper munition
+    granat granatę niewybuch niewypał niewypal pocisk
+    granada granadas explosivo explosivos mayın mayin bombası bombasi bomba
 """)
 # With the word stems: blown up on something ("подорвался", "підірвався"), and the "petal"
 # anti-personnel mine by its everyday name ("лепесток", "пелюстка").

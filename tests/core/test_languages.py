@@ -22,6 +22,19 @@ pytestmark = pytest.mark.unit
         ("Дапамажыце калі ласка, дзе шукаць брата", "be"),
         ("Salam, mənim qardaşım itkin düşüb, kömək edin", "az"),
         ("Բարեւ, ես փնտրում եմ եղբորս", OTHER),
+        # Typed without their keyboard: romanised, as people write on a phone.
+        ("zdravstvuite, ishchu brata, propal pod Bakhmutom", "ru"),
+        ("dobryi den, shukayu sestru, dyakuyu", "uk"),
+        ("dzien dobry, shukaju maci, dziakuj", "be"),
+        ("salam, atam itkin, komek lazimdir", "az"),
+        # The languages of the countries people went to get the English notice.
+        ("Guten Tag, ich suche meine Mutter aus Cherson", OTHER),
+        ("Dzień dobry, szukam brata, czy możecie pomóc?", OTHER),
+        ("Hola, busco a mi hermano, necesito ayuda", OTHER),
+        ("Merhaba, kardeşimi arıyorum, yardım edebilir misiniz?", OTHER),
+        # Short English: two words French does not use are enough.
+        ("tell me a joke", "en"),
+        ("cheap followers now", "en"),
     ],
 )
 def test_a_message_in_another_language_is_recognised(text: str, language: str) -> None:
@@ -40,6 +53,11 @@ def test_a_message_in_another_language_is_recognised(text: str, language: str) -
         "Oleksandr Petrenko, né le 3 mars 1989, disparu près de Bakhmout",
         "",
         "123 456",
+        # Foreign names and words in French sentences stay French.
+        "mon frere Ivan Guten est porte disparu depuis mai",
+        "je cherche Maria Hola, ma tante, à Kharkiv",
+        "c'est gratuit ? free ou pas ?",
+        "le match de foot est a quelle heure",
     ],
 )
 def test_french_and_unsure_messages_stay_french(text: str) -> None:
@@ -77,6 +95,10 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("діти принесли з поля трубу з крильцями", True),  # a tube with fins
         ("в лесу лежит штука со стабилизатором", True),
         ("прокладки с крылышками, какие лучше", False),  # "with wings", not an object
+        ("v ogorode nashli minu, chto delat", True),  # romanised Russian
+        ("Wir haben eine Granate im Garten gefunden", True),
+        ("znaleźliśmy niewybuch w lesie", True),
+        ("encontramos una granada en el campo", True),
     ],
 )
 def test_dangers_named_in_other_languages(text: str, named: bool) -> None:
