@@ -105,8 +105,9 @@ def detect(text: str) -> str | None:
 
 
 # Common words of the languages written in Latin letters that are not English, none of them a
-# French word or an English one (so not "de", "la", "a", "es", "mi", "son", "on"): romanised as
-# people type it ("zdravstvuite", "dziakuj", "axtariram"), accents or not.
+# French word or an English one (so not "de", "la", "a", "es", "mi", "son", "on") nor a first
+# name ("Jon", "Jana", "Mia"): romanised as people type it ("zdravstvuite", "dziakuj",
+# "axtariram"), accents or not.
 _LATIN_WORDS = {
     "ru": _words("""
         zdravstvuyte zdravstvuite zdravstvujte privet pozhaluysta pozhalujsta pojaluysta spasibo
@@ -121,7 +122,7 @@ _LATIN_WORDS = {
     """),
     "be": _words("""
         dziakuj dziakuju dzyakuj dakuju shukaju šukaju dapamazhyce dapamažycie dapamohu dzie dze
-        kali laska vitaju dzien dzień jon jana palonie možna mozhna kryza kryž chyrvony
+        laska vitaju dzien dzień palonie možna mozhna kryza kryž chyrvony
     """),
     "az": _words("""
         salam axtariram axtarıram qardasimi qardaşımı atam anam oglum qizim itkin komek kömək
@@ -140,7 +141,7 @@ _LATIN_WORDS = {
         dónde donde cómo cuánto cuanto por favor tengo hay alguien hable quedan
         merhaba arıyorum ariyorum yardım yardim edebilir misiniz mısınız kaybolan bir akrabamı
         amcamı teşekkürler tesekkurler lütfen lutfen nasıl nasil kızılhaç kizilhac
-        buongiorno ciao cerco mio mia fratello sorella aiuto grazie croce rossa sono
+        buongiorno ciao cerco fratello sorella aiuto grazie croce rossa sono
         olá obrigado obrigada procuro meu minha irmão irmao ajuda
         barev dzez
     """),

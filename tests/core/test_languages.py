@@ -58,6 +58,7 @@ def test_a_message_in_another_language_is_recognised(text: str, language: str) -
         "je cherche Maria Hola, ma tante, à Kharkiv",
         "c'est gratuit ? free ou pas ?",
         "le match de foot est a quelle heure",
+        "Jana Kali, nee en 1990",  # first names that are words elsewhere ("jana": "she")
     ],
 )
 def test_french_and_unsure_messages_stay_french(text: str) -> None:
