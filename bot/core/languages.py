@@ -114,11 +114,14 @@ _LATIN_WORDS = {
         ishchu ishu ischu otca muzha dochku propal propala nashli nashel nashla chto shto gde kak
         eto menya vo dvore ogorode ogorod lezhit delat pomogite skazhite mozhno nuzhno ochen tolko
         eshche uzhe sejchas seychas izvinite vecher utro netu ili kogda pochemu segodnya vchera
-        zavtra
+        zavtra krasnogo kresta krest delaet bolshoe vy mne nado znat rabotaete govorite nuzhna
+        nuzhen pomoshch svyazatsya vami vashim teper kuda pisat ponimayu
     """),
     "uk": _words("""
         shukayu shukaiu dyakuyu diakuiu bud laska dopomozhit dopomozit znyk znykla znajshly
         znaishly shcho scho hochu khochu vzhe tilky dobryj dobroho dobrogo vechir sohodni
+        chy khto shukaty znyklykh otrymaty dopomogu dopomoha dlia pobachennya chervonym khrestom
+        pratsiuie potribna robyt mii vin poloni zvyazatysya
     """),
     "be": _words("""
         dziakuj dziakuju dzyakuj dakuju shukaju šukaju dapamazhyce dapamažycie dapamohu dzie dze

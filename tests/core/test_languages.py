@@ -27,6 +27,8 @@ pytestmark = pytest.mark.unit
         ("dobryi den, shukayu sestru, dyakuyu", "uk"),
         ("dzien dobry, shukaju maci, dziakuj", "be"),
         ("salam, atam itkin, komek lazimdir", "az"),
+        ("kak svyazatsya s vami, nuzhen telefon", "ru"),
+        ("chy mozhna otrymaty dopomogu", "uk"),
         # The languages of the countries people went to get the English notice.
         ("Guten Tag, ich suche meine Mutter aus Cherson", OTHER),
         ("Dzień dobry, szukam brata, czy możecie pomóc?", OTHER),
