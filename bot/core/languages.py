@@ -114,7 +114,7 @@ _LATIN_WORDS = {
         ishchu ishu ischu otca muzha dochku propal propala nashli nashel nashla chto shto gde kak
         eto menya vo dvore ogorode ogorod lezhit delat pomogite skazhite mozhno nuzhno ochen tolko
         eshche uzhe sejchas seychas izvinite vecher utro netu ili kogda pochemu segodnya vchera
-        zavtra krasnogo kresta krest delaet bolshoe vy mne nado znat rabotaete govorite nuzhna
+        zavtra krasnogo kresta krest delaet vy mne nado znat rabotaete govorite nuzhna
         nuzhen pomoshch svyazatsya vami vashim teper kuda pisat ponimayu
     """),
     "uk": _words("""

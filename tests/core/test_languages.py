@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.knowledge import EntryKind, KnowledgeBase
 from bot.core.languages import OTHER, detect
 
-pytestmark = pytest.mark.unit
+unit = pytest.mark.unit
 
 
+@unit
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -43,6 +45,7 @@ def test_a_message_in_another_language_is_recognised(text: str, language: str) -
     assert detect(text) == language
 
 
+@unit
 @pytest.mark.parametrize(
     "text",
     [
@@ -67,6 +70,7 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
     assert detect(text) is None
 
 
+@unit
 @pytest.mark.parametrize(
     ("text", "named"),
     [
@@ -108,3 +112,17 @@ def test_dangers_named_in_other_languages(text: str, named: bool) -> None:
     from bot.core.languages import names_explosive
 
     assert names_explosive(text) is named
+
+
+@pytest.mark.integration
+def test_no_example_question_of_a_french_answer_is_taken_for_another_language(kb: KnowledgeBase) -> None:
+    """The curators' example questions are what French looks like here ("bolshoe spasibo" is
+    a thanks they chose to answer in French): none gets a notice instead of its answer."""
+    taken = [
+        (entry.id, question)
+        for entry in kb.entries.values()
+        if entry.kind is not EntryKind.NOTICE
+        for question in entry.questions
+        if detect(question) is not None
+    ]
+    assert not taken, taken
