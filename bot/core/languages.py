@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 OTHER = "other"  # a language the bot has no notice for: it gets the English one
 _READ = 1000  # the first characters tell the language; a long message is not read to the end
@@ -38,7 +39,7 @@ _ENGLISH = _words("""
     and or of to for in at by after since there here need want know any anyone someone speak
     english hello hi thanks thank office number phone address red cross family brother
     sister mother father daughter husband wife still news found near home
-    tell give get got just now today tomorrow yesterday really very much many some every
+    tell give get got now today tomorrow yesterday really very much many some every
     buy cheap free sell money send joke funny weather
     than then them us him am an if so but also too only just good best bad new old
     who's what's it's i'm i've you're we're can't won't isn't aren't
@@ -97,9 +98,9 @@ def detect(text: str) -> str | None:
     # Other languages in Latin letters: Russian, Ukrainian, Belarusian or Azerbaijani typed on a
     # phone without their keyboard, and the languages of the countries people fled to. Each by
     # common words French does not share, as English above.
-    counts = {language: sum(w in known for w in words) for language, known in _LATIN_WORDS.items()}
-    language, found = max(counts.items(), key=lambda item: item[1])
-    if found >= 2 and found > 2 * french:
+    counts = Counter(language for w in words for language in _LATIN_LANGUAGES.get(w, ()))
+    language = max(_LATIN_WORDS, key=counts.__getitem__)  # on a tie, the first listed
+    if counts[language] >= 2 and counts[language] > 2 * french:
         return language
     return None
 
@@ -127,6 +128,8 @@ _LATIN_WORDS = {
         dziakuj dziakuju dzyakuj dakuju shukaju šukaju dapamazhyce dapamažycie dapamohu dzie dze
         laska vitaju dzien dzień palonie možna mozhna kryza kryž chyrvony
     """),
+    # Not `_AZERBAIJANI` (its "bu", "var", "nə" are French words or near them, fine beside
+    # Azerbaijani letters, not alone).
     "az": _words("""
         salam axtariram axtarıram qardasimi qardaşımı atam anam oglum qizim itkin komek kömək
         lazimdir lazımdır xeber xəbər yoxdu yoxdur nomreniz nömrəniz bakida bakıda kimsiniz
@@ -149,6 +152,12 @@ _LATIN_WORDS = {
         barev dzez
     """),
 }
+
+# Each word, the languages it tells: a message's words are looked up once, not once a language.
+_LATIN_LANGUAGES: dict[str, tuple[str, ...]] = {}
+for _language, _known in _LATIN_WORDS.items():
+    for _word in _known:
+        _LATIN_LANGUAGES[_word] = (*_LATIN_LANGUAGES.get(_word, ()), _language)
 
 # Without a telling letter, a few common words tell Ukrainian from Russian.
 _UKRAINIAN_WORDS = _words("""
@@ -192,10 +201,10 @@ _EXPLOSIVE_WORDS = _words("""
     запал запалом
     гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
     mina minaya minalar minaları minanı minadan minada
-    minu miny snaryad snaryady snarjad granata granatu granaty granatoy raketu rakety bombu
+    minu miny snaryad snaryady snarjad granata granatu granaty granatoy bombu
     granate granaten blindgänger blindganger sprengkörper sprengkorper munition
     granat granatę niewybuch niewypał niewypal pocisk
-    granada granadas explosivo explosivos mayın mayin bombası bombasi bomba
+    granada granadas explosivo explosivos mayın mayin bombası bombasi
 """)
 # With the word stems: blown up on something ("подорвался", "підірвався"), and the "petal"
 # anti-personnel mine by its everyday name ("лепесток", "пелюстка").

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import snowballstemmer
 from rapidfuzz import process
@@ -47,6 +48,19 @@ _SNAP_CACHE = 32768
 # No French word is longer than this ("anticonstitutionnellement" has 25 letters): a longer
 # "word" is cut, so that caches keyed by words stay small whatever people send.
 MAX_WORD = 30
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def remember(cache: dict[K, V], key: K, value: V, limit: int) -> V:
+    """`value`, kept in `cache` under `key`; a full cache is emptied first. Words people write
+    repeat a lot, so a bound rarely reached is enough, not a policy (stems, snapped typos, the
+    ranker's character grams)."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def fold(text: str) -> str:
@@ -141,10 +155,7 @@ class Analyzer:
     def stem(self, word: str) -> str:
         found = self._stems.get(word)
         if found is None:
-            found = str(self._stemmer.stemWord(word))
-            if len(self._stems) >= _STEM_CACHE:
-                self._stems.clear()  # rarely reached: words people write repeat a lot
-            self._stems[word] = found
+            found = remember(self._stems, word, str(self._stemmer.stemWord(word)), _STEM_CACHE)
         return found
 
     def learn(self, words: Iterable[str]) -> None:
@@ -222,10 +233,7 @@ class Analyzer:
         """The closest known word within one edit (two for long words), else the word itself."""
         found = self._snapped.get(word)
         if found is None:
-            found = self._nearest_known(word)
-            if len(self._snapped) >= _SNAP_CACHE:
-                self._snapped.clear()
-            self._snapped[word] = found
+            found = remember(self._snapped, word, self._nearest_known(word), _SNAP_CACHE)
         return found
 
     def _nearest_known(self, word: str) -> str:

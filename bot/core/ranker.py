@@ -22,7 +22,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.normalize import MAX_WORD, fold
+from bot.core.normalize import MAX_WORD, fold, remember
 from bot.core.semantic import Embedder, Mode
 
 OUT_OF_SCOPE = "<out of scope>"  # the class of messages no topic answers: never an entry id
@@ -81,9 +81,7 @@ class Vocabulary:
             if found is None:
                 found = tuple(c for c in map(self.chars.get, word_char_grams(word)) if c is not None)
                 if len(word) <= MAX_WORD:  # no French word is longer: the rest are not kept
-                    if len(known) >= _WORD_CACHE:
-                        known.clear()  # rarely reached: a bound, not a policy
-                    known[word] = found
+                    remember(known, word, found, _WORD_CACHE)
             columns.extend(found)
         return columns
 
