@@ -79,6 +79,9 @@ class Decider:
         self._router = router
         self.safety_id = next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
         self._smalltalk = frozenset(e.id for e in kb.entries.values() if e.kind == SMALLTALK_ENTRY_KIND)
+        # The replies that say, in the person's language, that the bot reads French: no topic
+        # (the evaluation counts what follows a safety message apart from them).
+        self.notices = frozenset(e.id for e in kb.entries.values() if e.kind == EntryKind.NOTICE)
         # The general contact card: the one the /contacts command shows.
         self._general_contact = next((c.entry for c in kb.interface.commands if c.name == "contacts"), None)
         # The office a person can walk into: a country's contact entry whose card has an
@@ -116,8 +119,24 @@ class Decider:
             card = self._contact_card(reading.contact)
             if card is not None:
                 return Decision(Outcome.ANSWER, (card,), score=100, signal="rule: contact question")
-        if reading.ranking is not None and not reading.danger:
+        if first:
+            return self._danger(first, reading, limits)
+        if reading.ranking is not None:
             return self._learned(reading, reading.ranking, limits)
+        candidates, outcome = choose(reading, limits)
+        score = round(candidates[0].score) if candidates else 0
+        if outcome is Outcome.ANSWER:
+            chosen = self._in_named_country(candidates[0].entry_id, reading.analysis.terms)
+            return Decision(outcome, (chosen,), score=score, signal="lexical matcher")
+        if outcome is Outcome.CLARIFY:
+            offered = tuple(c.entry_id for c in candidates[:3] if c.score >= limits.clarify)
+            return Decision(outcome, offered=offered, score=score, signal="lexical matcher")
+        return Decision(Outcome.FALLBACK, score=score, signal="lexical matcher")
+
+    def _danger(self, first: tuple[str, ...], reading: Reading, limits: Thresholds) -> Decision:
+        """An explosive object named: the safety message first, then what else the message asks
+        if the matcher answers it (the rest of the message, else the whole) and the ranker
+        seconds it, else if the ranker alone is sure of it."""
         candidates, outcome = choose(reading, limits)
         terms = reading.analysis.terms
         if reading.explosive and reading.rest is not None:
@@ -127,14 +146,10 @@ class Decider:
         score = round(candidates[0].score) if candidates else 0
         if outcome is Outcome.ANSWER:
             chosen = self._in_named_country(candidates[0].entry_id, terms)
-            signal = "rule: explosive object, then the matcher" if first else "lexical matcher"
-            return Decision(outcome, tuple(dict.fromkeys((*first, chosen))), score=score, signal=signal)
-        if first:
-            return self._safety_first(first, reading, limits, score)
-        if outcome is Outcome.CLARIFY:
-            offered = tuple(c.entry_id for c in candidates[:3] if c.score >= limits.clarify)
-            return Decision(outcome, offered=offered, score=score, signal="lexical matcher")
-        return Decision(Outcome.FALLBACK, score=score, signal="lexical matcher")
+            if chosen in first or self._beside_danger(chosen, reading):
+                signal = "rule: explosive object, then the matcher"
+                return Decision(outcome, tuple(dict.fromkeys((*first, chosen))), score=score, signal=signal)
+        return self._safety_first(first, reading, limits, score)
 
     def _safety_first(
         self, first: tuple[str, ...], reading: Reading, limits: Thresholds, score: int
@@ -147,6 +162,21 @@ class Decider:
             signal = "rule: explosive object, then the ranker"
             return Decision(Outcome.ANSWER, (*first, after), score=score, signal=signal)
         return Decision(Outcome.ANSWER, first, score=score, signal="rule: explosive object")
+
+    def _beside_danger(self, entry_id: str, reading: Reading) -> bool:
+        """Whether the ranker seconds the matcher's answer to what a report asks besides its
+        danger: the topic is among its first two once the safety message is set aside, "nothing
+        the bot covers" counting as one. The few words left around a danger mislead the matcher
+        ("roquette pas explosée, on fait quoi" is no request to talk to someone). Without a
+        ranker, the matcher's answer stands."""
+        ranking = reading.ranking
+        if ranking is None:
+            return True
+        terms = reading.analysis.terms
+        runners = [
+            self._in_named_country(t.entry_id, terms) for t in ranking.topics if t.entry_id != self.safety_id
+        ]
+        return entry_id in runners[:2]
 
     def _after_safety(self, reading: Reading, limits: Thresholds) -> str | None:
         """The topic the ranker is sure the message asks besides the danger: as sure as it must

@@ -28,7 +28,7 @@ from typing import Any
 from bot.core.decision import SAFETY_ENTRY_KIND, Decider
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine, assemble
-from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge import EntryKind, KnowledgeBase
 from bot.core.knowledge.located import plain_yaml
 from bot.core.matcher import Thresholds, common_french_words
 from bot.core.normalize import Analyzer, fold
@@ -91,6 +91,7 @@ class Result:
 class Report:
     results: tuple[Result, ...]
     safety_id: str | None = None  # the knowledge base's safety entry
+    notices: frozenset[str] = frozenset()  # its "this bot reads French" replies: no topic
 
     @staticmethod
     def _share(hits: int, total: int) -> float:
@@ -201,6 +202,19 @@ class Report:
         """False alarms whose reply goes on, after the safety message, with the right answer."""
         return [r for r in self.results if self._answered_after_alarm(r)]
 
+    def unasked_after_safety(self) -> list[Result]:
+        """Safety messages followed by a topic the labels do not name (a notice aside): a second
+        message about what the person did not ask ("roquette pas explosée, on fait quoi" then
+        "parler à quelqu'un"). The labels name the second topic of a message that asks two
+        things; where one does not, this counts a right answer as unasked: an upper bound."""
+        return [
+            r
+            for r in self.results
+            if r.entry == self.safety_id
+            and (topics := [e for e in r.then if e not in self.notices])
+            and not any(r.example.accepts(e) for e in topics)
+        ]
+
     @property
     def helped_after_safety(self) -> float:
         """Helped, counting as a person reads it a false alarm followed by the right answer: the
@@ -247,6 +261,7 @@ class Report:
             "safety first": (f"{len(safety) - len(self.safety_misses())}/{len(safety)}" if safety else "-"),
             "safety false alarms": str(len(self.safety_false_alarms())),
             "  then answered right": str(len(self.false_alarms_answered())),
+            "after a safety message, a topic not asked": str(len(self.unasked_after_safety())),
             "helped, read past the safety message": f"{self.helped_after_safety:.1%}",
             "clarification rate": f"{self.clarification_rate:.1%}",
         }
@@ -357,12 +372,16 @@ def safety_id(kb: KnowledgeBase) -> str | None:
     return next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
 
 
+def notice_ids(kb: KnowledgeBase) -> frozenset[str]:
+    return frozenset(e.id for e in kb.entries.values() if e.kind == EntryKind.NOTICE)
+
+
 def evaluate(dialogue: Dialogue, examples: Sequence[Example]) -> Report:
     results = []
     for example in examples:
         reply = dialogue.ask(example.text)
         results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions, reply.entries[1:]))
-    return Report(tuple(results), safety_id(dialogue.kb))
+    return Report(tuple(results), safety_id(dialogue.kb), notice_ids(dialogue.kb))
 
 
 ROUNDS = 45  # index builds in a leave-one-out run; most shipped entries have 26 to 45 questions
@@ -416,7 +435,7 @@ def leave_one_out(kb: KnowledgeBase, build: Callable[[KnowledgeBase], Dialogue] 
             reply = dialogue.ask(example.text)
             then = reply.entries[1:]  # after the safety message
             results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions, then))
-    return Report(tuple(results), safety_id(kb))
+    return Report(tuple(results), safety_id(kb), notice_ids(kb))
 
 
 # --- The learned ranker: scored in batches (cross-validated in cross_validation.py) --------------
@@ -455,5 +474,7 @@ def report_of(
         entry = decision.entries[0] if decision.entries else None
         then = decision.entries[1:]  # after the safety message
         results.append(Result(example, entry, decision.outcome.value, decision.offered, then))
-    kb_safety = read[0][2].safety_id if read else None
-    return Report(tuple(results), kb_safety)
+    if not read:
+        return Report(tuple(results))
+    decider = read[0][2]
+    return Report(tuple(results), decider.safety_id, decider.notices)

@@ -261,3 +261,33 @@ def test_after_the_safety_message_what_else_the_ranker_is_sure_is_asked(
     decision = engine.decider.decide(reading)
     assert decision.entries == entries
     assert decision.signal.startswith("rule: explosive object")
+
+
+OBUS_AND_PHONE = "j'ai trouvé un obus dans mon jardin, c'est quoi le numéro du CICR à Minsk"
+
+
+@pytest.mark.parametrize(
+    ("topics", "entries"),
+    [
+        # The ranker puts the matcher's answer first once the danger is set aside: it stands.
+        ({"mines_safety": 0.9, "belarus_contact": 0.05, OUT_OF_SCOPE: 0.03, "emergency_numbers": 0.02}, 2),
+        # Second, "nothing the bot covers" counted as a topic: it stands.
+        ({"mines_safety": 0.9, OUT_OF_SCOPE: 0.05, "belarus_contact": 0.03, "emergency_numbers": 0.02}, 2),
+        # Third: the words around the danger misled the matcher; the safety message alone.
+        ({"mines_safety": 0.9, OUT_OF_SCOPE: 0.05, "emergency_numbers": 0.03, "belarus_contact": 0.02}, 1),
+        ({"mines_safety": 0.9, "help_request": 0.05, "emergency_numbers": 0.03, "belarus_contact": 0.02}, 1),
+    ],
+)
+def test_what_the_matcher_answers_beside_a_danger_needs_the_ranker_to_second_it(
+    engine: Engine, topics: dict[str, float], entries: int
+) -> None:
+    reading = _ranked(engine, OBUS_AND_PHONE, topics, None)
+    assert reading.explosive and reading.rest is not None
+    assert reading.rest.content[0].entry_id == "belarus_contact"  # what the matcher answers
+    decision = engine.decider.decide(reading)
+    assert decision.entries == ("mines_safety", "belarus_contact")[:entries]
+    # Without a ranker, the matcher's answer stands.
+    assert engine.decider.decide(replace(reading, ranking=None)).entries == (
+        "mines_safety",
+        "belarus_contact",
+    )

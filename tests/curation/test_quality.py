@@ -63,6 +63,11 @@ BLIND_TEST_WRONG_TOPICS = 8  # of 444 (14 before the first re-basing of 2026-12-
 BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of 2026-12-07)
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.99  # 99.3% (88.0% before the ranker)
 BLIND_TEST_SAFETY_MISSES = 0
+# A safety message followed by a topic the labels do not name: 4 of 444 (an upper bound, for a
+# message that asks two things is not always labelled with both). The matcher's answer beside
+# a danger now needs the ranker to second it: on the sets that may be read, 49 -> 31 in the
+# cross-validation, 5 -> 3 on the development set, none of the labelled ones lost.
+BLIND_TEST_UNASKED_AFTER_SAFETY = 4
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
 # 86.5% -> 89.6% helped and 6.8% -> 6.3% confident wrong with the new corpus and cues.
@@ -148,6 +153,7 @@ def test_blind_test_half(blind_report: Report) -> None:
     assert figures["wrong_topics"] <= BLIND_TEST_WRONG_TOPICS, summary
     assert figures["safety_false_alarms"] <= BLIND_TEST_SAFETY_FALSE_ALARMS, summary
     assert figures["out_of_scope_rejection"] >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, summary
+    assert figures["unasked_after_safety"] <= BLIND_TEST_UNASKED_AFTER_SAFETY, summary
 
 
 def test_blind_test_half_with_ngrams_alone(ngrams_engine: Engine, blind_test: list[Example]) -> None:
@@ -171,6 +177,7 @@ def _numbers(report: Report) -> dict[str, float]:
         "safety_false_alarms": len(report.safety_false_alarms()),
         "safety_misses": len(report.safety_misses()),
         "out_of_scope_rejection": report.out_of_scope_rejection,
+        "unasked_after_safety": len(report.unasked_after_safety()),
     }
 
 
