@@ -149,6 +149,8 @@ class Decider:
             if chosen in first or self._beside_danger(chosen, reading):
                 signal = "rule: explosive object, then the matcher"
                 return Decision(outcome, tuple(dict.fromkeys((*first, chosen))), score=score, signal=signal)
+            decision = self._safety_first(first, reading, limits, score)
+            return replace(decision, signal=f"{decision.signal} (the matcher's {chosen} not seconded)")
         return self._safety_first(first, reading, limits, score)
 
     def _safety_first(

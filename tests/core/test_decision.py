@@ -286,6 +286,8 @@ def test_what_the_matcher_answers_beside_a_danger_needs_the_ranker_to_second_it(
     assert reading.rest.content[0].entry_id == "belarus_contact"  # what the matcher answers
     decision = engine.decider.decide(reading)
     assert decision.entries == ("mines_safety", "belarus_contact")[:entries]
+    # `ask --explain` says why the matcher's answer was left out.
+    assert ("not seconded" in decision.signal) is (entries == 1)
     # Without a ranker, the matcher's answer stands.
     assert engine.decider.decide(replace(reading, ranking=None)).entries == (
         "mines_safety",
