@@ -13,7 +13,9 @@ The sets, each reported on its own (see `bot/curation/data/eval/README.md`):
 
 A labelled set is a YAML list of `{text, expect}` with optional `also` (other entries that are as
 right as a first reply), `safety` (an explosive object is present: the safety answer must come
-first) and `language`. `expect: null` (or no `expect`) means out of scope.
+first), `language` and `then` (what else the message asks besides its danger: the topic the
+reply goes on with after the safety message, `null` for nothing; `also_then` as `also`).
+`expect: null` (or no `expect`) means out of scope.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class Example:
     also: frozenset[str] = frozenset()
     safety: bool = False  # an explosive object is reported: the safety answer must come first
     route: str | None = None  # the country's route the answer must lead with (routes set)
+    # What the reply goes on with after the safety message: the topics right for what else the
+    # message asks, () when it asks nothing else; None when the set does not say (blind4 does).
+    then: tuple[str, ...] | None = None
 
     def accepts(self, entry: str | None) -> bool:
         return entry == self.expect or (entry is not None and entry in self.also)
@@ -206,14 +211,40 @@ class Report:
         """Safety messages followed by a topic the labels do not name (a notice aside): a second
         message about what the person did not ask ("roquette pas explosée, on fait quoi" then
         "parler à quelqu'un"). The labels name the second topic of a message that asks two
-        things; where one does not, this counts a right answer as unasked: an upper bound."""
+        things; where one does not, this counts a right answer as unasked: an upper bound (not
+        where the set says what else each message asks, `Example.then`)."""
         return [
             r
             for r in self.results
             if r.entry == self.safety_id
             and (topics := [e for e in r.then if e not in self.notices])
-            and not any(r.example.accepts(e) for e in topics)
+            and not any(self._names_after_safety(r.example, e) for e in topics)
         ]
+
+    @staticmethod
+    def _names_after_safety(example: Example, entry: str) -> bool:
+        """Whether the labels name the entry as what may follow the safety message: its `then`
+        where the set says, else any entry it accepts as a first reply."""
+        return entry in example.then if example.then is not None else example.accepts(entry)
+
+    def after_safety(self) -> Counter[str]:
+        """Where the labels say what else a message asks besides its danger (`Example.then`),
+        what the reply goes on with after the safety message, notices aside: "right", "missing"
+        (a need left unanswered), "unasked" (a topic nothing asked for), "wrong" (another topic
+        than the one asked), "none" (nothing asked, nothing given)."""
+        counts: Counter[str] = Counter()
+        for r in self.results:
+            wanted = r.example.then
+            if wanted is None or r.entry != self.safety_id:
+                continue
+            given = [e for e in r.then if e not in self.notices]
+            if not given:
+                counts["missing" if wanted else "none"] += 1
+            elif not wanted:
+                counts["unasked"] += 1
+            else:
+                counts["right" if given[0] in wanted else "wrong"] += 1
+        return counts
 
     @property
     def helped_after_safety(self) -> float:
@@ -262,9 +293,16 @@ class Report:
             "safety false alarms": str(len(self.safety_false_alarms())),
             "  then answered right": str(len(self.false_alarms_answered())),
             "after a safety message, a topic not asked": str(len(self.unasked_after_safety())),
+            "what else is asked, after it: right / missing / wrong / unasked": self._after_safety_figure(),
             "helped, read past the safety message": f"{self.helped_after_safety:.1%}",
             "clarification rate": f"{self.clarification_rate:.1%}",
         }
+
+    def _after_safety_figure(self) -> str:
+        counts = self.after_safety()
+        if not any(r.example.then is not None for r in self.results):
+            return "-"
+        return " / ".join(str(counts[k]) for k in ("right", "missing", "wrong", "unasked"))
 
     def summary(self) -> str:
         lines = [f"{name}: {value}" for name, value in self.figures().items()]
@@ -282,6 +320,10 @@ def load_examples(path: str | Path, origin: str = "labelled") -> list[Example]:
     examples = []
     for item in data:
         also = item.get("also") or ()
+        then = None
+        if "then" in item:
+            also_then = item.get("also_then") or ()
+            then = (item["then"], *also_then) if item["then"] else ()
         examples.append(
             Example(
                 str(item["text"]),
@@ -290,6 +332,7 @@ def load_examples(path: str | Path, origin: str = "labelled") -> list[Example]:
                 also=frozenset([also] if isinstance(also, str) else also),
                 safety=bool(item.get("safety", False)),
                 route=item.get("route"),
+                then=then,
             )
         )
     return examples

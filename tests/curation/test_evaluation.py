@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.curation.evaluation import Example, Report, Result
+from bot.curation.evaluation import Example, Report, Result, load_examples
 
 pytestmark = pytest.mark.unit
 
@@ -50,3 +52,41 @@ def test_a_topic_after_the_safety_message_is_counted_when_the_labels_do_not_name
     assert report.figures()["after a safety message, a topic not asked"] == "1"
     # The first message decides every other figure: all four are helped.
     assert report.helped == 1.0
+
+
+def test_what_follows_a_safety_message_is_judged_where_the_labels_say_what_else_is_asked() -> None:
+    def report_of(wanted: tuple[str, ...] | None, given: tuple[str, ...]) -> Report:
+        example = Example("un obus dans la cour, et je cherche mon frère", SAFETY, safety=True, then=wanted)
+        return Report((Result(example, SAFETY, "answer", then=given),), SAFETY, frozenset({"notice_ru"}))
+
+    asked = ("family_links", "detainees")  # the topic asked, and one as right
+    assert report_of(asked, ("detainees",)).after_safety() == {"right": 1}
+    assert report_of(asked, ()).after_safety() == {"missing": 1}
+    assert report_of(asked, ("notice_ru",)).after_safety() == {"missing": 1}  # a notice is no topic
+    assert report_of(asked, ("help_request",)).after_safety() == {"wrong": 1}
+    assert report_of((), ("help_request",)).after_safety() == {"unasked": 1}
+    assert report_of((), ()).after_safety() == {"none": 1}
+    assert report_of(None, ("help_request",)).after_safety() == {}  # the set does not say
+    figure = "what else is asked, after it: right / missing / wrong / unasked"
+    assert report_of(asked, ()).figures()[figure] == "0 / 1 / 0 / 0"
+    assert report_of(None, ()).figures()[figure] == "-"
+
+
+def test_then_labels_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        '- {text: "obus et mon frère", expect: mines_safety, safety: true, then: family_links,'
+        " also_then: [detainees]}\n"
+        '- {text: "obus", expect: mines_safety, then: null}\n'
+        '- {text: "bonjour", expect: hello}\n',
+        encoding="utf-8",
+    )
+    assert [e.then for e in load_examples(path)] == [("family_links", "detainees"), (), None]
+
+
+def test_a_topic_the_then_label_names_is_not_counted_unasked() -> None:
+    example = Example(
+        "obus dans la cour et je cherche mon frère", SAFETY, safety=True, then=("family_links",)
+    )
+    report = Report((Result(example, SAFETY, "answer", then=("family_links",)),), SAFETY)
+    assert report.unasked_after_safety() == []
