@@ -18,7 +18,8 @@ from bot.core.engine import assemble
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import NEVER_OVERRULE, Thresholds
 from bot.core.reading import Reading
-from bot.curation.evaluation import Example, Report, held_out, report_of
+from bot.curation.evaluation import held_out, report_of
+from bot.curation.report import Example, Report
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from bot.core.normalize import Analyzer
 from bot.core.ranker_store import RankerStore, default_store, prepare
 from bot.core.reading import Reading
 from bot.core.semantic import Embedder
-from bot.curation.evaluation import Example, scoring_engine
+from bot.curation.evaluation import scoring_engine
+from bot.curation.report import Example
 
 FOLDS = 5
 

@@ -18,6 +18,7 @@ from bot.core.engine import Engine, assemble
 from bot.curation import evaluation as ev
 from bot.curation.cross_validation import cross_validation_read
 from bot.curation.peers import DifflibPeer, Peer, WRatioPeer, best_cutoff, run_peer
+from bot.curation.report import Example
 
 TEST_HALF = "blind test half (never tuned on)"
 BOT, HELD, FOLDS = "bot", "held", "folds"  # how a set is scored (see the module's doc)
@@ -40,7 +41,7 @@ class _Run:
     examples: Sequence[Any]  # the corpus and example questions, as trained on
     peers: list[Peer] = field(default_factory=list)
     cutoffs: dict[str, float] = field(default_factory=dict)
-    folds_read: list[tuple[ev.Example, Any, Any]] = field(default_factory=list)
+    folds_read: list[tuple[Example, Any, Any]] = field(default_factory=list)
     lexical: Engine | None = None  # the bot before the learned ranker, built once if asked
 
 
@@ -62,11 +63,11 @@ def run(engine: Engine, directory: Path, options: Options) -> int:
     return 0
 
 
-def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[ev.Example], str]]:
+def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], str]]:
     """The sets to score, in order, each with how it is scored."""
     kb, files, holdout = engine.kb, options.files, options.holdout
     everything = not files and not holdout
-    sets: dict[str, tuple[list[ev.Example], str]] = {}
+    sets: dict[str, tuple[list[Example], str]] = {}
     for path in files:
         sets[Path(path).name] = (ev.load_examples(path), BOT)
     if everything:
@@ -75,6 +76,8 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[ev.Example],
         sets["second blind set, check half"] = (ev.load_examples(ev.BLIND2_CHECK), BOT)
         sets["second blind set, tuning half"] = (ev.load_examples(ev.BLIND2_TUNING), BOT)
         sets["third blind set (scored only, never read)"] = (ev.load_examples(ev.BLIND3_CHECK), BOT)
+        sets["dangers beside another need, check half"] = (ev.load_examples(ev.BLIND4_CHECK), BOT)
+        sets["dangers beside another need, tuning half"] = (ev.load_examples(ev.BLIND4_TUNING), BOT)
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:
@@ -102,7 +105,7 @@ def _prepare_peers(state: _Run) -> None:
     )
 
 
-def _score_set(state: _Run, name: str, chosen: list[ev.Example], how: str, options: Options) -> None:
+def _score_set(state: _Run, name: str, chosen: list[Example], how: str, options: Options) -> None:
     engine = state.engine
     if how == FOLDS:
         state.folds_read = cross_validation_read(engine.kb, state.examples, engine.embedder, engine.store)
@@ -128,7 +131,7 @@ def _score_set(state: _Run, name: str, chosen: list[ev.Example], how: str, optio
 
 
 def _peer_columns(
-    state: _Run, chosen: list[ev.Example], how: str, options: Options
+    state: _Run, chosen: list[Example], how: str, options: Options
 ) -> dict[str, dict[str, str]]:
     columns: dict[str, dict[str, str]] = {}
     engine = state.engine

@@ -13,7 +13,8 @@ from rapidfuzz import fuzz, process, utils
 from bot.core import corpus
 from bot.core.knowledge import KnowledgeBase
 from bot.core.normalize import fold
-from bot.curation.evaluation import Example, Report, Result, safety_id
+from bot.curation.evaluation import safety_id
+from bot.curation.report import Example, Report, Result
 
 
 class Peer(Protocol):

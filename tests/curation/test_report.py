@@ -1,4 +1,4 @@
-"""bot/curation/evaluation.py: how a reply is counted."""
+"""bot/curation/report.py: how a reply is counted (and a set's labels read)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.curation.evaluation import Example, Report, Result, load_examples
+from bot.curation.evaluation import load_examples
+from bot.curation.report import Example, Report, Result
 
 pytestmark = pytest.mark.unit
 
