@@ -97,7 +97,23 @@ class Decider:
         limits = thresholds or self.thresholds
         if self.overruled(reading, limits):
             reading = replace(reading, cue=None, rest=None)  # read as if no explosive was named
+        elif self.reported_by_ranker(reading, limits):
+            reading = replace(reading, cue=Cue.RANKED)
         return self._routed(reading, self._decide(reading, limits))
+
+    def reported_by_ranker(self, reading: Reading, limits: Thresholds | None = None) -> bool:
+        """Whether the ranker reads a report the rule did not see: an explosive named in its
+        weapon's sense, in a French message, whose sentences naming it the ranker reads as the
+        safety message's at or above `Thresholds.danger_report` ("le site officiel du CICR ?
+        l'obus est toujours dans la cour": the rule reads a question about the CICR)."""
+        limits = limits or self.thresholds
+        if reading.cue is not None or not reading.weapon_named or reading.notice is not None:
+            return False
+        return self._danger_probability(reading) >= limits.danger_report
+
+    def _danger_probability(self, reading: Reading) -> float:
+        ranking = reading.danger_ranking
+        return ranking.probability(self.safety_id) if ranking is not None and self.safety_id else 0.0
 
     def overruled(self, reading: Reading, limits: Thresholds | None = None) -> bool:
         """Whether the ranker overrules the safety rule (see `Thresholds.overrule_words`): a
@@ -109,7 +125,11 @@ class Decider:
         if len(reading.analysis.words) < limits.overrule_words:
             return False
         needed = limits.overrule_named if reading.cue in NAMED_ONLY else limits.overrule_found
-        return ranking.out_of_scope >= needed
+        if ranking.out_of_scope < needed:
+            return False
+        # Out of scope as a whole, a message may still report a danger beside its question ("une
+        # grenade dans le parc. et le bus pour Bakou ?"): the sentences naming it decide.
+        return self._danger_probability(reading) < limits.danger_report
 
     def _decide(self, reading: Reading, limits: Thresholds) -> Decision:
         first = (self.safety_id,) if reading.danger and self.safety_id else ()

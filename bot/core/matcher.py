@@ -78,15 +78,27 @@ class Thresholds:
     # Set above every message that was not a report on the tuning halves and the
     # cross-validation (0.71 at most), with a margin of 0.05 and more.
     foreign_report: float = 0.8
+    # A French message that names an explosive (in its weapon's sense) but where the rule sees a
+    # general question, or a word like "roquette" not said to be there: the safety message comes
+    # first when the ranker reads the sentences naming it as a report this likely; and the
+    # ranker never overrules the rule where it does. A message asking something else beside a
+    # report hides it from the whole message's ranking, not from its own sentences'. Fitted on
+    # the cross-validation and the tuning half of the set written for it (blind4): 0.4 and 0.5
+    # catch the same reports there, 0.5 with a false alarm fewer.
+    danger_report: float = 0.5
 
 
 DEFAULT_THRESHOLDS = Thresholds()
 # With n-grams alone (SEMANTIC=off, or no embedding model) the ranker reads the sense of a word
 # less well: fitted the same way (0.75 named, 0.80 found), it still silenced one report of the
 # blind test half. It never overrules the safety rule in that mode; a foreign message not a
-# report reached 0.77 there, so a report needs 0.85.
+# report reached 0.77 there, so a report needs 0.85. Its probabilities are flatter: the sentences
+# naming an explosive are a report from 0.4 (fitted as `danger_report`: 0.3 and 0.4 catch the
+# same reports, 0.5 two fewer on blind4's tuning half and one fewer in the cross-validation).
 NEVER_OVERRULE = 1_000_000  # words: no message is that long
-NGRAMS_THRESHOLDS = replace(DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE, foreign_report=0.85)
+NGRAMS_THRESHOLDS = replace(
+    DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE, foreign_report=0.85, danger_report=0.4
+)
 
 
 @dataclass(frozen=True)

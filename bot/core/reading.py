@@ -9,6 +9,7 @@ numéro à Minsk ?") can be answered after the safety message.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -24,6 +25,8 @@ from bot.core.safety import Cue, SafetyDetector
 # A question fits in far fewer characters; the topic is taken from the first ones. (A danger is
 # looked for in the whole message: see `Reader.read`.)
 MAX_ANALYSED = 1000
+# Where a sentence ends: its punctuation, or a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 def head(text: str, limit: int = MAX_ANALYSED) -> str:
@@ -51,6 +54,13 @@ class Reading:
     rest: Reading | None = None  # with an explosive report: the rest of the message on its own
     ranking: Ranking | None = None  # the learned ranker's topics (None without a ranker)
     contact: ContactAsk | None = None  # the message only asks how to reach the CICR
+    # An explosive is named in its weapon's sense (not "mine de sel", not in a game), whether or
+    # not the rule found a cue.
+    weapon_named: bool = False
+    # Ranks the sentences that name it, on their own (the whole message when it is one): a
+    # question beside a report ("le site du CICR ?") hides the report from the whole message's
+    # ranking. Called only when the decision needs it (`Decider.decide`); None without a ranker.
+    rank_danger: Callable[[], Ranking] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def content(self) -> tuple[Candidate, ...]:
@@ -61,6 +71,11 @@ class Reading:
     def polite(self) -> tuple[Candidate, ...]:
         """Ranked with its greetings and thanks, once, if it has some; else ()."""
         return self.rank_polite() if self.rank_polite is not None else ()
+
+    @cached_property
+    def danger_ranking(self) -> Ranking | None:
+        """The ranker's reading of the sentences that name an explosive, once; None without."""
+        return self.rank_danger() if self.rank_danger is not None else None
 
     @property
     def explosive(self) -> bool:
@@ -94,13 +109,14 @@ class Reader:
         analyzer = self.matcher.analyzer
         analysis = analyzer.analyze(start)
         neutral = self.matcher.neutral_terms(start, analysis)
-        cue = self.safety.cue(analysis, start)
+        cue, weapon = self.safety.read(analysis, start)
         if cue is None and len(start) < len(text):
             # A danger mentioned late in a long message still comes first: the whole text is
             # read for it, without typo snapping (typos of explosive words are synonyms).
-            cue = self.safety.cue(analyzer.analyze(text, snap=False), text)
+            cue, late = self.safety.read(analyzer.analyze(text, snap=False), text)
+            weapon = weapon or late
         rest = None
-        if cue is not None:
+        if cue is not None or weapon:
             words = tuple(
                 t
                 for t in analysis.content
@@ -124,7 +140,21 @@ class Reader:
         # a French word's cue in it as in any message.
         learned = self.ranker is not None and contact is None and not foreign_explosive
         ranking = self.ranker.rank(start) if learned and self.ranker is not None else None
-        return Reading(analysis, content, polite, cue, notice, foreign_explosive, rest, ranking, contact)
+        danger = None
+        if weapon and ranking is not None and self.ranker is not None:
+            danger = partial(self._rank_danger, self.ranker, text, ranking)
+        return Reading(
+            analysis, content, polite, cue, notice, foreign_explosive, rest, ranking, contact, weapon, danger
+        )
+
+    def _rank_danger(self, ranker: Ranker, text: str, whole: Ranking) -> Ranking:
+        """The ranker's reading of the sentences that name an explosive in its weapon's sense;
+        of the whole message (already ranked) when it is one sentence, or when all of them do."""
+        sentences = [s for s in _SENTENCE_END.split(head(text)) if s.strip()]
+        named = [s for s in sentences if self.safety.read(self.matcher.analyzer.analyze(s), s)[1]]
+        if len(sentences) < 2 or not named or len(named) == len(sentences):
+            return whole
+        return ranker.rank(" ".join(named))
 
     def _foreign(self, text: str) -> tuple[str | None, bool]:
         """For a message not in French: the notice in its language (else English), and whether

@@ -60,6 +60,7 @@ class Cue(Enum):
     PLACE = "named with a place"
     NAMED = "named, not in a general question"
     ALONE = "the message names nothing else"
+    RANKED = "no cue, but the ranker reads a report in the sentences naming it"
 
 
 def _phrases(words: Iterable[str]) -> tuple[str, ...]:
@@ -91,15 +92,22 @@ class SafetyDetector:
         with typos corrected ("granade"); `text` as written, for the other senses ("grenadine")."""
         return self.cue(analysis, text) is not None
 
-    # The cascade of cues is the safety policy: kept in one place, in its order, to be read whole.
-    def cue(self, analysis: Analysis, text: str) -> Cue | None:  # noqa: C901
+    def cue(self, analysis: Analysis, text: str) -> Cue | None:
         """What says the message reports an explosive object; None when nothing does."""
+        return self.read(analysis, text)[0]
+
+    # The cascade of cues is the safety policy: kept in one place, in its order, to be read whole.
+    def read(self, analysis: Analysis, text: str) -> tuple[Cue | None, bool]:  # noqa: C901
+        """The cue, and whether an explosive is named in its weapon's sense at all (not another
+        sense, nor in a game or a film): where the rule finds no cue in such a message ("le site
+        du CICR ? l'obus est toujours dans la cour"), the ranker may still read a report in the
+        sentence that names it (`Reading.danger_probability`)."""
         # Named as written (the usual misspellings are listed as synonyms), or only once typos
         # are corrected: "mises" and "miles" are one letter from "mines", so a corrected word
         # counts only if the message also says an object is there. Most messages name nothing
         # of the kind and stop here, before any of the work below.
         if not self._mentions(analysis):
-            return None
+            return None, False
         original = f" {' '.join(fold(text).split())} "
         # "mine d'or", "mines de sel", "mine de crayon": a mine followed by what it holds is a
         # place or a lead, not a weapon ("une mine de la guerre" still is one). Such phrases,
@@ -115,7 +123,7 @@ class SafetyDetector:
         snapped = bool(self._explosive.intersection(analysis.terms))
         conditional_snapped = self._names_conditional(analysis)
         if not (snapped or conditional_snapped):
-            return None
+            return None, False
         analysis = self._analyzer.analyze(written, snap=False)
         # Named by a word that is a danger on its own ("obus", "mine"), not only by one that may
         # be something else ("bombe", "missile", "roquette": those need to be said to be there).
@@ -125,27 +133,27 @@ class SafetyDetector:
         joined = f" {' '.join(analysis.words)} "
         found = bool(stems & self._found) or any(p in joined for p in self._found_phrases)
         if found:
-            return Cue.FOUND  # found, touched, hurt someone: whatever else the message is about
+            return Cue.FOUND, True  # found, touched, hurt someone: whatever else the message is about
         if any(p in written for p in self._other_topics):
-            return None
+            return None, False
         timed = _NOTHING_THERE.sub(" ", _HAPPENED.sub(" ", _TIME_AGO.sub(" ", joined)))
         if bool(stems & self._presence) or any(p in timed for p in self._presence_phrases):
-            return Cue.THERE  # said to be there: "il y a", "chez nous", "plantée dans le toit"
+            return Cue.THERE, True  # said to be there: "il y a", "chez nous", "plantée dans le toit"
         # A question about mines in general ("que fait le CICR contre les mines", "des séances
         # sur les mines dans les écoles") names places too; it is not a report.
         general = bool(stems & self._general) or any(
             p in written or p in joined for p in self._general_phrases
         )
         if general:
-            return None
+            return None, True
         if bool(stems & self._places) or any(p in joined for p in self._place_phrases):
-            return Cue.PLACE  # somewhere: a garden, a road
+            return Cue.PLACE, True  # somewhere: a garden, a road
         # Named, nowhere in particular, and not a general question: a danger ("obus ?"). A typo's
         # guess, or a drone or a device not said to be there, is one only if the message is
         # nothing else ("drone", "bombe ?"): a person with one in front of them.
         if named:
-            return Cue.NAMED
-        return Cue.ALONE if conditional_snapped and len(analysis.terms) == 1 else None
+            return Cue.NAMED, True
+        return (Cue.ALONE if conditional_snapped and len(analysis.terms) == 1 else None), True
 
     def _only_if_present(self, word: str) -> bool:
         """An `explosive_if_present` word ("bombe", "explosion"), not a danger on its own."""

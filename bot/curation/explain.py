@@ -9,6 +9,7 @@ from bot.core.engine import Engine
 from bot.core.matcher import Matcher, Thresholds
 from bot.core.normalize import Analysis
 from bot.core.reading import Reading, head
+from bot.core.safety import Cue
 
 
 def explain(engine: Engine, text: str) -> list[str]:
@@ -32,10 +33,21 @@ def explain(engine: Engine, text: str) -> list[str]:
 
 
 def _safety(engine: Engine, reading: Reading) -> str:
+    decider = engine.decider
+    danger = reading.danger_ranking
+    read_as = (
+        f" (the sentences naming it read as a report at {danger.probability(decider.safety_id):.2f})"
+        if danger is not None and decider.safety_id
+        else ""
+    )
     if reading.cue is None:
-        return "explosive object reported: no"
-    if engine.decider.overruled(reading):
-        return f"explosive object reported: {reading.cue.value}; overruled by the ranker: out of scope"
+        if decider.reported_by_ranker(reading):
+            return f"explosive object reported: {Cue.RANKED.value}{read_as}, safety first"
+        return "explosive object reported: no" + (f", though named{read_as}" if reading.weapon_named else "")
+    if decider.overruled(reading):
+        return (
+            f"explosive object reported: {reading.cue.value}; overruled by the ranker: out of scope{read_as}"
+        )
     return f"explosive object reported: {reading.cue.value}, safety first"
 
 

@@ -50,12 +50,14 @@ def test_the_shipped_thresholds_are_pinned() -> None:
             overrule_named=0.75,
             overrule_found=0.95,
             foreign_report=0.8,
+            danger_report=0.5,
         )
         == DEFAULT_THRESHOLDS
     )
     # With n-grams alone the ranker never overrules the safety rule, and reads fewer reports.
     assert (
-        replace(DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE, foreign_report=0.85) == NGRAMS_THRESHOLDS
+        replace(DEFAULT_THRESHOLDS, overrule_words=NEVER_OVERRULE, foreign_report=0.85, danger_report=0.4)
+        == NGRAMS_THRESHOLDS
     )
 
 
@@ -293,3 +295,44 @@ def test_what_the_matcher_answers_beside_a_danger_needs_the_ranker_to_second_it(
         "mines_safety",
         "belarus_contact",
     )
+
+
+GENERAL = "que fait le CICR contre les mines ?"  # the rule reads a general question: no cue
+
+
+def _danger_read(engine: Engine, text: str, safety: float, out_of_scope: float = 0.0) -> Reading:
+    """The message as read, with the ranker's reading of the sentences naming the explosive."""
+    danger = Ranking((RankedTopic("mines_safety", safety), RankedTopic("mine_action", 1.0 - safety)))
+    return replace(engine.reader.read(text), rank_danger=lambda: danger)
+
+
+@pytest.mark.parametrize(("safety", "first"), [(0.6, True), (0.5, True), (0.4, False)])
+def test_the_ranker_reads_a_report_the_rule_took_for_a_general_question(
+    engine: Engine, safety: float, first: bool
+) -> None:
+    reading = _danger_read(engine, GENERAL, safety)
+    assert reading.cue is None and reading.weapon_named
+    assert engine.decider.reported_by_ranker(reading) is first
+    assert (engine.decider.decide(reading).entries[:1] == ("mines_safety",)) is first
+    # Not for a message in another language: its notice's own rule reads it (`foreign_report`).
+    assert not engine.decider.reported_by_ranker(replace(reading, notice="notice_ru"))
+
+
+def test_the_ranker_does_not_overrule_the_rule_where_the_sentences_naming_the_danger_read_as_a_report(
+    engine: Engine,
+) -> None:
+    reading = _read_as(engine, SENTENCE, Cue.NAMED, 0.9)
+    assert engine.decider.overruled(reading)  # out of scope as a whole
+    danger = Ranking((RankedTopic("mines_safety", 0.8), RankedTopic(OUT_OF_SCOPE, 0.2)))
+    beside = replace(reading, rank_danger=lambda: danger)  # a report beside another question
+    assert not engine.decider.overruled(beside)
+    assert engine.decider.decide(beside).entries[:1] == ("mines_safety",)
+
+
+def test_the_sentences_naming_a_danger_are_ranked_on_their_own(engine: Engine) -> None:
+    one = engine.reader.read("il y a un obus dans notre champ, qui peut venir l'enlever ?")
+    assert one.danger_ranking is one.ranking  # one sentence: the whole message's ranking, again
+    two = engine.reader.read("Je voudrais le site officiel du CICR. Il y a un obus dans notre champ.")
+    assert two.danger_ranking is not None and two.ranking is not None
+    assert two.danger_ranking is not two.ranking
+    assert two.danger_ranking.probability("mines_safety") > two.ranking.probability("mines_safety")

@@ -94,7 +94,34 @@ def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text
         "l'explosion d'une mine a blessé mon frère ce matin",
         "un obus non explosé est resté dans la cour",
         "des restes explosifs ?",  # named on its own: "explosif" is a danger, "explosion" not
+        # Still there, beside a question about the CICR (which alone would make it general).
+        "le CICR peut m'aider ? l'obus est toujours là, contre le mur de la grange",
+        "écrivez à la croix rouge pour moi, la roquette n'a pas été enlevée du champ",
+        "ma tante a perdu sa main à cause d'une grenade, la croix rouge aide pour ça ?",
+        "un obus est tombé sur la cuisine et il est encore dedans",  # a kitchen is a room
     ],
 )
 def test_figures_words_do_not_hide_a_report(reader: Reader, text: str) -> None:
     assert reader.read(text).explosive, text
+
+
+@pytest.mark.parametrize(
+    ("text", "weapon"),
+    [
+        # Named as a weapon: where the rule reads a general question, the ranker may still read
+        # a report in the sentences naming it (`Decider.reported_by_ranker`).
+        ("que fait le CICR contre les mines ?", True),
+        ("le CICR met des panneaux autour des zones minées ?", True),
+        ("obus dans le verger", True),
+        # Another sense, a game, a typo's guess that is no weapon: nothing for the ranker to read.
+        ("visite de la mine de sel de Soligorsk", False),
+        ("grenadine ou sirop de menthe ?", False),
+        ("je suis bloqué au champ de mines dans Call of Duty", False),
+        ("quel temps fera-t-il dans cinq grandes villes", False),
+    ],
+)
+def test_the_weapon_sense_is_told_apart_from_the_others(reader: Reader, text: str, weapon: bool) -> None:
+    reading = reader.read(text)
+    assert reading.weapon_named is weapon, text
+    # The sentences naming it are ranked only where a weapon is named, and only when asked.
+    assert (reading.rank_danger is not None) is (weapon and reading.ranking is not None)

@@ -15,16 +15,16 @@ from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine
 from bot.core.knowledge import ROUTE_KIND, KnowledgeBase
 from bot.curation.evaluation import (
+    BLIND4_CHECK,
     BLIND_TEST,
     BLIND_TUNING,
-    Example,
-    Report,
     evaluate,
     leave_one_out,
     load_examples,
     off_topic_examples,
     scoring_engine,
 )
+from bot.curation.report import Example, Report
 
 pytestmark = pytest.mark.measure
 
@@ -68,6 +68,13 @@ BLIND_TEST_SAFETY_MISSES = 0
 # a danger now needs the ranker to second it: on the sets that may be read, 49 -> 31 in the
 # cross-validation (the 57 the labels name kept: one lost, one gained), 5 -> 3 on the development set.
 BLIND_TEST_UNASKED_AFTER_SAFETY = 4
+# The fourth blind set's check half (210 messages naming a danger beside another need; scored
+# only): safety first 162 -> 172 of 179 once the sentences naming a danger are ranked on their
+# own (n-grams alone 161 -> 171), helped 89.5% -> 92.4%, false alarms 7.
+BLIND4_CHECK_SAFETY_MISSES = 7
+NGRAMS_BLIND4_CHECK_SAFETY_MISSES = 8
+BLIND4_CHECK_SAFETY_FALSE_ALARMS = 7
+BLIND4_CHECK_HELPED = 0.923  # 92.4%
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
 # 86.5% -> 89.6% helped and 6.8% -> 6.3% confident wrong with the new corpus and cues.
@@ -154,6 +161,20 @@ def test_blind_test_half(blind_report: Report) -> None:
     assert figures["safety_false_alarms"] <= BLIND_TEST_SAFETY_FALSE_ALARMS, summary
     assert figures["out_of_scope_rejection"] >= BLIND_TEST_OUT_OF_SCOPE_REJECTION, summary
     assert figures["unasked_after_safety"] <= BLIND_TEST_UNASKED_AFTER_SAFETY, summary
+
+
+def test_a_danger_beside_another_need_gets_the_safety_message_first(
+    engine: Engine, ngrams_engine: Engine
+) -> None:
+    """The fourth blind set's check half: reports beside a question about the CICR, a bus, a
+    relative... Numbers only, as for the test half (its messages are scored, never read)."""
+    examples = load_examples(BLIND4_CHECK)
+    figures = _numbers(evaluate(shipped(engine, examples), examples))
+    assert figures["safety_misses"] <= BLIND4_CHECK_SAFETY_MISSES, figures
+    assert figures["safety_false_alarms"] <= BLIND4_CHECK_SAFETY_FALSE_ALARMS, figures
+    assert figures["helped"] >= BLIND4_CHECK_HELPED, figures
+    ngrams = _numbers(evaluate(ngrams_engine.dialogue, examples))
+    assert ngrams["safety_misses"] <= NGRAMS_BLIND4_CHECK_SAFETY_MISSES, ngrams
 
 
 def test_blind_test_half_with_ngrams_alone(ngrams_engine: Engine, blind_test: list[Example]) -> None:
