@@ -176,12 +176,16 @@ class Decider:
     def _safety_first(
         self, first: tuple[str, ...], reading: Reading, limits: Thresholds, score: int
     ) -> Decision:
-        """Safety first; then what else the message asks, if the ranker is sure of it ("j'ai
-        perdu une jambe sur une mine il y a deux ans, qui aide les victimes ?"), else the person
-        asks it again."""
-        after = self._after_safety(reading, limits)
+        """Safety first; then what else the message asks, if the ranker is sure of it: in the
+        whole message ("j'ai perdu une jambe sur une mine il y a deux ans, qui aide les victimes
+        ?"), else in its sentences that name no explosive ("... un obus dans la cour. Et mon frère
+        ne répond plus depuis hier."); else the person asks it again."""
+        after = self._sure_besides(reading.ranking, reading, limits)
+        signal = "rule: explosive object, then the ranker"
+        if after is None:
+            after = self._sure_besides(reading.besides_ranking, reading, limits)
+            signal = "rule: explosive object, then the ranker on the other sentences"
         if after is not None:
-            signal = "rule: explosive object, then the ranker"
             return Decision(Outcome.ANSWER, (*first, after), score=score, signal=signal)
         return Decision(Outcome.ANSWER, first, score=score, signal="rule: explosive object")
 
@@ -200,10 +204,9 @@ class Decider:
         ]
         return entry_id in runners[:2]
 
-    def _after_safety(self, reading: Reading, limits: Thresholds) -> str | None:
-        """The topic the ranker is sure the message asks besides the danger: as sure as it must
-        be to answer alone, and more likely than "out of scope"; a greeting is not a topic."""
-        ranking = reading.ranking
+    def _sure_besides(self, ranking: Ranking | None, reading: Reading, limits: Thresholds) -> str | None:
+        """The topic the ranking is sure of besides the danger: as sure as it must be to answer
+        alone, and more likely than "out of scope"; a greeting is not a topic."""
         if ranking is None:
             return None
         topics = [

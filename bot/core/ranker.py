@@ -173,19 +173,30 @@ class Ranker:
         return Ranker(self.model, embedder)
 
     def rank(self, text: str) -> Ranking:
+        logits = self._ngram_logits(text)
+        ngrams_first = None
+        if self._embedder is not None:
+            ngrams_first = self.model.classes[int(np.argmax(logits))]
+            vector = self._embedder.embed([text])[0]
+            logits += (vector * self.model.embedding_scale) @ self.model.embedding_weights
+        return self._ranking(logits, ngrams_first)
+
+    def rank_ngrams(self, text: str) -> Ranking:
+        """The n-grams' reading alone (no sentence vector): a glance, well under a millisecond."""
+        return self._ranking(self._ngram_logits(text), None)
+
+    def _ngram_logits(self, text: str) -> Floats:
         model = self.model
         columns, values = model.vocabulary.sparse(text)
         logits = model.intercept.copy()
         if len(columns):
             logits += values @ model.ngram_weights[columns]
-        ngrams_first = None
-        if self._embedder is not None:
-            ngrams_first = model.classes[int(np.argmax(logits))]
-            vector = self._embedder.embed([text])[0]
-            logits += (vector * model.embedding_scale) @ model.embedding_weights
-        logits -= logits.max()
+        return logits
+
+    def _ranking(self, logits: Floats, ngrams_first: str | None) -> Ranking:
+        logits = logits - logits.max()
         odds = np.exp(logits)
         probabilities = odds / odds.sum()
         order = np.argsort(-probabilities, kind="stable")
-        topics = tuple(RankedTopic(model.classes[i], float(probabilities[i])) for i in order)
+        topics = tuple(RankedTopic(self.model.classes[i], float(probabilities[i])) for i in order)
         return Ranking(topics, ngrams_first)

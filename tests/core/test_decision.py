@@ -332,7 +332,43 @@ def test_the_ranker_does_not_overrule_the_rule_where_the_sentences_naming_the_da
 def test_the_sentences_naming_a_danger_are_ranked_on_their_own(engine: Engine) -> None:
     one = engine.reader.read("il y a un obus dans notre champ, qui peut venir l'enlever ?")
     assert one.danger_ranking is one.ranking  # one sentence: the whole message's ranking, again
+    assert one.besides_ranking is None  # nothing else to read
     two = engine.reader.read("Je voudrais le site officiel du CICR. Il y a un obus dans notre champ.")
+    assert two.besides_ranking is not None and two.besides_ranking.entries()[0].entry_id != "mines_safety"
+    # Beside it, nothing the n-grams read as a topic: the other sentences are not read again.
+    alone = engine.reader.read("Il y a un obus dans notre champ. Quel temps fera-t-il demain à Nice ?")
+    assert alone.besides_ranking is None
     assert two.danger_ranking is not None and two.ranking is not None
     assert two.danger_ranking is not two.ranking
     assert two.danger_ranking.probability("mines_safety") > two.ranking.probability("mines_safety")
+
+
+@pytest.mark.parametrize(
+    ("besides", "entries"),
+    [
+        # The other sentences read as a question the ranker is sure of: answered after it.
+        ({"family_links": 0.7, OUT_OF_SCOPE: 0.2, "mines_safety": 0.1}, ("mines_safety", "family_links")),
+        # Not sure enough, or "nothing covered" more likely: the safety message alone.
+        ({"family_links": 0.4, OUT_OF_SCOPE: 0.3, "mines_safety": 0.3}, ("mines_safety",)),
+        ({OUT_OF_SCOPE: 0.5, "family_links": 0.46, "mines_safety": 0.04}, ("mines_safety",)),
+        ({"hello": 0.9, OUT_OF_SCOPE: 0.1}, ("mines_safety",)),  # a greeting is no question
+    ],
+)
+def test_after_the_safety_message_the_other_sentences_are_read_on_their_own(
+    engine: Engine, besides: dict[str, float], entries: tuple[str, ...]
+) -> None:
+    # The whole message reads as a report only, and the matcher has nothing to add.
+    whole = {"mines_safety": 0.95, "family_links": 0.03, OUT_OF_SCOPE: 0.02}
+    other = Ranking(tuple(RankedTopic(e, p) for e, p in sorted(besides.items(), key=lambda i: -i[1])))
+    reading = replace(
+        _ranked(engine, INJURED, whole, None),
+        cue=Cue.FOUND,
+        rest=None,
+        rank_content=tuple,
+        rank_polite=None,
+        rank_besides=lambda: other,
+    )
+    decision = engine.decider.decide(reading)
+    assert decision.entries == entries
+    if len(entries) == 2:
+        assert decision.signal == "rule: explosive object, then the ranker on the other sentences"

@@ -275,3 +275,18 @@ def test_the_cache_keeps_the_models_used_last_and_no_more(
         "ranker-k3.npz",
     ]
     assert store.load_model("k1") is None  # gone: trained again, nothing worse
+
+
+@pytest.mark.unit
+def test_the_ngrams_glance_is_the_first_class_a_full_reading_names_as_its_ngrams_first(
+    engine: Engine,
+) -> None:
+    ranker_ = engine.reader.ranker
+    assert ranker_ is not None
+    for text in ("je cherche mon frère disparu", "un obus dans le jardin", "quel temps demain"):
+        glance = ranker_.rank_ngrams(text)
+        assert abs(sum(t.probability for t in glance.topics) - 1.0) < 1e-5
+        assert glance.ngrams_first is None
+        full = ranker_.rank(text)
+        if full.ngrams_first is not None:  # semantic mode: the n-grams' own first class
+            assert glance.topics[0].entry_id == full.ngrams_first
