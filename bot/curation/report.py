@@ -166,19 +166,21 @@ class Report:
 
     @staticmethod
     def _names_after_safety(example: Example, entry: str) -> bool:
-        """Whether the labels name the entry as what may follow the safety message: its `then`
-        where the set says, else any entry it accepts as a first reply."""
-        return entry in example.then if example.then is not None else example.accepts(entry)
+        """Whether the labels name the entry as what may follow the safety message: an entry
+        they accept as the first reply (after a false alarm, the answer itself), or one of its
+        `then` where the set says."""
+        return example.accepts(entry) or (example.then is not None and entry in example.then)
 
     def after_safety(self) -> Counter[str]:
-        """Where the labels say what else a message asks besides its danger (`Example.then`),
+        """Where the labels say what else a report asks besides its danger (`Example.then`),
         what the reply goes on with after the safety message, notices aside: "right", "missing"
         (a need left unanswered), "unasked" (a topic nothing asked for), "wrong" (another topic
-        than the one asked), "none" (nothing asked, nothing given)."""
+        than the one asked), "none" (nothing asked, nothing given). A false alarm is judged by
+        its first reply's label instead (`false_alarms_answered`)."""
         counts: Counter[str] = Counter()
         for r in self.results:
             wanted = r.example.then
-            if wanted is None or r.entry != self.safety_id:
+            if wanted is None or r.entry != self.safety_id or self._false_alarm(r):
                 continue
             given = [e for e in r.then if e not in self.notices]
             if not given:

@@ -68,6 +68,10 @@ def test_what_follows_a_safety_message_is_judged_where_the_labels_say_what_else_
     assert report_of((), ("help_request",)).after_safety() == {"unasked": 1}
     assert report_of((), ()).after_safety() == {"none": 1}
     assert report_of(None, ("help_request",)).after_safety() == {}  # the set does not say
+    # A false alarm followed by its first reply's topic: counted as a false alarm answered.
+    deminer = Example("vous recrutez des démineurs ?", "jobs", then=())
+    alarm = Report((Result(deminer, SAFETY, "answer", then=("jobs",)),), SAFETY)
+    assert alarm.after_safety() == {} and len(alarm.false_alarms_answered()) == 1
     figure = "what else is asked, after it: right / missing / wrong / unasked"
     assert report_of(asked, ()).figures()[figure] == "0 / 1 / 0 / 0"
     assert report_of(None, ()).figures()[figure] == "-"
