@@ -4,7 +4,10 @@ and the topics it may be about, ranked.
 Safety is policy, not retrieval: it is read here, on its own, before the topics are ranked, and
 the matcher knows nothing of it. A message that reports an explosive object is also read
 without the danger's words, so that what else it asks ("j'ai trouvé un obus, c'est quoi le
-numéro à Minsk ?") can be answered after the safety message.
+numéro à Minsk ?") can be answered after the safety message. Where it has several sentences, the
+ranker may read those that name the explosive, and the others, each on their own, when the
+decision asks: a question beside a report hides the report from the whole message's ranking,
+and the report hides the question.
 """
 
 from __future__ import annotations
