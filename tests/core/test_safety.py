@@ -78,6 +78,7 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         "on joue à l'airsoft samedi, les grenades fumigènes sont fournies ?",  # a game
         "il a une mine épouvantable depuis son retour",  # a face
         "des bombes de peinture pour un graffiti sur le mur de la cour",  # spray cans
+        "vous recrutez des démineurs ? mon fils voudrait le devenir",  # a deminer's job
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
@@ -99,6 +100,7 @@ def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text
         "écrivez à la croix rouge pour moi, la roquette n'a pas été enlevée du champ",
         "ma tante a perdu sa main à cause d'une grenade, la croix rouge aide pour ça ?",
         "un obus est tombé sur la cuisine et il est encore dedans",  # a kitchen is a room
+        "qui prévenir pour que les démineurs viennent ?",  # deminers called: something is there
     ],
 )
 def test_figures_words_do_not_hide_a_report(reader: Reader, text: str) -> None:
