@@ -79,6 +79,9 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         "il a une mine épouvantable depuis son retour",  # a face
         "des bombes de peinture pour un graffiti sur le mur de la cour",  # spray cans
         "vous recrutez des démineurs ? mon fils voudrait le devenir",  # a deminer's job
+        # Seen in the news, not found; a campaign against mines, whatever villages it visits.
+        "j'ai vu aux nouvelles que le CICR fait de l'éducation aux risques des mines",
+        "je voudrais rejoindre une campagne anti-mines comme bénévole dans les villages",
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
