@@ -40,7 +40,9 @@ class Outcome(StrEnum):
 class Decision:
     outcome: Outcome
     entries: tuple[str, ...] = ()  # answered, in order: the safety message first when due
-    offered: tuple[str, ...] = ()  # with CLARIFY: the topics to choose from
+    # With CLARIFY: the topics to choose from. With a safety message alone: the topics the rest
+    # of the message may ask, offered as buttons under it.
+    offered: tuple[str, ...] = ()
     score: int = 0  # confidence of the best candidate, 0-100
     signal: str = ""  # which rule or signal decided (`ask --explain`)
 
@@ -187,7 +189,25 @@ class Decider:
             signal = "rule: explosive object, then the ranker on the other sentences"
         if after is not None:
             return Decision(Outcome.ANSWER, (*first, after), score=score, signal=signal)
+        offered = self._offered_besides(reading, limits)
+        if offered:
+            signal = "rule: explosive object; the other sentences' topics offered"
+            return Decision(Outcome.ANSWER, first, offered=offered, score=score, signal=signal)
         return Decision(Outcome.ANSWER, first, score=score, signal="rule: explosive object")
+
+    def _offered_besides(self, reading: Reading, limits: Thresholds) -> tuple[str, ...]:
+        """Where the sentences that name no explosive read as something the bot covers, but
+        not surely enough to answer it: their two best topics, as a clarification offers them
+        (`Thresholds.in_scope`, `Thresholds.offer`)."""
+        ranking = reading.besides_ranking
+        if ranking is None or ranking.out_of_scope >= limits.in_scope:
+            return ()
+        topics = [
+            t
+            for t in self._in_country(ranking.entries(), reading.analysis.terms)
+            if t.entry_id != self.safety_id and t.entry_id not in self._smalltalk
+        ]
+        return tuple(t.entry_id for t in topics[:2] if t.probability >= limits.offer)
 
     def _beside_danger(self, entry_id: str, reading: Reading) -> bool:
         """Whether the ranker seconds the matcher's answer to what a report asks besides its

@@ -115,16 +115,25 @@ class Replies:
         """The decision as a reply; its last entry answered with `route` when it has one, else
         asked for its country when it has routes; a clarification's buttons carry `country`."""
         if decision.entries:
-            return self.answer([self.kb.entries[i] for i in decision.entries], decision.score, route=route)
+            entries = [self.kb.entries[i] for i in decision.entries]
+            return self.answer(entries, decision.score, route=route, offered=decision.offered)
         if decision.outcome is Outcome.CLARIFY:
             return self.clarify(decision.offered, decision.score, country)
         return self.fallback(decision.score)
 
     def answer(
-        self, entries: Sequence[Entry], score: int, *, route: Entry | None = None, general: bool = False
+        self,
+        entries: Sequence[Entry],
+        score: int,
+        *,
+        route: Entry | None = None,
+        general: bool = False,
+        offered: Sequence[str] = (),
     ) -> Reply:
         """`entries` answered in order. The last one, if it has routes, is answered with `route`,
-        or by asking the person's country unless `general` (the "Autre pays" button)."""
+        or by asking the person's country unless `general` (the "Autre pays" button). `offered`
+        topics come first among its buttons (what else a report may ask, after its safety
+        message)."""
         unique = list({entry.id: entry for entry in entries}.values())
         main = unique[-1]
         ask = route is None and main.routes is not None and not general
@@ -134,14 +143,14 @@ class Replies:
         if ask:
             messages.append(self.route_question(main))
         else:
-            messages.extend(self.entry_messages(route or main))
+            messages.extend(self.entry_messages(route or main, offered))
         if self._privacy is not None and self._privacy in (e.id for e in unique):
             messages.insert(1, Message(self.kept()))
         shown = route or main
         if ask and main.routes is not None:
             suggestions = tuple(dict.fromkeys(b.entry for b in main.routes.buttons))
         else:
-            suggestions = shown.next_steps
+            suggestions = tuple(dict.fromkeys((*offered, *shown.next_steps)))
         return Reply(
             tuple(messages[:MAX_MESSAGES_PER_REPLY]),
             outcome=Outcome.ANSWER,
@@ -176,8 +185,9 @@ class Replies:
         rows.append((Button(entry.routes.other, f"{GENERAL}:{entry.id}"),))
         return Message(entry.routes.question, tuple(rows))
 
-    def entry_messages(self, entry: Entry) -> list[Message]:
-        rows = [(Button(self.kb.entries[step].title, f"{OPEN_ENTRY}:{step}"),) for step in entry.next_steps]
+    def entry_messages(self, entry: Entry, offered: Sequence[str] = ()) -> list[Message]:
+        steps = dict.fromkeys((*offered, *entry.next_steps))
+        rows = [(Button(self.kb.entries[step].title, f"{OPEN_ENTRY}:{step}"),) for step in steps]
         rows += [(Button(link.label, url=link.url),) for link in entry.links]
         source = self.source_of(entry)
         if source is not None:

@@ -173,17 +173,20 @@ class Report:
 
     def after_safety(self) -> Counter[str]:
         """Where the labels say what else a report asks besides its danger (`Example.then`),
-        what the reply goes on with after the safety message, notices aside: "right", "missing"
-        (a need left unanswered), "unasked" (a topic nothing asked for), "wrong" (another topic
-        than the one asked), "none" (nothing asked, nothing given). A false alarm is judged by
-        its first reply's label instead (`false_alarms_answered`)."""
+        what the reply goes on with after the safety message, notices aside: "right", "offered"
+        (not answered, but a button under it opens it), "missing" (a need left unanswered),
+        "unasked" (a topic nothing asked for), "wrong" (another topic than the one asked),
+        "none" (nothing asked, nothing given). A false alarm is judged by its first reply's
+        label instead (`false_alarms_answered`)."""
         counts: Counter[str] = Counter()
         for r in self.results:
             wanted = r.example.then
             if wanted is None or r.entry != self.safety_id or self._false_alarm(r):
                 continue
             given = [e for e in r.then if e not in self.notices]
-            if not given:
+            if not given and set(wanted) & set(r.suggestions):
+                counts["offered"] += 1
+            elif not given:
                 counts["missing" if wanted else "none"] += 1
             elif not wanted:
                 counts["unasked"] += 1
@@ -238,7 +241,9 @@ class Report:
             "safety false alarms": str(len(self.safety_false_alarms())),
             "  then answered right": str(len(self.false_alarms_answered())),
             "after a safety message, a topic not asked": str(len(self.unasked_after_safety())),
-            "what else is asked, after it: right / missing / wrong / unasked": self._after_safety_figure(),
+            "what else is asked, after it: right / offered / missing / wrong / unasked": (
+                self._after_safety_figure()
+            ),
             "helped, read past the safety message": f"{self.helped_after_safety:.1%}",
             "clarification rate": f"{self.clarification_rate:.1%}",
         }
@@ -247,7 +252,7 @@ class Report:
         counts = self.after_safety()
         if not any(r.example.then is not None for r in self.results):
             return "-"
-        return " / ".join(str(counts[k]) for k in ("right", "missing", "wrong", "unasked"))
+        return " / ".join(str(counts[k]) for k in ("right", "offered", "missing", "wrong", "unasked"))
 
     def summary(self) -> str:
         lines = [f"{name}: {value}" for name, value in self.figures().items()]

@@ -372,3 +372,39 @@ def test_after_the_safety_message_the_other_sentences_are_read_on_their_own(
     assert decision.entries == entries
     if len(entries) == 2:
         assert decision.signal == "rule: explosive object, then the ranker on the other sentences"
+
+
+@pytest.mark.parametrize(
+    ("besides", "offered"),
+    [
+        # In scope, not sure: its best topics as buttons under the safety message.
+        (
+            {"family_links": 0.4, "help_request": 0.3, OUT_OF_SCOPE: 0.25, "jobs": 0.05},
+            ("family_links", "help_request"),
+        ),
+        (
+            {"family_links": 0.4, OUT_OF_SCOPE: 0.3, "hello": 0.28, "jobs": 0.02},
+            ("family_links",),
+        ),  # 0.02 < offer
+        ({OUT_OF_SCOPE: 0.6, "family_links": 0.4}, ()),  # "nothing covered" too likely: no buttons
+    ],
+)
+def test_a_lone_safety_message_offers_what_the_other_sentences_may_ask(
+    engine: Engine, besides: dict[str, float], offered: tuple[str, ...]
+) -> None:
+    whole = {"mines_safety": 0.95, "family_links": 0.03, OUT_OF_SCOPE: 0.02}
+    other = Ranking(tuple(RankedTopic(e, p) for e, p in sorted(besides.items(), key=lambda i: -i[1])))
+    reading = replace(
+        _ranked(engine, INJURED, whole, None),
+        cue=Cue.FOUND,
+        rest=None,
+        rank_content=tuple,
+        rank_polite=None,
+        rank_besides=lambda: other,
+    )
+    decision = engine.decider.decide(reading)
+    assert (decision.outcome, decision.entries, decision.offered) == (
+        Outcome.ANSWER,
+        ("mines_safety",),
+        offered,
+    )

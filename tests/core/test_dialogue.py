@@ -11,7 +11,7 @@ from bot.core.decision import Decision, Outcome
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
-from bot.core.replies import CLARIFIED, SHOW_MENU, Reply
+from bot.core.replies import CLARIFIED, OPEN_ENTRY, SHOW_MENU, Reply
 from bot.curation.evaluation import scoring_engine
 
 pytestmark = pytest.mark.unit
@@ -196,3 +196,15 @@ def test_the_general_contact_becomes_the_named_country_s(dialogue: Dialogue) -> 
     assert dialogue.ask("comment contacter le CICR à Bakou ?").entries == ("azerbaijan_closure",)
     # Other contact entries keep their own answer: emergencies are not the mission's phone.
     assert dialogue.ask("numero des urgences au belarus").entries == ("emergency_numbers",)
+
+
+def test_topics_offered_after_a_lone_safety_message_lead_its_buttons(dialogue: Dialogue) -> None:
+    offered = ("family_links", "help_request")
+    reply = dialogue.replies.decided(Decision(Outcome.ANSWER, ("mines_safety",), offered=offered, score=80))
+    assert reply.entries == ("mines_safety",) and reply.safety
+    buttons = [b.action for row in reply.messages[0].buttons for b in row if b.action]
+    assert buttons[:2] == [f"{OPEN_ENTRY}:family_links", f"{OPEN_ENTRY}:help_request"]
+    assert reply.suggestions[:2] == offered
+    # Its own next steps stay, once each.
+    alone = dialogue.replies.decided(Decision(Outcome.ANSWER, ("mines_safety",), score=80))
+    assert set(alone.suggestions) <= set(reply.suggestions) and len(set(buttons)) == len(buttons)

@@ -81,8 +81,11 @@ BLIND4_CHECK_HELPED = 0.923  # 92.4%
 # Then "démineur" alone stopped naming a danger (a deminer's job is none; deminers called or
 # awaited still are): one wrong second answer became a missing one (wrong + unasked 6 -> 5,
 # missing 18 -> 19).
+# Then a safety message left alone offers, as buttons, the two best topics of the other
+# sentences when they read as in scope: 7 of the 19 missing needs are offered (12 left missing).
 BLIND4_CHECK_AFTER_RIGHT = 99
-BLIND4_CHECK_AFTER_MISSING = 19
+BLIND4_CHECK_AFTER_OFFERED = 7
+BLIND4_CHECK_AFTER_MISSING = 12
 BLIND4_CHECK_AFTER_WRONG_OR_UNASKED = 5
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
@@ -186,6 +189,7 @@ def test_a_danger_beside_another_need_gets_the_safety_message_first(
     assert figures["helped"] >= BLIND4_CHECK_HELPED, figures
     after = dict(report.after_safety())  # what follows the safety message: counts only
     assert after.get("right", 0) >= BLIND4_CHECK_AFTER_RIGHT, after
+    assert after.get("offered", 0) >= BLIND4_CHECK_AFTER_OFFERED, after
     assert after.get("missing", 0) <= BLIND4_CHECK_AFTER_MISSING, after
     assert after.get("wrong", 0) + after.get("unasked", 0) <= BLIND4_CHECK_AFTER_WRONG_OR_UNASKED, after
     ngrams = _numbers(evaluate(ngrams_engine.dialogue, examples))

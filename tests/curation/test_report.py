@@ -63,6 +63,10 @@ def test_what_follows_a_safety_message_is_judged_where_the_labels_say_what_else_
     asked = ("family_links", "detainees")  # the topic asked, and one as right
     assert report_of(asked, ("detainees",)).after_safety() == {"right": 1}
     assert report_of(asked, ()).after_safety() == {"missing": 1}
+    # Not answered, but a button under the safety message opens it.
+    example = Example("un obus dans la cour, et je cherche mon frère", SAFETY, safety=True, then=asked)
+    buttons = Report((Result(example, SAFETY, "answer", suggestions=("contacts", "family_links")),), SAFETY)
+    assert buttons.after_safety() == {"offered": 1}
     assert report_of(asked, ("notice_ru",)).after_safety() == {"missing": 1}  # a notice is no topic
     assert report_of(asked, ("help_request",)).after_safety() == {"wrong": 1}
     assert report_of((), ("help_request",)).after_safety() == {"unasked": 1}
@@ -72,8 +76,8 @@ def test_what_follows_a_safety_message_is_judged_where_the_labels_say_what_else_
     deminer = Example("vous recrutez des démineurs ?", "jobs", then=())
     alarm = Report((Result(deminer, SAFETY, "answer", then=("jobs",)),), SAFETY)
     assert alarm.after_safety() == {} and len(alarm.false_alarms_answered()) == 1
-    figure = "what else is asked, after it: right / missing / wrong / unasked"
-    assert report_of(asked, ()).figures()[figure] == "0 / 1 / 0 / 0"
+    figure = "what else is asked, after it: right / offered / missing / wrong / unasked"
+    assert report_of(asked, ()).figures()[figure] == "0 / 0 / 1 / 0 / 0"
     assert report_of(None, ()).figures()[figure] == "-"
 
 
