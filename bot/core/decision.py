@@ -202,12 +202,14 @@ class Decider:
         ranking = reading.besides_ranking
         if ranking is None or ranking.out_of_scope >= limits.in_scope:
             return ()
-        topics = [
-            t
-            for t in self._in_country(ranking.entries(), reading.analysis.terms)
-            if t.entry_id != self.safety_id and t.entry_id not in self._smalltalk
-        ]
+        topics = [t for t in self._besides_topics(ranking, reading) if t.entry_id not in self._smalltalk]
         return tuple(t.entry_id for t in topics[:2] if t.probability >= limits.offer)
+
+    def _besides_topics(self, ranking: Ranking, reading: Reading) -> list[RankedTopic]:
+        """The ranking's topics, the general contact card counted as the named country's, the
+        safety message set aside."""
+        topics = self._in_country(ranking.entries(), reading.analysis.terms)
+        return [t for t in topics if t.entry_id != self.safety_id]
 
     def _beside_danger(self, entry_id: str, reading: Reading) -> bool:
         """Whether the ranker seconds the matcher's answer to what a report asks besides its
@@ -229,11 +231,7 @@ class Decider:
         alone, and more likely than "out of scope"; a greeting is not a topic."""
         if ranking is None:
             return None
-        topics = [
-            t
-            for t in self._in_country(ranking.entries(), reading.analysis.terms)
-            if t.entry_id != self.safety_id
-        ]
+        topics = self._besides_topics(ranking, reading)
         if not topics or topics[0].entry_id in self._smalltalk:
             return None
         best = topics[0]
