@@ -160,7 +160,7 @@ class Reader:
         ranking = self.ranker.rank(start) if learned and self.ranker is not None else None
         danger = besides = None
         if weapon and ranking is not None and self.ranker is not None:
-            sentences = _DangerSentences(self, start)
+            sentences = _DangerSentences(self, text)  # the whole text: a danger may come late
             danger = partial(sentences.rank_danger, self.ranker, ranking)
             besides = partial(sentences.rank_besides, self.ranker)
         return Reading(

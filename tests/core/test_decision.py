@@ -408,3 +408,12 @@ def test_a_lone_safety_message_offers_what_the_other_sentences_may_ask(
         ("mines_safety",),
         offered,
     )
+
+
+def test_a_danger_past_the_analysed_head_is_read_in_its_own_sentence(engine: Engine) -> None:
+    # The rule reads a question about the CICR (a general one); the ranker reads the report in
+    # the sentence that names it, though it comes after the first MAX_ANALYSED characters.
+    text = "Je voudrais savoir comment le CICR travaille avec les familles déplacées. " * 15
+    reading = engine.reader.read(text + "Un obus est au fond du jardin de ma tante.")
+    assert reading.cue is None and reading.weapon_named
+    assert engine.decider.decide(reading).entries[:1] == ("mines_safety",)
