@@ -198,11 +198,15 @@ def test_without_a_ranker_the_safety_rule_stands(engine: Engine) -> None:
     assert engine.decider.decide(reading).entries[:1] == ("mines_safety",)
 
 
+def _ranking(topics: dict[str, float], ngrams_first: str | None = None) -> Ranking:
+    """A ranking of the given probabilities, most probable first."""
+    ranked = sorted(topics.items(), key=lambda item: -item[1])
+    return Ranking(tuple(RankedTopic(entry, p) for entry, p in ranked), ngrams_first)
+
+
 def _ranked(engine: Engine, text: str, topics: dict[str, float], ngrams_first: str | None) -> Reading:
     """The message as read, with the ranker's probabilities and its n-grams' first class given."""
-    ranked = sorted(topics.items(), key=lambda item: -item[1])
-    ranking = Ranking(tuple(RankedTopic(entry, p) for entry, p in ranked), ngrams_first)
-    return replace(engine.reader.read(text), ranking=ranking)
+    return replace(engine.reader.read(text), ranking=_ranking(topics, ngrams_first))
 
 
 QUESTION = "je cherche mon frère, il a été emmené il y a deux mois"
@@ -343,6 +347,20 @@ def test_the_sentences_naming_a_danger_are_ranked_on_their_own(engine: Engine) -
     assert two.danger_ranking.probability("mines_safety") > two.ranking.probability("mines_safety")
 
 
+def _report_beside(engine: Engine, besides: dict[str, float]) -> Reading:
+    """A report whose whole message reads as the danger only, the matcher having nothing to add,
+    and whose other sentences the ranker reads as `besides`."""
+    other = _ranking(besides)
+    return replace(
+        _ranked(engine, INJURED, {"mines_safety": 0.95, "family_links": 0.03, OUT_OF_SCOPE: 0.02}, None),
+        cue=Cue.FOUND,
+        rest=None,
+        rank_content=tuple,
+        rank_polite=None,
+        rank_besides=lambda: other,
+    )
+
+
 @pytest.mark.parametrize(
     ("besides", "entries"),
     [
@@ -357,18 +375,7 @@ def test_the_sentences_naming_a_danger_are_ranked_on_their_own(engine: Engine) -
 def test_after_the_safety_message_the_other_sentences_are_read_on_their_own(
     engine: Engine, besides: dict[str, float], entries: tuple[str, ...]
 ) -> None:
-    # The whole message reads as a report only, and the matcher has nothing to add.
-    whole = {"mines_safety": 0.95, "family_links": 0.03, OUT_OF_SCOPE: 0.02}
-    other = Ranking(tuple(RankedTopic(e, p) for e, p in sorted(besides.items(), key=lambda i: -i[1])))
-    reading = replace(
-        _ranked(engine, INJURED, whole, None),
-        cue=Cue.FOUND,
-        rest=None,
-        rank_content=tuple,
-        rank_polite=None,
-        rank_besides=lambda: other,
-    )
-    decision = engine.decider.decide(reading)
+    decision = engine.decider.decide(_report_beside(engine, besides))
     assert decision.entries == entries
     if len(entries) == 2:
         assert decision.signal == "rule: explosive object, then the ranker on the other sentences"
@@ -392,17 +399,7 @@ def test_after_the_safety_message_the_other_sentences_are_read_on_their_own(
 def test_a_lone_safety_message_offers_what_the_other_sentences_may_ask(
     engine: Engine, besides: dict[str, float], offered: tuple[str, ...]
 ) -> None:
-    whole = {"mines_safety": 0.95, "family_links": 0.03, OUT_OF_SCOPE: 0.02}
-    other = Ranking(tuple(RankedTopic(e, p) for e, p in sorted(besides.items(), key=lambda i: -i[1])))
-    reading = replace(
-        _ranked(engine, INJURED, whole, None),
-        cue=Cue.FOUND,
-        rest=None,
-        rank_content=tuple,
-        rank_polite=None,
-        rank_besides=lambda: other,
-    )
-    decision = engine.decider.decide(reading)
+    decision = engine.decider.decide(_report_beside(engine, besides))
     assert (decision.outcome, decision.entries, decision.offered) == (
         Outcome.ANSWER,
         ("mines_safety",),
