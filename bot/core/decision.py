@@ -19,7 +19,6 @@ from bot.core.reading import Reading
 from bot.core.routes import Router
 from bot.core.safety import Cue
 
-SAFETY_ENTRY_KIND = EntryKind.SAFETY
 SMALLTALK_ENTRY_KIND = EntryKind.SMALLTALK
 # Cues that only name an explosive word (with a place, or alone): the rule's weakest reasons.
 NAMED_ONLY = frozenset({Cue.NAMED, Cue.PLACE, Cue.ALONE})
@@ -79,11 +78,11 @@ class Decider:
         self.thresholds = thresholds
         self._countries = countries
         self._router = router
-        self.safety_id = next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
-        self._smalltalk = frozenset(e.id for e in kb.entries.values() if e.kind == SMALLTALK_ENTRY_KIND)
+        self.safety_id = kb.safety_id
+        self._smalltalk = kb.ids_of(SMALLTALK_ENTRY_KIND)
         # The replies that say, in the person's language, that the bot reads French: no topic
         # (the evaluation counts what follows a safety message apart from them).
-        self.notices = frozenset(e.id for e in kb.entries.values() if e.kind == EntryKind.NOTICE)
+        self.notices = kb.ids_of(EntryKind.NOTICE)
         # The general contact card: the one the /contacts command shows.
         self._general_contact = next((c.entry for c in kb.interface.commands if c.name == "contacts"), None)
         # The office a person can walk into: a country's contact entry whose card has an

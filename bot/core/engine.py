@@ -93,10 +93,9 @@ def assemble(
     notices = {e.language: e for e in kb.entries.values() if e.kind == NOTICE_ENTRY_KIND and e.language}
     countries = Countries(kb, analyzer.terms_of)
     contact = ContactQuestions(kb.language, analyzer.terms_of, countries.by_term)
-    safety = next((e.id for e in kb.entries.values() if e.kind == knowledge.EntryKind.SAFETY), None)
-    smalltalk = frozenset(e.id for e in kb.entries.values() if e.kind == knowledge.EntryKind.SMALLTALK)
     detector = SafetyDetector(kb.language, analyzer)
-    reader = Reader(matcher, detector, notices, ranker, contact, safety, smalltalk)
+    smalltalk = kb.ids_of(knowledge.EntryKind.SMALLTALK)
+    reader = Reader(matcher, detector, notices, ranker, contact, kb.safety_id, smalltalk)
     router = Router(kb, countries)
     decider = Decider(kb, countries, thresholds, router)
     dialogue = Dialogue(kb, reader, decider, FollowUpRules(kb, countries, analyzer.terms_of, router), router)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot.core.decision import SAFETY_ENTRY_KIND, Decider
+from bot.core.decision import Decider
 from bot.core.dialogue import Dialogue
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import EntryKind, KnowledgeBase
@@ -175,11 +175,11 @@ def _disfigure(text: str, rng: random.Random) -> Iterable[tuple[str, str]]:
 
 
 def safety_id(kb: KnowledgeBase) -> str | None:
-    return next((e.id for e in kb.entries.values() if e.kind == SAFETY_ENTRY_KIND), None)
+    return kb.safety_id
 
 
 def notice_ids(kb: KnowledgeBase) -> frozenset[str]:
-    return frozenset(e.id for e in kb.entries.values() if e.kind == EntryKind.NOTICE)
+    return kb.ids_of(EntryKind.NOTICE)
 
 
 def evaluate(dialogue: Dialogue, examples: Sequence[Example]) -> Report:

@@ -180,6 +180,15 @@ class KnowledgeBase:
     # `file:line: warning: ...`: worth a curator's look, not worth refusing to start.
     warnings: tuple[str, ...] = ()
 
+    def ids_of(self, kind: EntryKind) -> frozenset[str]:
+        """The ids of the entries of one kind (the safety message, the notices, small talk)."""
+        return frozenset(e.id for e in self.entries.values() if e.kind == kind)
+
+    @property
+    def safety_id(self) -> str | None:
+        """The safety message's entry (the first, were there several), or None."""
+        return next((e.id for e in self.entries.values() if e.kind == EntryKind.SAFETY), None)
+
 
 @dataclass(frozen=True)
 class Canary:
