@@ -118,19 +118,38 @@ class Decider:
 
     def overruled(self, reading: Reading, limits: Thresholds | None = None) -> bool:
         """Whether the ranker overrules the safety rule (see `Thresholds.overrule_words`): a
-        French sentence long enough for it to read, that it reads as out of scope."""
+        French sentence long enough for it to read, that it reads as out of scope, or, where the
+        rule only saw an explosive word named, as another of the bot's topics."""
         limits = limits or self.thresholds
         ranking = reading.ranking
         if reading.cue is None or reading.foreign_explosive or ranking is None:
             return False
         if len(reading.analysis.words) < limits.overrule_words:
             return False
+        if self.read_as_another_topic(reading, limits):
+            return True
         needed = limits.overrule_named if reading.cue in NAMED_ONLY else limits.overrule_found
         if ranking.out_of_scope < needed:
             return False
         # Out of scope as a whole, a message may still report a danger beside its question ("une
         # grenade dans le parc. et le bus pour Bakou ?"): the sentences naming it decide.
         return self._danger_probability(reading) < limits.danger_report
+
+    def read_as_another_topic(self, reading: Reading, limits: Thresholds | None = None) -> bool:
+        """Whether the rule only saw an explosive word named (not an object found, there or
+        hurting someone) in a message the ranker reads as another of the bot's topics, sure of
+        it, and as the safety message's neither whole nor in the sentences naming the explosive
+        (see `Thresholds.overrule_topic`)."""
+        limits = limits or self.thresholds
+        ranking = reading.ranking
+        if reading.cue not in NAMED_ONLY or ranking is None or self.safety_id is None:
+            return False
+        if ranking.probability(self.safety_id) >= limits.overrule_unlikely:
+            return False
+        best = next((t for t in ranking.entries() if t.entry_id != self.safety_id), None)
+        if best is None or best.probability < limits.overrule_topic:
+            return False
+        return self._danger_probability(reading) < limits.overrule_unlikely
 
     def _decide(self, reading: Reading, limits: Thresholds) -> Decision:
         first = (self.safety_id,) if reading.danger and self.safety_id else ()

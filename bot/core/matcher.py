@@ -72,6 +72,17 @@ class Thresholds:
     overrule_words: int = 4
     overrule_named: float = 0.75
     overrule_found: float = 0.95
+    # Where the rule only saw an explosive word named (not found, there, hurting), the ranker
+    # also overrules it when it reads another of the bot's topics at or above `overrule_topic`
+    # and the safety message below `overrule_unlikely`, in the whole message and in its sentences
+    # naming the explosive: a question about mine action ("quelles régions sont les plus
+    # contaminées par les mines ? c'est pour ma thèse"), whose answer points to the safety
+    # message anyway. Searched on the cross-validation and the four readable sets (`eval
+    # --calibrate` does not search it yet): 0.5 lost two reports ("comment éviter les accidents
+    # de mines", at 0.58), 0.6 and above none, so 0.7 keeps two steps of margin; 0.1 and 0.15 lose
+    # none either. False alarms there 144 -> 131, all of them followed by their answer before.
+    overrule_topic: float = 0.7
+    overrule_unlikely: float = 0.1
     # The other way round, for a message not in French whose words the safety rule does not know
     # (its notice says nothing about explosives): the ranker, which learned reports in Russian,
     # Ukrainian, Azerbaijani..., puts the safety message first when it reads one this likely.

@@ -49,6 +49,8 @@ def test_the_shipped_thresholds_are_pinned() -> None:
             overrule_words=4,
             overrule_named=0.75,
             overrule_found=0.95,
+            overrule_topic=0.7,
+            overrule_unlikely=0.1,
             foreign_report=0.8,
             danger_report=0.5,
         )
@@ -196,6 +198,40 @@ def test_without_a_ranker_the_safety_rule_stands(engine: Engine) -> None:
     reading = replace(_read_as(engine, SENTENCE, Cue.NAMED, 0.99), ranking=None)
     assert not engine.decider.overruled(reading)
     assert engine.decider.decide(reading).entries[:1] == ("mines_safety",)
+
+
+THESIS = "quelles régions sont les plus contaminées par les mines ? c'est pour ma thèse"
+
+
+@pytest.mark.parametrize(
+    ("cue", "topics", "danger", "overruled"),
+    [
+        # Only named; another topic sure; the safety message unlikely whole and where named.
+        (Cue.NAMED, {"mine_action": 0.85, "mines_safety": 0.05, OUT_OF_SCOPE: 0.1}, 0.05, True),
+        (Cue.PLACE, {"mine_action": 0.7, "mines_safety": 0.09, OUT_OF_SCOPE: 0.21}, 0.09, True),
+        (Cue.NAMED, {"mine_action": 0.65, "mines_safety": 0.05, OUT_OF_SCOPE: 0.3}, 0.05, False),
+        (Cue.NAMED, {"mine_action": 0.8, "mines_safety": 0.1, OUT_OF_SCOPE: 0.1}, 0.05, False),
+        # The sentences naming it read as a report, beside a question about something else.
+        (Cue.NAMED, {"mine_action": 0.85, "mines_safety": 0.05, OUT_OF_SCOPE: 0.1}, 0.6, False),
+        # The rule saw an object found or there: never by another topic.
+        (Cue.FOUND, {"mine_action": 0.95, "mines_safety": 0.01, OUT_OF_SCOPE: 0.04}, 0.01, False),
+        (Cue.THERE, {"mine_action": 0.95, "mines_safety": 0.01, OUT_OF_SCOPE: 0.04}, 0.01, False),
+    ],
+)
+def test_the_ranker_overrules_a_word_named_in_a_message_it_reads_as_another_topic(
+    engine: Engine, cue: Cue, topics: dict[str, float], danger: float, overruled: bool
+) -> None:
+    sentences = Ranking((RankedTopic("mine_action", 1.0 - danger), RankedTopic("mines_safety", danger)))
+    reading = replace(
+        engine.reader.read(THESIS), cue=cue, ranking=_ranking(topics), rank_danger=lambda: sentences
+    )
+    assert engine.decider.read_as_another_topic(reading) is overruled
+    assert engine.decider.overruled(reading) is overruled
+    first = engine.decider.decide(reading).entries[:1]
+    assert first == (("mine_action",) if overruled else ("mines_safety",))
+    # Not in n-gram mode, where the ranker never overrules the rule; nor on a message too short.
+    assert not engine.decider.overruled(reading, NGRAMS_THRESHOLDS)
+    assert not engine.decider.overruled(replace(reading, analysis=engine.reader.read("mines").analysis))
 
 
 def _ranking(topics: dict[str, float], ngrams_first: str | None = None) -> Ranking:

@@ -144,6 +144,15 @@ def test_ask_explain_shows_why(capsys: pytest.CaptureFixture[str]) -> None:
     assert "decided by: ranker sure" in out and "decision: answer, answers family_links" in out
     if "(semantic)" in out:  # its n-grams' own reading, which the decision compares with the whole
         assert "its n-grams alone put first: family_links" in out
+    thesis = "quelles régions sont les plus contaminées par les mines ? pour ma thèse"
+    assert main(["ask", "--explain", thesis]) == 0
+    out = capsys.readouterr().out
+    # A mine named in a question the ranker reads as mine action: the rule is overruled, and why.
+    if "(semantic)" in out:  # with n-grams alone the ranker never overrules the rule
+        assert "overruled by the ranker: read as mine_action" in out
+        assert "decision: answer, answers mine_action" in out
+    else:
+        assert "named, not in a general question, safety first" in out
     assert main(["ask", "--explain", "horaires et adresse du bureau de Minsk"]) == 0
     out = capsys.readouterr().out
     # A contact question is answered by its rule; the ranker's view is shown all the same.

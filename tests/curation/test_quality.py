@@ -68,8 +68,8 @@ BLIND_TEST_SAFETY_MISSES = 0
 # own (n-grams alone 161 -> 171), helped 89.5% -> 92.4%, false alarms 7.
 BLIND4_CHECK_SAFETY_MISSES = 7
 NGRAMS_BLIND4_CHECK_SAFETY_MISSES = 8
-BLIND4_CHECK_SAFETY_FALSE_ALARMS = 7
-BLIND4_CHECK_HELPED = 0.923  # 92.4%
+BLIND4_CHECK_SAFETY_FALSE_ALARMS = 6  # 7 before the ranker overruled a word named in another topic
+BLIND4_CHECK_HELPED = 0.928  # 92.9% (92.4% before the same)
 # What follows its safety messages, judged by its `then` labels (the other sets label the first
 # reply only, so that a second answer they do not name may be right). The other sentences of a
 # report read on their own by the ranker: right 59 -> 99, missing 60 -> 18, wrong 2 -> 4,
