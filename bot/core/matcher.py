@@ -77,10 +77,10 @@ class Thresholds:
     # and the safety message below `overrule_unlikely`, in the whole message and in its sentences
     # naming the explosive: a question about mine action ("quelles régions sont les plus
     # contaminées par les mines ? c'est pour ma thèse"), whose answer points to the safety
-    # message anyway. Searched on the cross-validation and the four readable sets (`eval
-    # --calibrate` does not search it yet): 0.5 lost two reports ("comment éviter les accidents
-    # de mines", at 0.58), 0.6 and above none, so 0.7 keeps two steps of margin; 0.1 and 0.15 lose
-    # none either. False alarms there 144 -> 131, all of them followed by their answer before.
+    # message anyway. Fitted by `eval --calibrate` (no report lost even two steps more daring) on
+    # the cross-validation and both blind tuning halves, and the same with blind4's: 0.5 lost two
+    # reports ("comment éviter les accidents de mines", at 0.58), 0.6 and above none. False
+    # alarms on those sets and the development set 144 -> 131, each followed by its answer before.
     overrule_topic: float = 0.7
     overrule_unlikely: float = 0.1
     # The other way round, for a message not in French whose words the safety rule does not know

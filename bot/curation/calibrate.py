@@ -233,3 +233,40 @@ def calibrate_overrule(sets: Sequence[_Read], base: Thresholds) -> OverruleCalib
             -c.thresholds.overrule_words,
         ),
     )
+
+
+# Above any probability: the ranker never overrules the rule by reading another topic.
+NEVER_ANOTHER_TOPIC = 1.01
+
+
+def calibrate_topic_overrule(sets: Sequence[_Read], base: Thresholds) -> OverruleCalibration:
+    """Grid-search `overrule_topic` and `overrule_unlikely` on messages already read.
+
+    As in `calibrate_overrule`, only settings that miss no more reports than without this
+    overrule (in every set) are kept, with a wider margin: two steps more daring (the topic 0.1
+    less probable, the safety message's ceiling 0.1 higher) must miss none either, since here the
+    ranker reads a message as the bot's, where a report beside another question is read too.
+    Among them (never overruling is one), the fewest false alarms, then the most cautious (the
+    highest topic, then the lowest ceiling).
+    """
+
+    @functools.cache
+    def judged(topic: float, unlikely: float) -> tuple[list[int], int]:
+        thresholds = replace(base, overrule_topic=topic, overrule_unlikely=unlikely)
+        reports = [report_of(read, thresholds) for read in sets]
+        return [len(r.safety_misses()) for r in reports], sum(len(r.safety_false_alarms()) for r in reports)
+
+    floor, never = judged(NEVER_ANOTHER_TOPIC, 0.0)
+    found = [OverruleCalibration(replace(base, overrule_topic=NEVER_ANOTHER_TOPIC), never, sum(floor))]
+    for topic, unlikely in itertools.product(
+        [x / 100 for x in range(50, 100, 5)], (0.02, 0.05, 0.1, 0.15, 0.2)
+    ):
+        misses, alarms = judged(topic, unlikely)
+        margin, _ = judged(round(topic - 0.1, 2), round(unlikely + 0.1, 2))
+        if all(m <= f and d <= f for m, d, f in zip(misses, margin, floor, strict=True)):
+            thresholds = replace(base, overrule_topic=topic, overrule_unlikely=unlikely)
+            found.append(OverruleCalibration(thresholds, alarms, sum(misses)))
+    return min(
+        found,
+        key=lambda c: (c.false_alarms, -c.thresholds.overrule_topic, c.thresholds.overrule_unlikely),
+    )

@@ -158,7 +158,7 @@ def _routes(engine: Engine) -> None:
 
 def _calibrate(engine: Engine, examples: Sequence[Any], folds_read: list[Any]) -> None:
     from bot.curation.calibrate import calibrate as search
-    from bot.curation.calibrate import calibrate_learned, calibrate_overrule
+    from bot.curation.calibrate import calibrate_learned, calibrate_overrule, calibrate_topic_overrule
 
     kb = engine.kb
     tuning = ev.load_examples(ev.BLIND_TUNING)
@@ -186,6 +186,13 @@ def _calibrate(engine: Engine, examples: Sequence[Any], folds_read: list[Any]) -
         f"the ranker overrules the safety rule from {t.overrule_words} words, out of scope "
         f"{t.overrule_named:.2f} (named) / {t.overrule_found:.2f} (found, there): "
         f"{overrule.false_alarms} false alarms, {overrule.misses} reports missed (as the rule alone)"
+    )
+    topic = calibrate_topic_overrule(sets, engine.thresholds)
+    t = topic.thresholds
+    print(
+        f"and where only a word is named, from another topic at {t.overrule_topic:.2f} with the safety "
+        f"message below {t.overrule_unlikely:.2f}: {topic.false_alarms} false alarms, "
+        f"{topic.misses} reports missed (as without it)"
     )
 
 

@@ -10,9 +10,11 @@ import pytest
 from bot.core.engine import Engine, assemble
 from bot.core.knowledge import KnowledgeBase
 from bot.curation.calibrate import (
+    NEVER_ANOTHER_TOPIC,
     calibrate,
     calibrate_learned,
     calibrate_overrule,
+    calibrate_topic_overrule,
     experience,
     judge,
     read_all,
@@ -87,6 +89,23 @@ def test_the_overrule_calibration_misses_no_report_the_rule_alone_catches(engine
     assert found.thresholds.overrule_found >= found.thresholds.overrule_named
 
 
+@measure
+def test_the_topic_overrule_calibration_misses_no_report_missed_without_it(engine: Engine) -> None:
+    read = read_once(engine, SAMPLE)
+    found = calibrate_topic_overrule([read], engine.thresholds)
+    never = replace(engine.thresholds, overrule_topic=NEVER_ANOTHER_TOPIC)
+    assert found.misses <= len(report_of(read, never).safety_misses())
+    assert found.false_alarms == len(report_of(read, found.thresholds).safety_false_alarms())
+    assert found.false_alarms <= len(report_of(read, never).safety_false_alarms())
+    # Two steps more daring must lose none either.
+    daring = replace(
+        found.thresholds,
+        overrule_topic=found.thresholds.overrule_topic - 0.1,
+        overrule_unlikely=found.thresholds.overrule_unlikely + 0.1,
+    )
+    assert len(report_of(read, daring).safety_misses()) <= len(report_of(read, never).safety_misses())
+
+
 # Six messages of the sample, with an explosive object reported and an out-of-scope message
 # among them: each search runs through, quickly enough to be traced for coverage.
 FEW = (
@@ -103,3 +122,5 @@ def test_each_search_runs_on_a_few_messages(engine: Engine) -> None:
     assert learned.experience == experience(read, learned.thresholds)  # two equal sets weigh as one
     overrule = calibrate_overrule([read], engine.thresholds)
     assert overrule.false_alarms == len(report_of(read, overrule.thresholds).safety_false_alarms())
+    topic = calibrate_topic_overrule([read], engine.thresholds)
+    assert topic.false_alarms == len(report_of(read, topic.thresholds).safety_false_alarms())
