@@ -41,6 +41,7 @@ class Decision:
     entries: tuple[str, ...] = ()  # answered, in order: the safety message first when due
     # With CLARIFY: the topics to choose from. With a safety message alone: the topics the rest
     # of the message may ask, offered as buttons under it.
+    # With FALLBACK: what the message may still be about, the first button under the refusal.
     offered: tuple[str, ...] = ()
     score: int = 0  # confidence of the best candidate, 0-100
     signal: str = ""  # which rule or signal decided (`ask --explain`)
@@ -311,7 +312,19 @@ class Decider:
                 offered = self._with_ngrams_first(offered, ranking.ngrams_first)
             signal = "ranker: its two readings part" if parted else "ranker: in scope, unsure"
             return Decision(Outcome.CLARIFY, offered=tuple(offered), score=score, signal=signal)
-        return Decision(Outcome.FALLBACK, score=score, signal="ranker: out of scope")
+        guess = self._guess(topics, limits)
+        return Decision(Outcome.FALLBACK, offered=guess, score=score, signal="ranker: out of scope")
+
+    def _guess(self, topics: Sequence[RankedTopic], limits: Thresholds) -> tuple[str, ...]:
+        """What a declined message may still be about: the ranker's best topic, when it is at
+        least as likely as a clarification's buttons must be (`Thresholds.offer`), offered as the
+        first button under "je n'ai pas compris". Most of the bot's questions it declines are that
+        topic (in the cross-validation, about 7 in 10); a greeting or a notice is no guess."""
+        for topic in topics:
+            if topic.entry_id in self._smalltalk or topic.entry_id in self.notices:
+                continue
+            return (topic.entry_id,) if topic.probability >= limits.offer else ()
+        return ()
 
     def _parted(self, ngrams_first: str | None, best: RankedTopic, reading: Reading) -> bool:
         """Whether the n-grams alone put another class first: not a greeting around the question,

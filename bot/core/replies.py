@@ -119,7 +119,7 @@ class Replies:
             return self.answer(entries, decision.score, route=route, offered=decision.offered)
         if decision.outcome is Outcome.CLARIFY:
             return self.clarify(decision.offered, decision.score, country)
-        return self.fallback(decision.score)
+        return self.fallback(decision.score, decision.offered, country)
 
     def answer(
         self,
@@ -206,12 +206,20 @@ class Replies:
         linked = {link.url for link in entry.links}
         return next((s for s in entry.sources if s.startswith("https://") and s not in linked), None)
 
-    def clarify(self, offered: Sequence[str], score: int, country: str | None = None) -> Reply:
+    def _offered_rows(
+        self, offered: Sequence[str], country: str | None, kind: str = CLARIFIED
+    ) -> list[tuple[Button, ...]]:
+        """A button per topic offered, carrying the country the message named to the topic's
+        route. A clarification's (`CLARIFIED`) is answered as the topic meant, the question
+        then edited to say so; another (`OPEN_ENTRY`) just opens it."""
         mark = f"{COUNTRY_MARK}{country}" if country else ""
-        rows = [
-            (Button(self.kb.entries[i].title, f"{CLARIFIED}:{i}{mark if self.kb.entries[i].routes else ''}"),)
+        return [
+            (Button(self.kb.entries[i].title, f"{kind}:{i}{mark if self.kb.entries[i].routes else ''}"),)
             for i in offered
         ]
+
+    def clarify(self, offered: Sequence[str], score: int, country: str | None = None) -> Reply:
+        rows = self._offered_rows(offered, country)
         rows.append((Button(self.texts[Text.OTHER_CHOICE], SHOW_MENU),))
         return Reply(
             (Message(self.texts[Text.CLARIFY_PROMPT], tuple(rows)),),
@@ -220,9 +228,16 @@ class Replies:
             suggestions=tuple(offered),
         )
 
-    def fallback(self, score: int) -> Reply:
+    def fallback(self, score: int, offered: Sequence[str] = (), country: str | None = None) -> Reply:
+        """Not understood: said, with the general contact; the topic the message may still be
+        about (`offered`) as the first button, then the menu's."""
         html = f"{self.texts[Text.FALLBACK]}\n\n{self.texts[Text.GENERAL_CONTACT]}"
-        buttons = self.menu_buttons()
+        menu = [item for item in self.kb.interface.menu if item.entry not in offered]
+        buttons = (
+            # Opened, not "chosen": the refusal and its contact stay as they were.
+            *self._offered_rows(offered, country, OPEN_ENTRY),
+            *((Button(item.label, f"{OPEN_ENTRY}:{item.entry}"),) for item in menu),
+        )
         if self.deployment.sharing:
             # Offered, not taken: the answer quotes the question, and the button reads it back
             # from there when pressed, on whichever replica. Nothing is kept meanwhile.
@@ -231,7 +246,7 @@ class Replies:
             (Message(html, buttons),),
             outcome=Outcome.FALLBACK,
             score=score,
-            suggestions=tuple(item.entry for item in self.kb.interface.menu),
+            suggestions=(*offered, *(item.entry for item in menu)),
             quote_question=self.deployment.sharing,
         )
 

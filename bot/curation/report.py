@@ -124,6 +124,15 @@ class Report:
         inside = self.in_scope
         return self._share(sum(r.entry is None and r.outcome == "fallback" for r in inside), len(inside))
 
+    @property
+    def refused_with_a_way(self) -> float:
+        """Of the in-scope messages refused, the share whose refusal offers a button to a right
+        entry (the ranker's guess, or the menu): still refused in every figure above, since the
+        person was told "je n'ai pas compris", but one press from the answer."""
+        refused = [r for r in self.in_scope if r.entry is None and r.outcome == "fallback"]
+        way = sum(any(r.example.accepts(s) for s in r.suggestions) for r in refused)
+        return self._share(way, len(refused))
+
     def _reports_danger(self, example: Example) -> bool:
         return example.safety or (self.safety_id is not None and example.expect == self.safety_id)
 
@@ -233,6 +242,7 @@ class Report:
             "answered right (in scope)": f"{self.answered_right:.1%}" if inside else "-",
             "clarified (in scope)": f"{self.clarified:.1%}" if inside else "-",
             "refused (in scope)": f"{self.refused:.1%}" if inside else "-",
+            "  of which a button opens the right topic": f"{self.refused_with_a_way:.0%}" if inside else "-",
             "accuracy": f"{self.accuracy:.1%}",
             "in-scope accuracy": f"{self.in_scope_accuracy:.1%}" if self.in_scope else "-",
             "confident wrong": f"{self.confident_wrong:.1%}",

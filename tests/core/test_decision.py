@@ -245,6 +245,24 @@ def _ranked(engine: Engine, text: str, topics: dict[str, float], ngrams_first: s
     return replace(engine.reader.read(text), ranking=_ranking(topics, ngrams_first))
 
 
+@pytest.mark.parametrize(
+    ("topics", "guess"),
+    [
+        ({OUT_OF_SCOPE: 0.6, "help_request": 0.3, "family_links": 0.1}, ("help_request",)),
+        # A greeting or a notice is no guess: the next topic is.
+        ({OUT_OF_SCOPE: 0.6, "hello": 0.3, "notice_en": 0.05, "donations": 0.05}, ("donations",)),
+        # Below what a clarification's button needs: the menu alone.
+        ({OUT_OF_SCOPE: 0.96, "help_request": 0.04}, ()),
+    ],
+)
+def test_a_refusal_offers_the_rankers_best_topic(
+    engine: Engine, topics: dict[str, float], guess: tuple[str, ...]
+) -> None:
+    reading = _ranked(engine, "on nous a dit de passer jeudi avec les papiers", topics, None)
+    decision = engine.decider.decide(reading)
+    assert (decision.outcome, decision.entries, decision.offered) == (Outcome.FALLBACK, (), guess)
+
+
 QUESTION = "je cherche mon frère, il a été emmené il y a deux mois"
 SURE = {"family_links": 0.9, "detainees": 0.04, OUT_OF_SCOPE: 0.06}
 

@@ -69,6 +69,31 @@ def test_out_of_scope_gets_fallback_with_menu_and_general_contact(
         assert reply.messages[0].buttons
 
 
+def test_a_refusal_offers_what_the_message_may_still_be_about_first(
+    dialogue: Dialogue, kb: KnowledgeBase
+) -> None:
+    menu = [item.entry for item in kb.interface.menu]
+    guessed = dialogue.replies.decided(
+        Decision(Outcome.FALLBACK, offered=("help_request",)), country="ukraine"
+    )
+    assert guessed.outcome == "fallback" and guessed.entry_id is None
+    assert kb.interface["general_contact"] in guessed.messages[0].html
+    first, *rest = [row[0] for row in guessed.messages[0].buttons]
+    # Opened as any topic of the menu, the country carried to its route; then the menu.
+    assert first.label == kb.entries["help_request"].title
+    assert first.action.startswith(f"{OPEN_ENTRY}:help_request") and "ukraine" in first.action
+    assert [b.action for b in rest] == [f"{OPEN_ENTRY}:{entry}" for entry in menu]
+    assert guessed.suggestions == ("help_request", *menu)
+    pressed = dialogue.press(first.action)
+    assert pressed.entry_id == "help_request" and pressed.edit_pressed is None  # the refusal stays
+    # A topic already in the menu is not shown twice.
+    family = dialogue.replies.decided(Decision(Outcome.FALLBACK, offered=("family_links",)))
+    actions = [row[0].action for row in family.messages[0].buttons]
+    assert actions[0] == f"{OPEN_ENTRY}:family_links" and len(actions) == len(menu)
+    plain = dialogue.replies.decided(Decision(Outcome.FALLBACK))
+    assert plain.suggestions == tuple(menu)
+
+
 def test_clarification_offers_choices_and_other(dialogue: Dialogue, kb: KnowledgeBase) -> None:
     reading = dialogue.reader.read("cicr minsk")
     offered = tuple(c.entry_id for c in reading.content[:3])

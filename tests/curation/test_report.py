@@ -99,3 +99,22 @@ def test_a_topic_the_then_label_names_is_not_counted_unasked() -> None:
     )
     report = Report((Result(example, SAFETY, "answer", then=("family_links",)),), SAFETY)
     assert report.unasked_after_safety() == []
+
+
+def test_a_refusal_whose_buttons_open_the_right_topic_is_counted_apart() -> None:
+    def refused(expect: str | None, suggestions: tuple[str, ...]) -> Result:
+        return Result(Example("...", expect), None, "fallback", suggestions)
+
+    report = Report(
+        (
+            refused("help_request", ("help_request", "family_links")),  # the guess, right
+            refused("family_links", ("family_links",)),  # the menu's
+            refused("donations", ("help_request", "family_links")),
+            refused(None, ("family_links",)),  # out of scope: no refusal of the bot's
+            Result(Example("...", "jobs"), "jobs", "answer"),
+        ),
+        SAFETY,
+    )
+    assert report.refused == 3 / 4  # still refused: "je n'ai pas compris" was said
+    assert report.refused_with_a_way == 2 / 3
+    assert report.figures()["  of which a button opens the right topic"] == "67%"
