@@ -318,8 +318,9 @@ class Decider:
     def _guess(self, topics: Sequence[RankedTopic], limits: Thresholds) -> tuple[str, ...]:
         """What a declined message may still be about: the ranker's best topic, when it is at
         least as likely as a clarification's buttons must be (`Thresholds.offer`), offered as the
-        first button under "je n'ai pas compris". Most of the bot's questions it declines are that
-        topic (in the cross-validation, about 7 in 10); a greeting or a notice is no guess."""
+        first button under "je n'ai pas compris" (in the cross-validation, it opens the right
+        topic of 83 of the 178 questions of the bot declined; the menu, of 22). A greeting or a
+        notice is no guess."""
         for topic in topics:
             if topic.entry_id in self._smalltalk or topic.entry_id in self.notices:
                 continue

@@ -244,8 +244,9 @@ def calibrate_topic_overrule(sets: Sequence[_Read], base: Thresholds) -> Overrul
 
     As in `calibrate_overrule`, only settings that miss no more reports than without this
     overrule (in every set) are kept, with a wider margin: two steps more daring (the topic 0.1
-    less probable, the safety message's ceiling 0.1 higher) must miss none either, since here the
-    ranker reads a message as the bot's, where a report beside another question is read too.
+    less probable, the safety message's ceiling 0.1 higher) must miss none either, since a report
+    beside another question ("qui prévenir pour que les démineurs viennent ?") also reads as one
+    of the bot's topics.
     Among them (never overruling is one), the fewest false alarms, then the most cautious (the
     highest topic, then the lowest ceiling).
     """

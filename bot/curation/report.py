@@ -121,15 +121,18 @@ class Report:
     @property
     def refused(self) -> float:
         """Of the in-scope messages, the share told "je n'ai pas compris"."""
-        inside = self.in_scope
-        return self._share(sum(r.entry is None and r.outcome == "fallback" for r in inside), len(inside))
+        return self._share(len(self._refusals), len(self.in_scope))
+
+    @property
+    def _refusals(self) -> list[Result]:
+        return [r for r in self.in_scope if r.entry is None and r.outcome == "fallback"]
 
     @property
     def refused_with_a_way(self) -> float:
         """Of the in-scope messages refused, the share whose refusal offers a button to a right
         entry (the ranker's guess, or the menu): still refused in every figure above, since the
         person was told "je n'ai pas compris", but one press from the answer."""
-        refused = [r for r in self.in_scope if r.entry is None and r.outcome == "fallback"]
+        refused = self._refusals
         way = sum(any(r.example.accepts(s) for s in r.suggestions) for r in refused)
         return self._share(way, len(refused))
 
