@@ -141,16 +141,20 @@ class Decider:
         hurting someone) in a message the ranker reads as another of the bot's topics, sure of
         it, and as the safety message's neither whole nor in the sentences naming the explosive
         (see `Thresholds.overrule_topic`)."""
+        return self.topic_read_instead(reading, limits) is not None
+
+    def topic_read_instead(self, reading: Reading, limits: Thresholds | None = None) -> str | None:
+        """The topic the ranker reads instead of a word named (`read_as_another_topic`), or None."""
         limits = limits or self.thresholds
         ranking = reading.ranking
         if reading.cue not in NAMED_ONLY or ranking is None or self.safety_id is None:
-            return False
+            return None
         if ranking.probability(self.safety_id) >= limits.overrule_unlikely:
-            return False
+            return None
         best = next((t for t in ranking.entries() if t.entry_id != self.safety_id), None)
         if best is None or best.probability < limits.overrule_topic:
-            return False
-        return self._danger_probability(reading) < limits.overrule_unlikely
+            return None
+        return best.entry_id if self._danger_probability(reading) < limits.overrule_unlikely else None
 
     def _decide(self, reading: Reading, limits: Thresholds) -> Decision:
         first = (self.safety_id,) if reading.danger and self.safety_id else ()

@@ -232,12 +232,8 @@ class Replies:
         """Not understood: said, with the general contact; the topic the message may still be
         about (`offered`) as the first button, then the menu's."""
         html = f"{self.texts[Text.FALLBACK]}\n\n{self.texts[Text.GENERAL_CONTACT]}"
-        menu = [item for item in self.kb.interface.menu if item.entry not in offered]
-        buttons = (
-            # Opened, not "chosen": the refusal and its contact stay as they were.
-            *self._offered_rows(offered, country, OPEN_ENTRY),
-            *((Button(item.label, f"{OPEN_ENTRY}:{item.entry}"),) for item in menu),
-        )
+        # Opened, not "chosen": the refusal and its contact stay as they were.
+        buttons = (*self._offered_rows(offered, country, OPEN_ENTRY), *self.menu_buttons(leaving=offered))
         if self.deployment.sharing:
             # Offered, not taken: the answer quotes the question, and the button reads it back
             # from there when pressed, on whichever replica. Nothing is kept meanwhile.
@@ -246,7 +242,7 @@ class Replies:
             (Message(html, buttons),),
             outcome=Outcome.FALLBACK,
             score=score,
-            suggestions=(*offered, *(item.entry for item in menu)),
+            suggestions=tuple(dict.fromkeys((*offered, *(item.entry for item in self.kb.interface.menu)))),
             quote_question=self.deployment.sharing,
         )
 
@@ -270,8 +266,10 @@ class Replies:
     def info(self, key: str) -> Reply:
         return Reply((Message(self.texts[key]),), outcome=Outcome.INFO)
 
-    def menu_buttons(self) -> tuple[tuple[Button, ...], ...]:
-        return tuple((Button(item.label, f"{OPEN_ENTRY}:{item.entry}"),) for item in self.kb.interface.menu)
+    def menu_buttons(self, leaving: Sequence[str] = ()) -> tuple[tuple[Button, ...], ...]:
+        """The menu's topics, but those `leaving` (already shown above them)."""
+        menu = (item for item in self.kb.interface.menu if item.entry not in leaving)
+        return tuple((Button(item.label, f"{OPEN_ENTRY}:{item.entry}"),) for item in menu)
 
     def details(self, entry: Entry) -> Reply:
         buttons = self.entry_messages(entry)[0].buttons

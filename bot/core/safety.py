@@ -101,7 +101,7 @@ class SafetyDetector:
         """The cue, and whether an explosive is named in its weapon's sense at all (not another
         sense, nor in a game or a film): where the rule finds no cue in such a message ("le site
         du CICR ? l'obus est toujours dans la cour"), the ranker may still read a report in the
-        sentence that names it (`Reading.danger_probability`)."""
+        sentence that names it (`Reading.danger_ranking`)."""
         # Named as written (the usual misspellings are listed as synonyms), or only once typos
         # are corrected: "mises" and "miles" are one letter from "mines", so a corrected word
         # counts only if the message also says an object is there. Most messages name nothing

@@ -194,6 +194,12 @@ class OverruleCalibration:
     misses: int  # reports not given the safety answer first, summed over the sets
 
 
+def _safety_counts(sets: Sequence[_Read], thresholds: Thresholds) -> tuple[list[int], int]:
+    """Reports missed in each set, and false alarms in all, under one setting."""
+    reports = [report_of(read, thresholds) for read in sets]
+    return [len(r.safety_misses()) for r in reports], sum(len(r.safety_false_alarms()) for r in reports)
+
+
 def calibrate_overrule(sets: Sequence[_Read], base: Thresholds) -> OverruleCalibration:
     """Grid-search `overrule_words`, `overrule_named` and `overrule_found` on messages already read.
 
@@ -209,8 +215,7 @@ def calibrate_overrule(sets: Sequence[_Read], base: Thresholds) -> OverruleCalib
         """Reports missed in each set, and false alarms in all, for one setting: each setting
         is judged once, though it is also the margin of another."""
         thresholds = replace(base, overrule_words=words, overrule_named=named, overrule_found=found_at)
-        reports = [report_of(read, thresholds) for read in sets]
-        return [len(r.safety_misses()) for r in reports], sum(len(r.safety_false_alarms()) for r in reports)
+        return _safety_counts(sets, thresholds)
 
     floor, _ = judged(NEVER_OVERRULE, 1.0, 1.0)  # the rule alone
     found: list[OverruleCalibration] = []
@@ -253,9 +258,7 @@ def calibrate_topic_overrule(sets: Sequence[_Read], base: Thresholds) -> Overrul
 
     @functools.cache
     def judged(topic: float, unlikely: float) -> tuple[list[int], int]:
-        thresholds = replace(base, overrule_topic=topic, overrule_unlikely=unlikely)
-        reports = [report_of(read, thresholds) for read in sets]
-        return [len(r.safety_misses()) for r in reports], sum(len(r.safety_false_alarms()) for r in reports)
+        return _safety_counts(sets, replace(base, overrule_topic=topic, overrule_unlikely=unlikely))
 
     floor, never = judged(NEVER_ANOTHER_TOPIC, 0.0)
     found = [OverruleCalibration(replace(base, overrule_topic=NEVER_ANOTHER_TOPIC), never, sum(floor))]

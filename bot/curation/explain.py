@@ -46,9 +46,8 @@ def _safety(engine: Engine, reading: Reading) -> str:
         return "explosive object reported: no" + (f", though named{read_as}" if reading.weapon_named else "")
     if decider.overruled(reading):
         # Overruled either way: the ranker reads another of the bot's topics, or none of them.
-        topics = reading.ranking.entries() if reading.ranking is not None else ()
-        other = next((t.entry_id for t in topics if t.entry_id != decider.safety_id), None)
-        why = f"read as {other}" if decider.read_as_another_topic(reading) else "out of scope"
+        other = decider.topic_read_instead(reading)
+        why = f"read as {other}" if other is not None else "out of scope"
         return f"explosive object reported: {reading.cue.value}; overruled by the ranker: {why}{read_as}"
     return f"explosive object reported: {reading.cue.value}, safety first"
 
