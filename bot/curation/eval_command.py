@@ -78,6 +78,8 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], st
         sets["third blind set (scored only, never read)"] = (ev.load_examples(ev.BLIND3_CHECK), BOT)
         sets["dangers beside another need, check half"] = (ev.load_examples(ev.BLIND4_CHECK), BOT)
         sets["dangers beside another need, tuning half"] = (ev.load_examples(ev.BLIND4_TUNING), BOT)
+        sets["words of war, reports and not, check half"] = (ev.load_examples(ev.BLIND5_CHECK), BOT)
+        sets["words of war, reports and not, tuning half"] = (ev.load_examples(ev.BLIND5_TUNING), BOT)
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:

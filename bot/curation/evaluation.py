@@ -56,6 +56,10 @@ BLIND3_CHECK = DATA / "blind3" / "check.yaml"
 # labelled with what else each asks (`then`); its tuning half may be read (blind4/README.md).
 BLIND4_TUNING = DATA / "blind4" / "tuning.yaml"
 BLIND4_CHECK = DATA / "blind4" / "check.yaml"
+# A fifth (2026-12-08), three more writers: war and explosive words in messages that are reports
+# and in messages that are not; its tuning half may be read (blind5/README.md).
+BLIND5_TUNING = DATA / "blind5" / "tuning.yaml"
+BLIND5_CHECK = DATA / "blind5" / "check.yaml"
 # Messages naming a country, written blind (issue 20), with the route each must reach.
 ROUTES_TEST = DATA / "routes" / "test.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
@@ -70,6 +74,8 @@ BLIND_SETS = (
     BLIND3_CHECK,
     BLIND4_TUNING,
     BLIND4_CHECK,
+    BLIND5_TUNING,
+    BLIND5_CHECK,
 )
 
 

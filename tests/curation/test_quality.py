@@ -16,6 +16,7 @@ from bot.core.engine import Engine
 from bot.core.knowledge import ROUTE_KIND, KnowledgeBase
 from bot.curation.evaluation import (
     BLIND4_CHECK,
+    BLIND5_CHECK,
     BLIND_TEST,
     BLIND_TUNING,
     evaluate,
@@ -87,6 +88,13 @@ BLIND4_CHECK_AFTER_RIGHT = 99
 BLIND4_CHECK_AFTER_OFFERED = 7
 BLIND4_CHECK_AFTER_MISSING = 12
 BLIND4_CHECK_AFTER_WRONG_OR_UNASKED = 5
+# The fifth blind set's check half (209 messages using the words of war and explosives, in reports
+# and in messages that are not; scored only), measured when the set was written, before any change.
+# Its false alarms are the bot's weakest figure: about one message in nine.
+BLIND5_CHECK_SAFETY_MISSES = 2  # of 68
+BLIND5_CHECK_SAFETY_FALSE_ALARMS = 22
+BLIND5_CHECK_HELPED = 0.88  # 88.0%
+NGRAMS_BLIND5_CHECK_SAFETY_MISSES = 2
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
 # 86.5% -> 89.6% helped and 6.8% -> 6.3% confident wrong with the new corpus and cues.
@@ -194,6 +202,18 @@ def test_a_danger_beside_another_need_gets_the_safety_message_first(
     assert after.get("wrong", 0) + after.get("unasked", 0) <= BLIND4_CHECK_AFTER_WRONG_OR_UNASKED, after
     ngrams = _numbers(evaluate(ngrams_engine.dialogue, examples))
     assert ngrams["safety_misses"] <= NGRAMS_BLIND4_CHECK_SAFETY_MISSES, ngrams
+
+
+def test_the_words_of_war_are_told_from_reports(engine: Engine, ngrams_engine: Engine) -> None:
+    """The fifth blind set's check half: "obus", "drone", "bombardement" in reports and in
+    messages that are not. Numbers only, as for the test half (its messages are never read)."""
+    examples = load_examples(BLIND5_CHECK)
+    figures = _numbers(evaluate(shipped(engine, examples), examples))
+    assert figures["safety_misses"] <= BLIND5_CHECK_SAFETY_MISSES, figures
+    assert figures["safety_false_alarms"] <= BLIND5_CHECK_SAFETY_FALSE_ALARMS, figures
+    assert figures["helped"] >= BLIND5_CHECK_HELPED, figures
+    ngrams = _numbers(evaluate(ngrams_engine.dialogue, examples))
+    assert ngrams["safety_misses"] <= NGRAMS_BLIND5_CHECK_SAFETY_MISSES, ngrams
 
 
 def test_blind_test_half_with_ngrams_alone(ngrams_engine: Engine, blind_test: list[Example]) -> None:
