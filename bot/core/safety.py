@@ -10,6 +10,8 @@ marché sur une mine"), with or without a "j'ai trouvé". Three narrow exception
   "combien de mines dans le monde"), unless the message also says an object is there;
 - `explosive_if_present` words ("drone", "engin", "douille") count only when the message says
   the thing is there: a drone that fell, an odd device in the garden.
+And one for the cues themselves: `where_to_find` ("où trouver une carte des zones minées") asks
+where to find something, and is no sign that an object was found.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class SafetyDetector:
         # "explosion" and "explosif" share a stem: where a stem is both, the word as listed decides.
         self._conditional_words = frozenset(fold(w).strip() for w in language.explosive_if_present)
         self._found, self._found_phrases = self._cues(language.found_cues)
+        self._where_to_find = _phrases(language.where_to_find)
         self._places, self._place_phrases = self._cues(language.place_cues)
         self._presence, self._presence_phrases = self._cues(language.presence_cues)
         self._not_dangers = _phrases(language.not_dangers)
@@ -131,7 +134,7 @@ class SafetyDetector:
         named = bool(self._explosive.intersection(self._analyzer.analyze(strong, snap=False).terms))
         stems = {self._analyzer.stem(word) for word in analysis.words}
         joined = f" {' '.join(analysis.words)} "
-        found = bool(stems & self._found) or any(p in joined for p in self._found_phrases)
+        found = self._found_in(joined, stems)
         if found:
             return Cue.FOUND, True  # found, touched, hurt someone: whatever else the message is about
         if any(p in written for p in self._other_topics):
@@ -154,6 +157,16 @@ class SafetyDetector:
         if named:
             return Cue.NAMED, True
         return (Cue.ALONE if conditional_snapped and len(analysis.terms) == 1 else None), True
+
+    def _found_in(self, joined: str, stems: set[str]) -> bool:
+        """Whether a found cue says an object was found, touched or hurt someone; "où trouver
+        une carte" (`where_to_find`) asks where to find something, and is set aside first."""
+        asked = joined
+        for phrase in self._where_to_find:
+            asked = asked.replace(phrase, " ")
+        if asked != joined:
+            stems = {self._analyzer.stem(word) for word in asked.split()}
+        return bool(stems & self._found) or any(p in asked for p in self._found_phrases)
 
     def _only_if_present(self, word: str) -> bool:
         """An `explosive_if_present` word ("bombe", "explosion"), not a danger on its own."""

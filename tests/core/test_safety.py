@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.reading import Reader
+from bot.core.safety import Cue
 
 pytestmark = pytest.mark.unit
 
@@ -82,6 +83,9 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         # Seen in the news, not found; a campaign against mines, whatever villages it visits.
         "j'ai vu aux nouvelles que le CICR fait de l'éducation aux risques des mines",
         "je voudrais rejoindre une campagne anti-mines comme bénévole dans les villages",
+        # What attacked a place, and "sous les bombes": where people live, not an object there.
+        "notre immeuble a été détruit par les roquettes, où dormir ?",
+        "on vit sous les bombes depuis deux ans, vous avez des colis ?",
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
@@ -104,6 +108,9 @@ def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text
         "ma tante a perdu sa main à cause d'une grenade, la croix rouge aide pour ça ?",
         "un obus est tombé sur la cuisine et il est encore dedans",  # a kitchen is a room
         "qui prévenir pour que les démineurs viennent ?",  # deminers called: something is there
+        # Attacked by shells, and one of them there.
+        "la maison a été touchée par les obus et il y a un obus dans le jardin",
+        "les obus tombent sur le village, il y en a un qui n'a pas explosé dans la cour",
     ],
 )
 def test_figures_words_do_not_hide_a_report(reader: Reader, text: str) -> None:
@@ -130,3 +137,18 @@ def test_the_weapon_sense_is_told_apart_from_the_others(reader: Reader, text: st
     assert reading.weapon_named is weapon, text
     # The sentences naming it are ranked only where a weapon is named, and only when asked.
     assert (reading.rank_danger is not None) is (weapon and reading.ranking is not None)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # Asking where to find something is not having found an object...
+        ("pour trouver des informations sur les mines, je lis quoi ?", False),
+        ("où trouver une carte des champs de mines ?", False),
+        # ...and does not hide one found.
+        ("où trouver de l'aide ? j'ai trouvé un obus", True),
+        ("comment trouver un médecin ? une grenade a blessé mon fils", True),
+    ],
+)
+def test_asking_where_to_find_is_not_a_find(reader: Reader, text: str, found: bool) -> None:
+    assert (reader.read(text).cue is Cue.FOUND) is found, text

@@ -149,6 +149,7 @@ class Language:
     synonyms: dict[str, tuple[str, ...]]  # canonical word -> variants (words or phrases)
     explosive_words: frozenset[str]
     found_cues: frozenset[str]
+    where_to_find: frozenset[str]
     explosive_if_present: frozenset[str]
     not_dangers: frozenset[str]
     general_cues: frozenset[str]
