@@ -214,7 +214,8 @@ class Decider:
             return Decision(Outcome.ANSWER, (*first, after), score=score, signal=signal)
         offered = self._offered_besides(reading, limits)
         if offered:
-            signal = "rule: explosive object; the other sentences' topics offered"
+            read = "the other sentences'" if reading.besides_ranking is not None else "the message's other"
+            signal = f"rule: explosive object; {read} topics offered"
             return Decision(Outcome.ANSWER, first, offered=offered, score=score, signal=signal)
         return Decision(Outcome.ANSWER, first, score=score, signal="rule: explosive object")
 
@@ -224,8 +225,9 @@ class Decider:
         (`Thresholds.in_scope`, `Thresholds.offer`). A message with no such sentence, or whose
         other sentences read as nothing the bot covers, offers the whole message's ("c un
         robot?? je veux parler a quelqu un de vrai, il y a une bombe ... dans notre potager"):
-        on the fourth blind set, 15 more of its needs offered, and on the fifth, a button to
-        the right topic under 3 of the tuning half's false alarms."""
+        on the fourth blind set's two halves, 15 more of the needs its reports name beside the
+        danger are offered, and on the fifth, a button to the right topic under 3 of its tuning
+        half's false alarms."""
         ranking = reading.besides_ranking or reading.ranking
         if ranking is None or ranking.out_of_scope >= limits.in_scope:
             return ()

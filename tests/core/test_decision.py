@@ -493,3 +493,5 @@ def test_a_lone_safety_message_with_no_other_sentence_offers_what_the_whole_may_
     decision = engine.decider.decide(reading)
     outcome = (decision.outcome, decision.entries, decision.offered)
     assert outcome == (Outcome.ANSWER, ("mines_safety",), offered)
+    if offered:
+        assert decision.signal == "rule: explosive object; the message's other topics offered"
