@@ -148,7 +148,10 @@ def test_the_weapon_sense_is_told_apart_from_the_others(reader: Reader, text: st
         # ...and does not hide one found.
         ("où trouver de l'aide ? j'ai trouvé un obus", True),
         ("comment trouver un médecin ? une grenade a blessé mon fils", True),
+        # Meaning to see is not having seen.
+        ("mon père veut aller voir sa maison, le CICR déminera les mines ?", False),
+        ("j'ai vu une mine au bord du chemin", True),
     ],
 )
-def test_asking_where_to_find_is_not_a_find(reader: Reader, text: str, found: bool) -> None:
+def test_asking_where_to_find_or_meaning_to_see_is_not_a_find(reader: Reader, text: str, found: bool) -> None:
     assert (reader.read(text).cue is Cue.FOUND) is found, text

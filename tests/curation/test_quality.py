@@ -94,7 +94,7 @@ BLIND4_CHECK_AFTER_WRONG_OR_UNASKED = 5
 # and in messages that are not; scored only), measured when the set was written, before any change.
 # Its false alarms are the bot's weakest figure: about one message in nine.
 BLIND5_CHECK_SAFETY_MISSES = 2  # of 68
-BLIND5_CHECK_SAFETY_FALSE_ALARMS = 22
+BLIND5_CHECK_SAFETY_FALSE_ALARMS = 21  # 22 before "voir" (meaning to see) left the found cues
 BLIND5_CHECK_HELPED = 0.88  # 88.0%
 NGRAMS_BLIND5_CHECK_SAFETY_MISSES = 2
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
