@@ -201,9 +201,12 @@ class _DangerSentences:
     @cached_property
     def _split(self) -> tuple[list[str], list[str]]:
         safety, analyzer = self._reader.safety, self._reader.matcher.analyzer
-        sentences = [s for s in _SENTENCE_END.split(self._text) if s.strip()]
-        named = [s for s in sentences if safety.read(analyzer.analyze(s), s)[1]]
-        return named, [s for s in sentences if s not in named]
+        named: list[str] = []
+        others: list[str] = []
+        for sentence in filter(str.strip, _SENTENCE_END.split(self._text)):
+            weapon = safety.read(analyzer.analyze(sentence), sentence)[1]
+            (named if weapon else others).append(sentence)
+        return named, others
 
     def rank_danger(self, ranker: Ranker, whole: Ranking) -> Ranking:
         """The sentences naming it, ranked; the whole message's ranking when they are all of it

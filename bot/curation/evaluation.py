@@ -180,20 +180,17 @@ def _disfigure(text: str, rng: random.Random) -> Iterable[tuple[str, str]]:
 # --- Scoring the bot ----------------------------------------------------------------------------
 
 
-def safety_id(kb: KnowledgeBase) -> str | None:
-    return kb.safety_id
+def _result(example: Example, reply: Reply) -> Result:
+    """One message's reply as counted: its first entry, and those after it (the safety message's)."""
+    return Result(example, reply.entry_id, reply.outcome, reply.suggestions, reply.entries[1:])
 
 
-def notice_ids(kb: KnowledgeBase) -> frozenset[str]:
-    return kb.ids_of(EntryKind.NOTICE)
+def _report(results: Iterable[Result], kb: KnowledgeBase) -> Report:
+    return Report(tuple(results), kb.safety_id, kb.ids_of(EntryKind.NOTICE))
 
 
 def evaluate(dialogue: Dialogue, examples: Sequence[Example]) -> Report:
-    results = []
-    for example in examples:
-        reply = dialogue.ask(example.text)
-        results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions, reply.entries[1:]))
-    return Report(tuple(results), safety_id(dialogue.kb), notice_ids(dialogue.kb))
+    return _report((_result(e, dialogue.ask(e.text)) for e in examples), dialogue.kb)
 
 
 ROUNDS = 45  # index builds in a leave-one-out run; most shipped entries have 26 to 45 questions
@@ -240,14 +237,11 @@ def leave_one_out(kb: KnowledgeBase, build: Callable[[KnowledgeBase], Dialogue] 
         return assemble(base, analyzer=analyzer.sibling()).dialogue
 
     make = build or default_build
-    results = []
+    results: list[Result] = []
     for examples, base in held_out(kb):
         dialogue = make(base)
-        for example in examples:
-            reply = dialogue.ask(example.text)
-            then = reply.entries[1:]  # after the safety message
-            results.append(Result(example, reply.entry_id, reply.outcome, reply.suggestions, then))
-    return Report(tuple(results), safety_id(kb), notice_ids(kb))
+        results.extend(_result(example, dialogue.ask(example.text)) for example in examples)
+    return _report(results, kb)
 
 
 # --- The learned ranker: scored in batches (cross-validated in cross_validation.py) --------------

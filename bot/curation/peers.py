@@ -13,7 +13,6 @@ from rapidfuzz import fuzz, process, utils
 from bot.core import corpus
 from bot.core.knowledge import KnowledgeBase
 from bot.core.normalize import fold
-from bot.curation.evaluation import safety_id
 from bot.curation.report import Example, Report, Result
 
 
@@ -111,7 +110,7 @@ class PeerRun:
 
 def run_peer(peer: Peer, examples: Sequence[Example], *, held_out_questions: bool = False) -> PeerRun:
     picks = tuple(peer.nearest(e.text, e.text if held_out_questions else None) for e in examples)
-    return PeerRun(tuple(examples), picks, safety_id(peer.kb))
+    return PeerRun(tuple(examples), picks, peer.kb.safety_id)
 
 
 def best_cutoff(run: PeerRun) -> float:
