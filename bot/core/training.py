@@ -12,6 +12,8 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -20,8 +22,11 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.ranker import OUT_OF_SCOPE, RankerModel, Vocabulary, char_grams, ranked_text, word_grams
 from bot.core.semantic import Embedder
 
-# Bump when features or training change: part of the cache key, so a new version retrains.
+# Bump when training changes in a way its code does not show: part of the cache key, so a new
+# version retrains. Its code is part of the key too (`code_digest`).
 TRAINING_VERSION = "3"  # 3: trained with the same BLAS kernels on every CPU (bot/native.py)
+# The modules whose code makes the model: the features (ranker.py) and the fit (this one).
+CODE = (Path(__file__).with_name("ranker.py"), Path(__file__))
 MIN_DF = 2  # an n-gram seen in one message only teaches that message
 C = 10.0  # inverse regularisation strength (chosen by cross-validation of the corpus)
 EMBEDDING_SCALE = 1.0
@@ -40,9 +45,24 @@ def samples(kb: KnowledgeBase, examples: Sequence[Example]) -> list[Sample]:
     return found
 
 
-def training_key(train: Sequence[Sample], embedder_name: str) -> str:
-    """What the model depends on: the samples, the embedding model and this code's version."""
-    digest = hashlib.sha256(f"{TRAINING_VERSION}\0{embedder_name}\0{C}\0{EMBEDDING_SCALE}\0".encode())
+@cache
+def code_digest() -> str:
+    """The hash of the code that makes the model. lbfgs stops at a tolerance, so where it stops
+    moves with the smallest change in how the features are computed or summed: a model cached
+    before such a change, its version not bumped, would go on being served and scored where it
+    was cached, while a new machine trains another one."""
+    digest = hashlib.sha256()
+    for path in CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def training_key(train: Sequence[Sample], embedder_name: str, code: str | None = None) -> str:
+    """What the model depends on: the samples, the embedding model, and this code (its version
+    and its text: `code_digest`, unless `code` is given)."""
+    code = code_digest() if code is None else code
+    header = f"{TRAINING_VERSION}\0{code}\0{embedder_name}\0{C}\0{EMBEDDING_SCALE}\0"
+    digest = hashlib.sha256(header.encode())
     for sample in train:
         digest.update(f"{sample.label}\0{sample.text}\0".encode())
     return digest.hexdigest()[:24]

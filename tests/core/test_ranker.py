@@ -28,7 +28,7 @@ from bot.core.semantic import (
     load_embedder,
     text_key,
 )
-from bot.core.training import Sample, samples, train, training_key
+from bot.core.training import CODE, Sample, code_digest, samples, train, training_key
 from tests.conftest import KNOWLEDGE_DIR
 
 SMALL = [
@@ -121,6 +121,14 @@ def test_the_training_key_follows_the_samples_and_the_embedder() -> None:
     assert training_key(list(SMALL), "") == key
     assert training_key(SMALL[1:], "") != key
     assert training_key(SMALL, "letters-1") != key
+
+
+@pytest.mark.unit
+def test_the_training_key_follows_the_code_that_makes_the_model() -> None:
+    """A change to the features or the fit retrains, even when nobody bumps the version."""
+    assert training_key(SMALL, "") == training_key(SMALL, "", code_digest())
+    assert training_key(SMALL, "", "another code") != training_key(SMALL, "")
+    assert {path.name for path in CODE} == {"ranker.py", "training.py"}
 
 
 @pytest.mark.integration
