@@ -17,7 +17,7 @@ where to find something, and is no sign that an object was found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import Enum
 
 from bot.core.knowledge import Language
@@ -52,6 +52,13 @@ _UNITS = r"ans?|annees?|mois|semaines?|jours?|heures?|minutes?|nuits?|soirs?"
 _HAPPENED = re.compile(r" (?:il )?y a eu ")
 _TIME_AGO = re.compile(rf" (?:il )?y a (?:(?:{_NUMBERS}) )?(?:(?:{_UNITS}) |longtemps |peu )")
 _NOTHING_THERE = re.compile(r" (?:il )?n y a (?:pas|rien|plus|aucune?|personne)\b")
+# "l'obus de notre jardin", "la mine de leur champ": the object and the place it lies in, said as
+# one thing, is an object there, even in a message about something else (a man who offers to
+# take it away for money). The article, the possessive and the "de" are what say it: "des
+# séances sur les mines dans notre école" names a place and an activity, not an object there.
+_THE = frozenset({"l", "la", "le", "les", "cet", "cette", "ces"})
+_OF = frozenset({"de", "d"})
+_OURS = frozenset({"notre", "nos", "mon", "ma", "mes", "leur", "leurs", "son", "sa", "ses", "votre", "vos"})
 
 
 class Cue(Enum):
@@ -140,7 +147,8 @@ class SafetyDetector:
         if any(p in written for p in self._other_topics):
             return None, False
         timed = _NOTHING_THERE.sub(" ", _HAPPENED.sub(" ", _TIME_AGO.sub(" ", joined)))
-        if bool(stems & self._presence) or any(p in timed for p in self._presence_phrases):
+        there = bool(stems & self._presence) or any(p in timed for p in self._presence_phrases)
+        if there or self._in_a_place_of_theirs(analysis.words):
             return Cue.THERE, True  # said to be there: "il y a", "chez nous", "plantée dans le toit"
         # A question about mines in general ("que fait le CICR contre les mines", "des séances
         # sur les mines dans les écoles") names places too; it is not a report.
@@ -167,6 +175,21 @@ class SafetyDetector:
         if asked != joined:
             stems = {self._analyzer.stem(word) for word in asked.split()}
         return bool(stems & self._found) or any(p in asked for p in self._found_phrases)
+
+    def _in_a_place_of_theirs(self, words: Sequence[str]) -> bool:
+        """Whether an explosive is named with the place of someone's it lies in: "l'obus de
+        notre jardin" (`_THE`, `_OF`, `_OURS`, a `place_cues` word)."""
+        for i in range(1, len(words) - 3):
+            if words[i - 1] not in _THE or words[i + 1] not in _OF or words[i + 2] not in _OURS:
+                continue
+            if self._analyzer.stem(words[i + 3]) not in self._places:
+                continue
+            word = words[i]
+            if self._analyzer.stem(word) in self._conditional or self._explosive.intersection(
+                self._analyzer.terms_of([word])
+            ):
+                return True
+        return False
 
     def _only_if_present(self, word: str) -> bool:
         """An `explosive_if_present` word ("bombe", "explosion"), not a danger on its own."""

@@ -40,6 +40,9 @@ pytestmark = pytest.mark.unit
         "mon cousin a perdu un oeil à cause d'une grenade, il lui faut des soins",  # hurt
         "u nas mina na doroge",  # "mina" with what follows it: not a first name
         "des sous-munitions dans les vignes de mon grand-père",  # a vineyard is a place
+        # The object and the place of someone's it lies in, in a question about the CICR.
+        "un type dit qu'il est de la croix rouge et qu'il retire la grenade de notre potager",
+        "le CICR peut-il enlever l'obus de mon jardin ?",
     ],
 )
 def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text: str) -> None:
@@ -86,6 +89,9 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         # What attacked a place, and "sous les bombes": where people live, not an object there.
         "notre immeuble a été détruit par les roquettes, où dormir ?",
         "on vit sous les bombes depuis deux ans, vous avez des colis ?",
+        # A place and an activity about mines, not an object lying in the place.
+        "le CICR fait-il des séances sur les mines dans notre école ?",
+        "que fait la croix rouge contre les mines de notre région ?",
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
