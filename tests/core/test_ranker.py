@@ -3,6 +3,7 @@ and usable in both modes (sentence embeddings, or n-grams alone)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from bot.core.ranker import OUT_OF_SCOPE, Ranker, Vocabulary, char_grams, ranked
 from bot.core.ranker_store import RankerStore, prepare
 from bot.core.semantic import (
     LONGEST_WORD,
+    PROBE,
     TOKEN_BUDGET,
     CachedEmbedder,
     Embedder,
@@ -246,6 +248,17 @@ def test_the_embedding_model_reads_a_bounded_part_of_any_message() -> None:
     assert vector.shape == (embedder.dim,) and abs(float(np.linalg.norm(vector)) - 1) < 1e-3
     assert np.array_equal(vector, embedder.embed(["numéro du CICR à Minsk"])[0])  # deterministic
     assert load_embedder(False)[0] is None
+
+
+@pytest.mark.unit
+def test_the_embedders_name_says_what_its_engine_computes() -> None:
+    """Vectors cached by an engine that reads the probe otherwise are never mixed with these."""
+    embedder, why = load_embedder(True, threads=1)
+    if embedder is None:
+        pytest.skip(f"no sentence embeddings here: {why}")
+    probe = embedder.embed([PROBE])[0].tobytes()
+    assert embedder.name.endswith("-" + hashlib.blake2b(probe, digest_size=4).hexdigest())
+    assert load_embedder(True, threads=2)[0].name == embedder.name  # type: ignore[union-attr]
 
 
 @pytest.mark.unit
