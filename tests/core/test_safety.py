@@ -92,6 +92,10 @@ def test_explosive_objects_that_are_there_get_safety_first(reader: Reader, text:
         # A place and an activity about mines, not an object lying in the place.
         "le CICR fait-il des séances sur les mines dans notre école ?",
         "que fait la croix rouge contre les mines de notre région ?",
+        # Asking to be told about mines, thanking for advice, a face.
+        "quelqu'un peut venir parler des mines aux élèves du collège ?",
+        "merci beaucoup pour vos conseils sur les mines",
+        "regarde ma mine sur cette photo, j'ai pas dormi",
     ],
 )
 def test_other_senses_and_general_questions_are_not_reports(reader: Reader, text: str) -> None:
