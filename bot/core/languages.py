@@ -176,6 +176,10 @@ _BELARUSIAN_WORDS = _words("""
 """)
 
 
+# The Belarusian words above that Russian spells the same do not tell the two apart.
+_BELARUSIAN_NOT_RUSSIAN = _BELARUSIAN_WORDS - {"мой", "брат", "добры", "што"}
+
+
 def _cyrillic(letters: set[str], words: list[str]) -> str:
     if letters & _BELARUSIAN_ONLY:
         return "be"
@@ -186,8 +190,15 @@ def _cyrillic(letters: set[str], words: list[str]) -> str:
             return "be"
         belarusian = sum(w in _BELARUSIAN_WORDS for w in words)
         return "be" if belarusian > sum(w in _UKRAINIAN_WORDS for w in words) else "uk"
+    russian = sum(w in _RUSSIAN_WORDS for w in words)
+    if letters & _NOT_UKRAINIAN:
+        # "ы", "э", "ё", "ъ" without "і": Russian, or Belarusian written without "і" ("дзякуй,
+        # добрай ночы"). Belarusian says what Russian spells "ть" and "д" before a soft vowel
+        # with "ць" and "дз" ("пагаварыць", "дзе", "дзень"), which Russian words hardly have.
+        belarusian = sum(w in _BELARUSIAN_NOT_RUSSIAN or w.endswith("ць") or "дз" in w for w in words)
+        return "be" if belarusian > russian else "ru"
     ukrainian = sum(w in _UKRAINIAN_WORDS for w in words)
-    return "uk" if ukrainian > sum(w in _RUSSIAN_WORDS for w in words) else "ru"
+    return "uk" if ukrainian > russian else "ru"
 
 
 # Explosive objects named in the other languages the bot recognises. In a message that is not

@@ -22,6 +22,10 @@ unit = pytest.mark.unit
         ("Доброго дня, шукаю сина", "uk"),
         ("рецепт борщу з грибами", "uk"),  # "з", not the Russian "с"
         ("Дапамажыце калі ласка, дзе шукаць брата", "be"),
+        # Belarusian without "і" or "ў": its "ць" and "дз" tell it from Russian, which shares "ы".
+        ("Хачу ведаць, дзе мой сын", "be"),
+        ("Мой брат пропал под Бахмутом, помогите", "ru"),  # words both languages spell alike
+        ("Подземный переход возле офиса, где вход?", "ru"),
         ("Salam, mənim qardaşım itkin düşüb, kömək edin", "az"),
         ("Բարեւ, ես փնտրում եմ եղբորս", OTHER),
         # Typed without their keyboard: romanised, as people write on a phone.
