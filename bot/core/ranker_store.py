@@ -17,7 +17,8 @@ without one, everything is kept in memory for the life of the process.
 
 Every edit of the questions or the corpus trains a new model (about 10 MB), and the evaluation's
 cross-validation five more: only the `KEEP_MODELS` used last are kept, and the `KEEP_PARSED`
-parsed corpus files used last, so that the directory does not grow for ever on a server.
+parsed corpus files used last, and the vectors of the `KEEP_EMBEDDERS` embedders used last, so
+that the directory does not grow for ever on a server.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 
 KEEP_MODELS = 24
 KEEP_PARSED = 400
+# An embedder's vectors (about 30 MB) and canaries are kept for the few embedders used last: a
+# new engine build, or the name's probe hash, starts a new file and the old one is not read again.
+KEEP_EMBEDDERS = 3
 
 
 class RankerStore:
@@ -135,6 +139,7 @@ class RankerStore:
             known: dict[bytes, Vectors] = {}
             data = self._read(f"vectors-{model}.npz")
             if data is not None:
+                self._used(f"vectors-{model}.npz")
                 for key, vector in zip(data["keys"], data["vectors"], strict=True):
                     known[bytes(key)] = vector.astype(np.float32)
             self._vectors[model] = known
@@ -146,7 +151,8 @@ class RankerStore:
             return
         keys = np.asarray(list(known.keys()), dtype="S16")
         vectors = np.stack(list(known.values())).astype(np.float32)
-        self._write(f"vectors-{model}.npz", {"keys": keys, "vectors": vectors})
+        if self._write(f"vectors-{model}.npz", {"keys": keys, "vectors": vectors}):
+            self._prune("vectors-*.npz", KEEP_EMBEDDERS)
 
     def cached(self, embedder: Embedder) -> CachedEmbedder:
         return CachedEmbedder(embedder, self.vectors(embedder.name))
@@ -172,7 +178,8 @@ class RankerStore:
         self._canaries[primed.name] = dict(primed.used)
         keys = np.asarray(list(primed.used.keys()), dtype="S16")
         vectors = np.stack(list(primed.used.values())).astype(np.float32)
-        self._write(f"canaries-{primed.name}.npz", {"keys": keys, "vectors": vectors})
+        if self._write(f"canaries-{primed.name}.npz", {"keys": keys, "vectors": vectors}):
+            self._prune("canaries-*.npz", KEEP_EMBEDDERS)
 
     # --- models ---
 

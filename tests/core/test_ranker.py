@@ -298,6 +298,31 @@ def test_the_cache_keeps_the_models_used_last_and_no_more(
     assert store.load_model("k1") is None  # gone: trained again, nothing worse
 
 
+class Named(Letters):
+    """The stand-in embedder under another name: another engine build, another probe hash."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+@pytest.mark.integration
+def test_the_cache_keeps_the_vectors_of_the_embedders_used_last_and_no_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ranker_store, "KEEP_EMBEDDERS", 2)
+    for number in range(2):
+        store = RankerStore(tmp_path)
+        store.cached(Named(f"e{number}")).embed(["numero du cicr"])
+        store.save_vectors(f"e{number}")
+        os.utime(tmp_path / f"vectors-e{number}.npz", (number, number))  # saved in that order
+    assert RankerStore(tmp_path).vectors("e0")  # read again: now the most recent
+    store = RankerStore(tmp_path)
+    store.cached(Named("e2")).embed(["numero du cicr"])
+    store.save_vectors("e2")  # one too many: the one used longest ago goes
+    assert sorted(p.name for p in tmp_path.glob("vectors-*.npz")) == ["vectors-e0.npz", "vectors-e2.npz"]
+
+
 @pytest.mark.unit
 def test_the_ngrams_glance_is_the_first_class_a_full_reading_names_as_its_ngrams_first(
     engine: Engine,
