@@ -184,10 +184,7 @@ class SafetyDetector:
                 continue
             if self._analyzer.stem(words[i + 3]) not in self._places:
                 continue
-            word = words[i]
-            if self._analyzer.stem(word) in self._conditional or self._explosive.intersection(
-                self._analyzer.terms_of([word])
-            ):
+            if self._mentions(self._analyzer.analyze(words[i], snap=False)):
                 return True
         return False
 
