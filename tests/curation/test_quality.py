@@ -62,15 +62,19 @@ pytestmark = pytest.mark.measure
 # they do not move with threads, batches, libm's variants, OpenBLAS's or numpy's kernels, nor the
 # numerical libraries' versions (each tried); the cause was not found. Figures before:
 # 91.4% / 75.5% / 2.0% / 4.1% (8 wrong topics) / 99.3%.
-BLIND_TEST_HELPED = 0.92  # 92.1%
-BLIND_TEST_ANSWERED_RIGHT = 0.76  # of the in-scope messages (76.2%)
-BLIND_TEST_REFUSED = 0.018  # of the in-scope messages: "je n'ai pas compris" (1.7%)
-# 4.5%, of which the 10 safety false alarms (2.3 points).
+# The next session ran on an AMD EPYC (AVX-512 too), its caches empty: the same code gave exactly
+# the figures before, 91.4% / 75.5% / 2.0% / 4.1% / 99.3%, and its embedder's probe hash differs
+# (5e6e7bdd; ce5c6da7 on the Intel Xeon). So the sentence vectors depend on the CPU's maker, not on
+# the caches: the engine runs the same AVX2 code on both. The floors below hold on either.
+BLIND_TEST_HELPED = 0.914  # 91.4% on AMD, 92.1% on Intel
+BLIND_TEST_ANSWERED_RIGHT = 0.754  # of the in-scope messages (75.5% / 76.2%)
+BLIND_TEST_REFUSED = 0.02  # of the in-scope messages: "je n'ai pas compris" (2.0% / 1.7%)
+# 4.1% / 4.5%, of which the 10 safety false alarms (2.3 points).
 BLIND_TEST_CONFIDENT_WRONG = 0.046
-BLIND_TEST_ACCURACY = 0.828  # 82.9%
-BLIND_TEST_WRONG_TOPICS = 10  # of 444 (14 before the first re-basing of 2026-12-07)
+BLIND_TEST_ACCURACY = 0.828  # 83.1% / 82.9%
+BLIND_TEST_WRONG_TOPICS = 10  # of 444: 8 / 10 (14 before the first re-basing of 2026-12-07)
 BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of 2026-12-07)
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.97  # 97.2% (88.0% before the ranker)
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.97  # 99.3% / 97.2% (88.0% before the ranker)
 BLIND_TEST_SAFETY_MISSES = 0
 # The fourth blind set's check half (210 messages naming a danger beside another need; scored
 # only): safety first 162 -> 172 of 179 once the sentences naming a danger are ranked on their
