@@ -1,7 +1,8 @@
 """Settings of the native numerical libraries, which they read once as they load.
 
 `settle()` must run before numpy is first imported: the entry points (`run_bot.py`,
-`python -m bot`) and the tests' conftest call it first thing.
+`python -m bot`) and the tests' conftest call it first thing. The embedding engine the bot reads
+through is built here too, at install (`python -m bot.native`, run by `make` and the Dockerfile).
 """
 
 from __future__ import annotations
