@@ -49,11 +49,13 @@ class Thresholds:
     # How much a word no entry knows weighs, against the rarest known word: it is usually what
     # the message is about ("numéro de l'hôpital") and nothing here explains it.
     unknown_weight: float = 1.5
-    # The learned ranker's (`ranker.py`), as probabilities:
-    sure: float = 0.45  # its best topic at or above this (and above "out of scope"): answer
+    # The learned ranker's (`ranker.py`), as probabilities. `sure` and `runner_up` were 0.45 and
+    # 0.10 until the corpus's third and fourth rounds (w20-w28): refitted then by `eval
+    # --calibrate` (same clarified and confident-wrong level, more people helped).
+    sure: float = 0.55  # its best topic at or above this (and above "out of scope"): answer
     in_scope: float = 0.5  # "out of scope" below this: offer topics rather than decline
     offer: float = 0.05  # a topic this probable or more is offered as a button (2 to 3 are)
-    runner_up: float = 0.1  # a second topic this probable makes the bot ask, however sure the first
+    runner_up: float = 0.15  # a second topic this probable makes the bot ask, however sure the first
     # Sure, the ranker still asks when its n-grams alone would put another class first: on the
     # cross-validation of the corpus, a third of its wrong answers but 4% of its right ones.
     views_agree: bool = True

@@ -71,23 +71,35 @@ pytestmark = pytest.mark.measure
 # (bot/native.py; its probe hash is pinned in tests/test_native.py), the same on every CPU:
 # helped 91.4% -> 91.9%, answered right 75.5% -> 75.8%, refused 2.0% -> 1.7%, confident wrong
 # 4.1% = (8 wrong topics, 10 false alarms), out of scope declined 99.3% =.
-BLIND_TEST_HELPED = 0.918  # 91.9%
-BLIND_TEST_ANSWERED_RIGHT = 0.757  # of the in-scope messages (75.8%)
+# Re-based once more (test half scored only) when the corpus's third and fourth rounds (w20-w28,
+# 1,945 messages, each round measured alone before and held back) were imported together and
+# `eval --calibrate` refitted `sure` 0.45 -> 0.55 and `runner_up` 0.10 -> 0.15. On the five sets
+# that are scored and never read (1,842 messages: this half, the second set's check half, the
+# third set, the fourth's and the fifth's check halves) it helps 15 more people (1,720 -> 1,735),
+# gives 7 fewer wrong topics (18 -> 11) and misses 3 fewer reports (11 -> 8), false alarms 70 =.
+# This half alone moved the other way by one message twice: helped 91.9% -> 91.7% and out of
+# scope declined 99.3% -> 98.6%; answered right 75.8% -> 77.5%, clarified 16.9% -> 15.6%, refused
+# 1.7% =, confident wrong 4.1% = (8 wrong topics, 10 false alarms). Those two floors are the only
+# ones lowered, each by one message, for the gains above; every other floor here rose or held.
+BLIND_TEST_HELPED = 0.916  # 91.7% (91.9% before the corpus's rounds 3-4)
+BLIND_TEST_ANSWERED_RIGHT = 0.774  # of the in-scope messages (77.5%)
 BLIND_TEST_REFUSED = 0.018  # of the in-scope messages: "je n'ai pas compris" (1.7%)
 # 4.1%, of which the 10 safety false alarms (2.3 points).
 BLIND_TEST_CONFIDENT_WRONG = 0.041
-BLIND_TEST_ACCURACY = 0.832  # 83.3%
+BLIND_TEST_ACCURACY = 0.841  # 84.2%
 BLIND_TEST_WRONG_TOPICS = 8  # of 444 (14 before the first re-basing of 2026-12-07)
 BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of 2026-12-07)
-BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.99  # 99.3% (88.0% before the ranker)
+# 98.6% (99.3% before the corpus's rounds 3-4; 88.0% before the ranker)
+BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.985
 BLIND_TEST_SAFETY_MISSES = 0
 # The fourth blind set's check half (210 messages naming a danger beside another need; scored
 # only): safety first 162 -> 172 of 179 once the sentences naming a danger are ranked on their
 # own (n-grams alone 161 -> 171), helped 89.5% -> 92.4%, false alarms 7.
-BLIND4_CHECK_SAFETY_MISSES = 7
-NGRAMS_BLIND4_CHECK_SAFETY_MISSES = 8
+# The corpus's rounds 3-4: safety first 172 -> 174 (n-grams alone 171 -> 174), helped 92.9% -> 95.2%.
+BLIND4_CHECK_SAFETY_MISSES = 5
+NGRAMS_BLIND4_CHECK_SAFETY_MISSES = 5
 BLIND4_CHECK_SAFETY_FALSE_ALARMS = 6  # 7 before the ranker overruled a word named in another topic
-BLIND4_CHECK_HELPED = 0.928  # 92.9% (92.4% before the same)
+BLIND4_CHECK_HELPED = 0.952  # 95.2% (92.9% before the corpus's rounds 3-4, 92.4% before the same)
 # What follows its safety messages, judged by its `then` labels (the other sets label the first
 # reply only, so that a second answer they do not name may be right). The other sentences of a
 # report read on their own by the ranker: right 59 -> 99, missing 60 -> 18, wrong 2 -> 4,
@@ -103,19 +115,26 @@ BLIND4_CHECK_HELPED = 0.928  # 92.9% (92.4% before the same)
 # sentences when they read as in scope: 7 of the 19 missing needs are offered (12 left missing).
 # Then a message with no other sentence (or whose other sentences read as nothing covered)
 # offers the whole message's best topics: 7 -> 14 offered, 12 -> 5 missing.
-BLIND4_CHECK_AFTER_RIGHT = 99
 # Then the engine built here (the same vectors on every CPU, bot/native.py): one offered need
 # became a missing one (14 -> 13, 5 -> 6).
-BLIND4_CHECK_AFTER_OFFERED = 13
+# Then the corpus's rounds 3-4, with `sure` at 0.55 (which a second answer must reach too): right
+# 99 -> 92, offered 13 -> 24, missing 6 =, wrong or unasked 5 -> 3. Seven needs answered are
+# offered as buttons instead, and two wrong or unasked answers are gone; the floor on right
+# answers is lowered with them, the one on what is offered or answered (112 -> 116) is new.
+BLIND4_CHECK_AFTER_RIGHT = 92
+BLIND4_CHECK_AFTER_RIGHT_OR_OFFERED = 116
+BLIND4_CHECK_AFTER_OFFERED = 24
 BLIND4_CHECK_AFTER_MISSING = 6
-BLIND4_CHECK_AFTER_WRONG_OR_UNASKED = 5
+BLIND4_CHECK_AFTER_WRONG_OR_UNASKED = 3
 # The fifth blind set's check half (209 messages using the words of war and explosives, in reports
 # and in messages that are not; scored only), measured when the set was written, before any change.
 # Its false alarms are the bot's weakest figure: about one message in nine.
-BLIND5_CHECK_SAFETY_MISSES = 2  # of 68
-BLIND5_CHECK_SAFETY_FALSE_ALARMS = 21  # 22 before "voir" (meaning to see) left the found cues
-BLIND5_CHECK_HELPED = 0.88  # 88.0%
-NGRAMS_BLIND5_CHECK_SAFETY_MISSES = 2
+# Then the corpus's rounds 3-4 (w25-w28 wrote from this set's brief: the least independent gain):
+# misses 2 -> 1, false alarms 21 -> 20, helped 88.0% -> 90.0%; n-grams alone misses 2 -> 1.
+BLIND5_CHECK_SAFETY_MISSES = 1  # of 68
+BLIND5_CHECK_SAFETY_FALSE_ALARMS = 20  # 22 before "voir" (meaning to see) left the found cues
+BLIND5_CHECK_HELPED = 0.899  # 90.0% (188 of 209)
+NGRAMS_BLIND5_CHECK_SAFETY_MISSES = 1
 # The same half with n-grams alone (SEMANTIC=off, or no embedding model on this machine): there
 # the ranker never overrules the safety rule (fitted as in semantic mode, it silenced a report).
 # 86.5% -> 89.6% helped and 6.8% -> 6.3% confident wrong with the new corpus and cues.
@@ -123,8 +142,10 @@ NGRAMS_BLIND5_CHECK_SAFETY_MISSES = 2
 # danger (17 -> 16 false alarms).
 # 89.9% -> 90.1% helped and 6.1% -> 5.9% confident wrong (16 -> 15 false alarms) once attacks
 # ("détruite par les obus", "sous les bombes") and "où trouver" stopped reading as reports.
-NGRAMS_BLIND_TEST_HELPED = 0.90  # 90.1%
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.06  # 5.9%
+# 90.1% -> 90.5% helped and 5.9% -> 5.2% confident wrong (11 -> 8 wrong topics) with the corpus's
+# rounds 3-4 and `sure` 0.55.
+NGRAMS_BLIND_TEST_HELPED = 0.905  # 90.5%
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.053  # 5.2%
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
 # question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
@@ -220,6 +241,7 @@ def test_a_danger_beside_another_need_gets_the_safety_message_first(
     assert figures["helped"] >= BLIND4_CHECK_HELPED, figures
     after = dict(report.after_safety())  # what follows the safety message: counts only
     assert after.get("right", 0) >= BLIND4_CHECK_AFTER_RIGHT, after
+    assert after.get("right", 0) + after.get("offered", 0) >= BLIND4_CHECK_AFTER_RIGHT_OR_OFFERED, after
     assert after.get("offered", 0) >= BLIND4_CHECK_AFTER_OFFERED, after
     assert after.get("missing", 0) <= BLIND4_CHECK_AFTER_MISSING, after
     assert after.get("wrong", 0) + after.get("unasked", 0) <= BLIND4_CHECK_AFTER_WRONG_OR_UNASKED, after
