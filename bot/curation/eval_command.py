@@ -80,6 +80,8 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], st
         sets["dangers beside another need, tuning half"] = (ev.load_examples(ev.BLIND4_TUNING), BOT)
         sets["words of war, reports and not, check half"] = (ev.load_examples(ev.BLIND5_CHECK), BOT)
         sets["words of war, reports and not, tuning half"] = (ev.load_examples(ev.BLIND5_TUNING), BOT)
+        sixth = "sixth blind set, written as the first (scored only, never read)"
+        sets[sixth] = (ev.load_examples(ev.BLIND6_CHECK), BOT)
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:

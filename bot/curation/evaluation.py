@@ -60,6 +60,10 @@ BLIND4_CHECK = DATA / "blind4" / "check.yaml"
 # and in messages that are not; its tuning half may be read (blind5/README.md).
 BLIND5_TUNING = DATA / "blind5" / "tuning.yaml"
 BLIND5_CHECK = DATA / "blind5" / "check.yaml"
+# A sixth (2026-12-08), written as the first was (two writers from the bot's public purpose, two
+# labellers from LABELLING.md, a third reading where they differ): scored only, never read
+# (blind6/README.md).
+BLIND6_CHECK = DATA / "blind6" / "check.yaml"
 # Messages naming a country, written blind (issue 20), with the route each must reach.
 ROUTES_TEST = DATA / "routes" / "test.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
@@ -76,6 +80,7 @@ BLIND_SETS = (
     BLIND4_CHECK,
     BLIND5_TUNING,
     BLIND5_CHECK,
+    BLIND6_CHECK,
 )
 
 

@@ -17,6 +17,7 @@ from bot.core.knowledge import ROUTE_KIND, KnowledgeBase
 from bot.curation.evaluation import (
     BLIND4_CHECK,
     BLIND5_CHECK,
+    BLIND6_CHECK,
     BLIND_TEST,
     BLIND_TUNING,
     evaluate,
@@ -247,6 +248,31 @@ def test_a_danger_beside_another_need_gets_the_safety_message_first(
     assert after.get("wrong", 0) + after.get("unasked", 0) <= BLIND4_CHECK_AFTER_WRONG_OR_UNASKED, after
     ngrams = _numbers(evaluate(ngrams_engine.dialogue, examples))
     assert ngrams["safety_misses"] <= NGRAMS_BLIND4_CHECK_SAFETY_MISSES, ngrams
+
+
+# The sixth blind set (390 messages, scored only), written as the first one was: the writers knew
+# only the bot's public purpose, two labellers labelled it alone from LABELLING.md. Measured once
+# when it was made (2026-12-08), on the bot of 66b78cf, before any change: the figure nearest to
+# what a set written by someone else will show.
+BLIND6_HELPED = 0.910  # 91.0% (355 of 390)
+BLIND6_CONFIDENT_WRONG = 0.052  # 5.1% (10 wrong topics, 7 false alarms, 3 out of scope answered)
+BLIND6_SAFETY_MISSES = 0  # of 33
+BLIND6_SAFETY_FALSE_ALARMS = 7
+NGRAMS_BLIND6_HELPED = 0.897  # 89.7%
+NGRAMS_BLIND6_SAFETY_MISSES = 0
+
+
+def test_a_set_written_as_the_first_one(engine: Engine, ngrams_engine: Engine) -> None:
+    """The sixth blind set: writers who knew only what the bot is for. Numbers only."""
+    examples = load_examples(BLIND6_CHECK)
+    figures = _numbers(evaluate(shipped(engine, examples), examples))
+    assert figures["helped"] >= BLIND6_HELPED, figures
+    assert figures["confident_wrong"] <= BLIND6_CONFIDENT_WRONG, figures
+    assert figures["safety_misses"] <= BLIND6_SAFETY_MISSES, figures
+    assert figures["safety_false_alarms"] <= BLIND6_SAFETY_FALSE_ALARMS, figures
+    ngrams = _numbers(evaluate(ngrams_engine.dialogue, examples))
+    assert ngrams["helped"] >= NGRAMS_BLIND6_HELPED, ngrams
+    assert ngrams["safety_misses"] <= NGRAMS_BLIND6_SAFETY_MISSES, ngrams
 
 
 def test_the_words_of_war_are_told_from_reports(engine: Engine, ngrams_engine: Engine) -> None:
