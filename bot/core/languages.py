@@ -30,6 +30,7 @@ _NOT_UKRAINIAN = frozenset("ыэёъЫЭЁЪ")  # Russian or Belarusian letters 
 _UKRAINIAN_OR_BELARUSIAN = frozenset("іІ")
 _AZERBAIJANI_ONLY = frozenset("əƏ")
 _TURKIC = frozenset("ğışĞİŞ")
+_TURKIC_LETTERS = _AZERBAIJANI_ONLY | _TURKIC
 
 # Common English words that French does not share (so not "a", "on", "me", "pour"...).
 _ENGLISH = _words("""
@@ -89,10 +90,14 @@ def detect(text: str) -> str | None:
     if main != "LATIN":
         return OTHER
     present = set(letters)
-    if present & _AZERBAIJANI_ONLY or (present & _TURKIC and sum(w in _AZERBAIJANI for w in words) >= 1):
+    french = sum(w in _FRENCH for w in words)
+    turkic_words = bool(present & _TURKIC) and sum(w in _AZERBAIJANI for w in words) >= 1
+    azerbaijani = present & _AZERBAIJANI_ONLY or turkic_words
+    # A French sentence naming a town or a person as Azerbaijani spells them ("près de Tərtər",
+    # "Elşən Məmmədov") is French: the letter alone does not outweigh its words.
+    if azerbaijani and not (french >= 2 and french > _azerbaijani_words(words)):
         return "az"
     english = sum(w in _ENGLISH for w in words)
-    french = sum(w in _FRENCH for w in words)
     if english >= 2 and english > 2 * french:
         return "en"
     # Other languages in Latin letters: Russian, Ukrainian, Belarusian or Azerbaijani typed on a
@@ -103,6 +108,13 @@ def detect(text: str) -> str | None:
     if counts[language] >= 2 and counts[language] > 2 * french:
         return language
     return None
+
+
+def _azerbaijani_words(words: list[str]) -> int:
+    """The words French would not write: Azerbaijani's common words, and any with a letter of
+    the Turkic alphabets ("ə", "ı", "ğ", "ş"), as most of an Azerbaijani sentence's words have."""
+    known = _AZERBAIJANI | _LATIN_WORDS["az"]
+    return sum(w in known or not _TURKIC_LETTERS.isdisjoint(w) for w in words)
 
 
 # Common words of the languages written in Latin letters that are not English, none of them a

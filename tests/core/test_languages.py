@@ -68,6 +68,10 @@ def test_a_message_in_another_language_is_recognised(text: str, language: str) -
         "c'est gratuit ? free ou pas ?",
         "le match de foot est a quelle heure",
         "Jana Kali, nee en 1990",  # first names that are words elsewhere ("jana": "she")
+        # Towns and names spelt as in Azerbaijani, with its own letter, in a French sentence.
+        "Mon oncle a perdu une jambe sur une mine près de Tərtər en 2021, vous aidez ?",
+        "bjr mine vue au bord route Ağdərə, c tout",
+        "je cherche mon frère Elşən Məmmədov, disparu en 1993",
     ],
 )
 def test_french_and_unsure_messages_stay_french(text: str) -> None:

@@ -83,11 +83,18 @@ pytestmark = pytest.mark.measure
 # 1.7% =, confident wrong 4.1% = (8 wrong topics, 10 false alarms). Those two floors are the only
 # ones lowered, each by one message, for the gains above; every other floor here rose or held.
 BLIND_TEST_HELPED = 0.916  # 91.7% (91.9% before the corpus's rounds 3-4)
-BLIND_TEST_ANSWERED_RIGHT = 0.774  # of the in-scope messages (77.5%)
+# Lowered by one message on 2026-12-08 (234 -> 233 of 302; helped and confident wrong did not
+# move): a French sentence naming a town or a person with Azerbaijan's letter "ə" is read as French
+# since, not given the Azerbaijani notice. One test message that was answered with that notice is
+# now clarified, its right topic among the buttons. On the readable sets and the corpus, the 9
+# messages the change moves are all French ("AU SECOURS mon voisin a marché sur quelque chose près
+# de Tərtər ... il saigne" got the notice in Azerbaijani); the sixth set gained 2 helped, 2 fewer
+# wrong; no other set moved.
+BLIND_TEST_ANSWERED_RIGHT = 0.771  # of the in-scope messages (77.2%)
 BLIND_TEST_REFUSED = 0.018  # of the in-scope messages: "je n'ai pas compris" (1.7%)
 # 4.1%, of which the 10 safety false alarms (2.3 points).
 BLIND_TEST_CONFIDENT_WRONG = 0.041
-BLIND_TEST_ACCURACY = 0.841  # 84.2%
+BLIND_TEST_ACCURACY = 0.840  # 84.0% (84.2% before the same one message, above)
 BLIND_TEST_WRONG_TOPICS = 8  # of 444 (14 before the first re-basing of 2026-12-07)
 BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of 2026-12-07)
 # 98.6% (99.3% before the corpus's rounds 3-4; 88.0% before the ranker)
@@ -254,8 +261,11 @@ def test_a_danger_beside_another_need_gets_the_safety_message_first(
 # only the bot's public purpose, two labellers labelled it alone from LABELLING.md. Measured once
 # when it was made (2026-12-08), on the bot of 66b78cf, before any change: the figure nearest to
 # what a set written by someone else will show.
-BLIND6_HELPED = 0.910  # 91.0% (355 of 390)
-BLIND6_CONFIDENT_WRONG = 0.052  # 5.1% (10 wrong topics, 7 false alarms, 3 out of scope answered)
+# Then a French sentence naming a town or a person with Azerbaijan's letter "ə" ("près de
+# Tərtər") stopped getting the Azerbaijani notice: 355 -> 357 helped, 20 -> 18 confident wrong.
+BLIND6_HELPED = 0.915  # 91.5% (357 of 390; 91.0% when measured)
+# 4.6% (5.1% when measured: 10 wrong topics, 7 false alarms, 3 out of scope answered)
+BLIND6_CONFIDENT_WRONG = 0.047
 BLIND6_SAFETY_MISSES = 0  # of 33
 BLIND6_SAFETY_FALSE_ALARMS = 7
 NGRAMS_BLIND6_HELPED = 0.897  # 89.7%
