@@ -113,8 +113,7 @@ def detect(text: str) -> str | None:
 def _azerbaijani_words(words: list[str]) -> int:
     """The words French would not write: Azerbaijani's common words, and any with a letter of
     the Turkic alphabets ("ə", "ı", "ğ", "ş"), as most of an Azerbaijani sentence's words have."""
-    known = _AZERBAIJANI | _LATIN_WORDS["az"]
-    return sum(w in known or not _TURKIC_LETTERS.isdisjoint(w) for w in words)
+    return sum(w in _AZERBAIJANI_KNOWN or not _TURKIC_LETTERS.isdisjoint(w) for w in words)
 
 
 # Common words of the languages written in Latin letters that are not English, none of them a
@@ -170,6 +169,9 @@ _LATIN_LANGUAGES: dict[str, tuple[str, ...]] = {}
 for _language, _known in _LATIN_WORDS.items():
     for _word in _known:
         _LATIN_LANGUAGES[_word] = (*_LATIN_LANGUAGES.get(_word, ()), _language)
+
+# Azerbaijani's words either list knows (`_azerbaijani_words`), joined once.
+_AZERBAIJANI_KNOWN = _AZERBAIJANI | _LATIN_WORDS["az"]
 
 # Without a telling letter, a few common words tell Ukrainian from Russian.
 _UKRAINIAN_WORDS = _words("""

@@ -274,13 +274,11 @@ NGRAMS_BLIND6_SAFETY_MISSES = 0
 
 def test_a_set_written_as_the_first_one(engine: Engine, ngrams_engine: Engine) -> None:
     """The sixth blind set: writers who knew only what the bot is for. Numbers only."""
-    examples = load_examples(BLIND6_CHECK)
-    figures = _numbers(evaluate(shipped(engine, examples), examples))
+    figures, ngrams = _in_both_modes(engine, ngrams_engine, load_examples(BLIND6_CHECK))
     assert figures["helped"] >= BLIND6_HELPED, figures
     assert figures["confident_wrong"] <= BLIND6_CONFIDENT_WRONG, figures
     assert figures["safety_misses"] <= BLIND6_SAFETY_MISSES, figures
     assert figures["safety_false_alarms"] <= BLIND6_SAFETY_FALSE_ALARMS, figures
-    ngrams = _numbers(evaluate(ngrams_engine.dialogue, examples))
     assert ngrams["helped"] >= NGRAMS_BLIND6_HELPED, ngrams
     assert ngrams["safety_misses"] <= NGRAMS_BLIND6_SAFETY_MISSES, ngrams
 
@@ -288,12 +286,10 @@ def test_a_set_written_as_the_first_one(engine: Engine, ngrams_engine: Engine) -
 def test_the_words_of_war_are_told_from_reports(engine: Engine, ngrams_engine: Engine) -> None:
     """The fifth blind set's check half: "obus", "drone", "bombardement" in reports and in
     messages that are not. Numbers only, as for the test half (its messages are never read)."""
-    examples = load_examples(BLIND5_CHECK)
-    figures = _numbers(evaluate(shipped(engine, examples), examples))
+    figures, ngrams = _in_both_modes(engine, ngrams_engine, load_examples(BLIND5_CHECK))
     assert figures["safety_misses"] <= BLIND5_CHECK_SAFETY_MISSES, figures
     assert figures["safety_false_alarms"] <= BLIND5_CHECK_SAFETY_FALSE_ALARMS, figures
     assert figures["helped"] >= BLIND5_CHECK_HELPED, figures
-    ngrams = _numbers(evaluate(ngrams_engine.dialogue, examples))
     assert ngrams["safety_misses"] <= NGRAMS_BLIND5_CHECK_SAFETY_MISSES, ngrams
 
 
@@ -304,6 +300,14 @@ def test_blind_test_half_with_ngrams_alone(ngrams_engine: Engine, blind_test: li
     assert figures["helped"] >= NGRAMS_BLIND_TEST_HELPED, summary
     assert figures["confident_wrong"] <= NGRAMS_BLIND_TEST_CONFIDENT_WRONG, summary
     assert figures["safety_misses"] <= BLIND_TEST_SAFETY_MISSES, summary
+
+
+def _in_both_modes(
+    engine: Engine, ngrams_engine: Engine, examples: list[Example]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """A scored-only set's figures as the bot is shipped, and with n-grams alone."""
+    shipped_figures = _numbers(evaluate(shipped(engine, examples), examples))
+    return shipped_figures, _numbers(evaluate(ngrams_engine.dialogue, examples))
 
 
 def _numbers(report: Report) -> dict[str, float]:
