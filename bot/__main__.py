@@ -136,6 +136,15 @@ def _add_eval(commands: Commands) -> None:
         help="search the thresholds that fit the blind tuning half and leave-one-out best",
     )
     evaluate.add_argument("--errors", action="store_true", help="list every miss")
+    evaluate.add_argument(
+        "--outcomes", type=Path, metavar="FILE", help="save what each message got (no text) to FILE"
+    )
+    evaluate.add_argument(
+        "--against",
+        type=Path,
+        metavar="FILE",
+        help="compare what each message gets with an earlier --outcomes FILE, message by message",
+    )
     evaluate.set_defaults(func=_eval_command)
 
 
@@ -205,7 +214,9 @@ def _eval_command(args: argparse.Namespace) -> int:
     engine = _loaded(args.kb)
     if engine is None:
         return 1
-    options = Options(args.files, args.holdout, args.peers, args.calibrate, args.errors)
+    options = Options(
+        args.files, args.holdout, args.peers, args.calibrate, args.errors, args.outcomes, args.against
+    )
     return evaluate(engine, _knowledge_dir(args.kb), options)
 
 

@@ -16,11 +16,19 @@ from typing import Any
 from bot.core.corpus import load_examples
 from bot.core.engine import Engine, assemble
 from bot.curation import evaluation as ev
+from bot.curation import outcomes
 from bot.curation.cross_validation import cross_validation_read
 from bot.curation.peers import DifflibPeer, Peer, WRatioPeer, best_cutoff, run_peer
 from bot.curation.report import Example
 
 TEST_HALF = "blind test half (never tuned on)"
+SECOND_CHECK = "second blind set, check half"
+THIRD = "third blind set (scored only, never read)"
+FOURTH_CHECK = "dangers beside another need, check half"
+FIFTH_CHECK = "words of war, reports and not, check half"
+SIXTH = "sixth blind set, written as the first (scored only, never read)"
+# The sets nothing is ever read or tuned on: a change is judged on them together (`--against`).
+SCORED_ONLY = (TEST_HALF, SECOND_CHECK, THIRD, FOURTH_CHECK, FIFTH_CHECK, SIXTH)
 BOT, HELD, FOLDS = "bot", "held", "folds"  # how a set is scored (see the module's doc)
 
 
@@ -31,6 +39,8 @@ class Options:
     peers: bool = False
     calibrate: bool = False
     errors: bool = False
+    outcomes: Path | None = None  # save each message's outcome here (no text)
+    against: Path | None = None  # compare each message's outcome with those saved there
 
 
 @dataclass
@@ -43,12 +53,17 @@ class _Run:
     cutoffs: dict[str, float] = field(default_factory=dict)
     folds_read: list[tuple[Example, Any, Any]] = field(default_factory=list)
     lexical: Engine | None = None  # the bot before the learned ranker, built once if asked
+    marks: dict[str, list[outcomes.Mark]] = field(default_factory=dict)
+    before: dict[str, list[outcomes.Mark]] = field(default_factory=dict)
+    compared: dict[str, outcomes.Comparison] = field(default_factory=dict)
 
 
 def run(engine: Engine, directory: Path, options: Options) -> int:
     kb = engine.kb
     # Through the ranker's cache of parsed files, as the engine read them a moment ago.
     state = _Run(engine, load_examples(directory, kb.entries, engine.store))
+    if options.against is not None:
+        state.before = outcomes.load(options.against)
     sets = _sets(engine, options)
     mode = engine.mode.value if engine.mode else "lexical matcher alone"
     print(f"mode: {mode}; corpus: {len(state.examples)} training messages")
@@ -60,6 +75,12 @@ def run(engine: Engine, directory: Path, options: Options) -> int:
         _routes(engine)
     if options.calibrate:
         _calibrate(engine, state.examples, state.folds_read)
+    if options.outcomes is not None:
+        outcomes.save(options.outcomes, state.marks)
+        saved = sum(map(len, state.marks.values()))
+        print(f"outcomes of {saved} messages saved (no text): {options.outcomes}")
+    if options.against is not None:
+        _compared_together(state)
     return 0
 
 
@@ -73,15 +94,14 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], st
     if everything:
         sets[TEST_HALF] = (ev.load_examples(ev.BLIND_TEST), BOT)
         sets["blind tuning half"] = (ev.load_examples(ev.BLIND_TUNING), BOT)
-        sets["second blind set, check half"] = (ev.load_examples(ev.BLIND2_CHECK), BOT)
+        sets[SECOND_CHECK] = (ev.load_examples(ev.BLIND2_CHECK), BOT)
         sets["second blind set, tuning half"] = (ev.load_examples(ev.BLIND2_TUNING), BOT)
-        sets["third blind set (scored only, never read)"] = (ev.load_examples(ev.BLIND3_CHECK), BOT)
-        sets["dangers beside another need, check half"] = (ev.load_examples(ev.BLIND4_CHECK), BOT)
+        sets[THIRD] = (ev.load_examples(ev.BLIND3_CHECK), BOT)
+        sets[FOURTH_CHECK] = (ev.load_examples(ev.BLIND4_CHECK), BOT)
         sets["dangers beside another need, tuning half"] = (ev.load_examples(ev.BLIND4_TUNING), BOT)
-        sets["words of war, reports and not, check half"] = (ev.load_examples(ev.BLIND5_CHECK), BOT)
+        sets[FIFTH_CHECK] = (ev.load_examples(ev.BLIND5_CHECK), BOT)
         sets["words of war, reports and not, tuning half"] = (ev.load_examples(ev.BLIND5_TUNING), BOT)
-        sixth = "sixth blind set, written as the first (scored only, never read)"
-        sets[sixth] = (ev.load_examples(ev.BLIND6_CHECK), BOT)
+        sets[SIXTH] = (ev.load_examples(ev.BLIND6_CHECK), BOT)
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:
@@ -122,6 +142,10 @@ def _score_set(state: _Run, name: str, chosen: list[Example], how: str, options:
     columns = {"bot": report.figures(), **_peer_columns(state, chosen, how, options)}
     print(f"== {name} ==")
     print(figures_table(columns))
+    state.marks[name] = outcomes.marks(report)
+    if name in state.before:
+        state.compared[name] = outcomes.compare(state.before[name], state.marks[name])
+        print(f"against {options.against}: {state.compared[name].line()}")
     if name == TEST_HALF:
         print("(confusions not shown: the test half is only ever scored)\n")
         return
@@ -132,6 +156,16 @@ def _score_set(state: _Run, name: str, chosen: list[Example], how: str, options:
         for r in report.misses():
             print(f"  [{r.example.expect} -> {r.entry or r.outcome}] {r.example.text}")
     print()
+
+
+def _compared_together(state: _Run) -> None:
+    """The sets never read, compared as one: where a change is decided (a report missed vetoes)."""
+    found = [state.compared[name] for name in SCORED_ONLY if name in state.compared]
+    if not found:
+        print("against: none of the sets never read was in both runs")
+        return
+    print(f"== the {len(found)} sets never read, together ==")
+    print(outcomes.together(found).line())
 
 
 def _peer_columns(

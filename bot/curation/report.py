@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.curation.stats import interval_text
+
 
 @dataclass(frozen=True)
 class Example:
@@ -53,8 +55,11 @@ class Report:
     @property
     def confident_wrong(self) -> float:
         """Share of messages answered with an entry that is not right: worse than no answer."""
-        wrong = sum(r.entry is not None and not r.example.accepts(r.entry) for r in self.results)
-        return self._share(wrong, len(self.results))
+        return self._share(self.confident_wrong_count, len(self.results))
+
+    @property
+    def confident_wrong_count(self) -> int:
+        return sum(r.entry is not None and not r.example.accepts(r.entry) for r in self.results)
 
     @property
     def in_scope(self) -> list[Result]:
@@ -105,7 +110,11 @@ class Report:
 
     @property
     def helped(self) -> float:
-        return self._share(sum(self.is_helped(r) for r in self.results), len(self.results))
+        return self._share(self.helped_count, len(self.results))
+
+    @property
+    def helped_count(self) -> int:
+        return sum(self.is_helped(r) for r in self.results)
 
     @property
     def answered_right(self) -> float:
@@ -242,6 +251,8 @@ class Report:
         return {
             "messages": str(len(self.results)),
             "helped": f"{self.helped:.1%}",
+            # The same people written again by others would score within this (`stats.py`).
+            "  helped, 95% interval": interval_text(self.helped_count, len(self.results)),
             "answered right (in scope)": f"{self.answered_right:.1%}" if inside else "-",
             "clarified (in scope)": f"{self.clarified:.1%}" if inside else "-",
             "refused (in scope)": f"{self.refused:.1%}" if inside else "-",
@@ -249,6 +260,7 @@ class Report:
             "accuracy": f"{self.accuracy:.1%}",
             "in-scope accuracy": f"{self.in_scope_accuracy:.1%}" if self.in_scope else "-",
             "confident wrong": f"{self.confident_wrong:.1%}",
+            "  confident wrong, 95% interval": interval_text(self.confident_wrong_count, len(self.results)),
             "out-of-scope rejection": (f"{self.out_of_scope_rejection:.1%}" if self.out_of_scope else "-"),
             "safety first": (f"{len(safety) - len(self.safety_misses())}/{len(safety)}" if safety else "-"),
             "safety false alarms": str(len(self.safety_false_alarms())),
