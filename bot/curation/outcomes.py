@@ -54,7 +54,7 @@ def marks(report: Report) -> list[Mark]:
 
 def save(path: Path, sets: dict[str, list[Mark]]) -> None:
     record = {"format": FORMAT, "sets": {name: [asdict(m) for m in found] for name, found in sets.items()}}
-    path.write_text(json.dumps(record, indent=0) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(record, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 def load(path: Path) -> dict[str, list[Mark]]:
