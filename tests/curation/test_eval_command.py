@@ -54,3 +54,21 @@ def test_eval_keeps_each_outcome_without_the_text_and_compares_a_later_run(
     # The same bot on the same messages: nothing moved, and no set never read was in the run.
     assert "helped 2 = of 2 (+0 -0, p = 1.00)" in out
     assert "none of the sets never read was in both runs" in out
+
+
+def test_the_sets_never_read_are_compared_as_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.curation.eval_command import SCORED_ONLY, _compared_together, _Run
+    from bot.curation.outcomes import Mark, compare
+
+    def marks(*helped: bool) -> list[Mark]:
+        return [Mark(f"k{i}.1", h, False, False, False) for i, h in enumerate(helped)]
+
+    state = _Run(engine=None, examples=[])  # type: ignore[arg-type]  # only the comparisons are read
+    state.compared[SCORED_ONLY[0]] = compare(marks(False, True), marks(True, True))
+    state.compared[SCORED_ONLY[-1]] = compare(marks(True), marks(True))
+    state.compared["hand-written development set (tuned on)"] = compare(marks(True), marks(False))
+    _compared_together(state)
+    out = capsys.readouterr().out
+    # The tuned-on set is left out: only the never-read ones decide.
+    assert "the 2 sets never read, together" in out
+    assert "helped 2 -> 3 of 3 (+1 -0, p = 1.00)" in out
