@@ -251,7 +251,7 @@ class Report:
         return {
             "messages": str(len(self.results)),
             "helped": f"{self.helped:.1%}",
-            # The same people written again by others would score within this (`stats.py`).
+            # Where another set written the same way would put the figure, 19 times in 20 (`stats.py`).
             "  helped, 95% interval": interval_text(self.helped_count, len(self.results)),
             "answered right (in scope)": f"{self.answered_right:.1%}" if inside else "-",
             "clarified (in scope)": f"{self.clarified:.1%}" if inside else "-",
