@@ -56,6 +56,16 @@ _AZERBAIJANI = _words("""
     və mən sən bu üçün necə harada haradadır kömək qırmızı aypara xaç salam zəhmət edin olar
     mənim atam anam qardaşım bacım oğlum qızım itkin var yox nə
 """)
+# Turkish shares "ğ", "ı" and "ş" with Azerbaijani, not "ə": where those letters come without it,
+# Turkish's own common words (each spelt otherwise in Azerbaijani: "kardeş" and "qardaş", "nasıl"
+# and "necə") tell it apart. Like the other languages of the countries people went to, it gets the
+# English notice, not the Azerbaijani one.
+_TURKISH = _words("""
+    merhaba kardeş kardeşim kardeşimi kardesim kardesimi kayıp kayip kayboldu kaybolan nerede
+    nasıl nasil için icin annem kızımı kizimi yok değil degil teşekkürler tesekkurler teşekkür
+    lütfen lutfen arıyorum ariyorum yapmalıyım yapmaliyim numarası numarasi haber kızılay kizilay
+    kızılhaç kizilhac
+""")
 
 
 def _letters(text: str) -> list[str]:
@@ -91,12 +101,18 @@ def detect(text: str) -> str | None:
         return OTHER
     present = set(letters)
     french = sum(w in _FRENCH for w in words)
-    turkic_words = bool(present & _TURKIC) and sum(w in _AZERBAIJANI for w in words) >= 1
+    turkish = sum(w in _TURKISH for w in words)
+    # Without "ə", Azerbaijani's words must outnumber Turkish's ("bu" and "var" are both).
+    turkic_words = bool(present & _TURKIC) and sum(w in _AZERBAIJANI for w in words) > turkish
     azerbaijani = present & _AZERBAIJANI_ONLY or turkic_words
     # A French sentence naming a town or a person as Azerbaijani spells them ("près de Tərtər",
     # "Elşən Məmmədov") is French: the letter alone does not outweigh its words.
     if azerbaijani and not (french >= 2 and french > _azerbaijani_words(words)):
         return "az"
+    # Turkish, in letters French never writes: its words need only outnumber French's, whose "de"
+    # and "ne" it writes too ("Bakü'de", "ne yapmalıyım").
+    if present & _TURKIC and not present & _AZERBAIJANI_ONLY and turkish >= 2 and turkish > french:
+        return OTHER
     english = sum(w in _ENGLISH for w in words)
     if english >= 2 and english > 2 * french:
         return "en"
@@ -161,7 +177,8 @@ _LATIN_WORDS = {
         buongiorno ciao cerco fratello sorella aiuto grazie croce rossa sono
         olá obrigado obrigada procuro meu minha irmão irmao ajuda
         barev dzez
-    """),
+    """)
+    | _TURKISH,
 }
 
 # Each word, the languages it tells: a message's words are looked up once, not once a language.

@@ -40,6 +40,11 @@ unit = pytest.mark.unit
         ("Dzień dobry, szukam brata, czy możecie pomóc?", OTHER),
         ("Hola, busco a mi hermano, necesito ayuda", OTHER),
         ("Merhaba, kardeşimi arıyorum, yardım edebilir misiniz?", OTHER),
+        # Turkish shares Azerbaijani's "ş", "ğ", "ı" and its "bu", not its "ə": the English notice.
+        ("Merhaba, bu numara doğru mu? Kızılhaç ile nasıl iletişime geçebilirim?", OTHER),
+        ("Kardeşim Bakü'de kayboldu, ne yapmalıyım?", OTHER),  # "de", "ne": French's too
+        # Azerbaijani typed without its "ə" still is.
+        ("Salam, qardaşım itkin düşüb, kömək edin", "az"),
         # Short English: two words French does not use are enough.
         ("tell me a joke", "en"),
         ("cheap followers now", "en"),
@@ -72,6 +77,7 @@ def test_a_message_in_another_language_is_recognised(text: str, language: str) -
         "Mon oncle a perdu une jambe sur une mine près de Tərtər en 2021, vous aidez ?",
         "bjr mine vue au bord route Ağdərə, c tout",
         "je cherche mon frère Elşən Məmmədov, disparu en 1993",
+        "Ayşe Yılmaz, ma voisine, a disparu près de Bakou",  # Turkish names, French words
     ],
 )
 def test_french_and_unsure_messages_stay_french(text: str) -> None:

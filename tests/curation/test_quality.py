@@ -263,12 +263,14 @@ def test_a_danger_beside_another_need_gets_the_safety_message_first(
 # what a set written by someone else will show.
 # Then a French sentence naming a town or a person with Azerbaijan's letter "ə" ("près de
 # Tərtər") stopped getting the Azerbaijani notice: 355 -> 357 helped, 20 -> 18 confident wrong.
-BLIND6_HELPED = 0.915  # 91.5% (357 of 390; 91.0% when measured)
-# 4.6% (5.1% when measured: 10 wrong topics, 7 false alarms, 3 out of scope answered)
-BLIND6_CONFIDENT_WRONG = 0.047
+# 91.8% (358 of 390; 91.0% when measured, 91.5% with the Azerbaijani names in French sentences,
+# then Turkish told from Azerbaijani)
+BLIND6_HELPED = 0.917
+# 4.4% (5.1% when measured: 10 wrong topics, 7 false alarms, 3 out of scope answered; 4.6%, then)
+BLIND6_CONFIDENT_WRONG = 0.044
 BLIND6_SAFETY_MISSES = 0  # of 33
 BLIND6_SAFETY_FALSE_ALARMS = 7
-NGRAMS_BLIND6_HELPED = 0.902  # 90.3% with the same change (89.7% when measured)
+NGRAMS_BLIND6_HELPED = 0.905  # 90.5% with the same changes (89.7% when measured, then 90.3%)
 NGRAMS_BLIND6_SAFETY_MISSES = 0
 
 
