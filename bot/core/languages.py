@@ -109,10 +109,6 @@ def detect(text: str) -> str | None:
     # "Elşən Məmmədov") is French: the letter alone does not outweigh its words.
     if azerbaijani and not (french >= 2 and french > _azerbaijani_words(words)):
         return "az"
-    # Turkish, in letters French never writes: its words need only outnumber French's, whose "de"
-    # and "ne" it writes too ("Bakü'de", "ne yapmalıyım").
-    if present & _TURKIC and not present & _AZERBAIJANI_ONLY and turkish >= 2 and turkish > french:
-        return OTHER
     english = sum(w in _ENGLISH for w in words)
     if english >= 2 and english > 2 * french:
         return "en"
@@ -121,7 +117,10 @@ def detect(text: str) -> str | None:
     # common words French does not share, as English above.
     counts = Counter(language for w in words for language in _LATIN_LANGUAGES.get(w, ()))
     language = max(_LATIN_WORDS, key=counts.__getitem__)  # on a tie, the first listed
-    if counts[language] >= 2 and counts[language] > 2 * french:
+    # With letters French never writes ("ş", "ğ", "ı"), the words need only outnumber French's,
+    # whose "de" and "ne" Turkish writes too ("Bakü'de", "ne yapmalıyım").
+    weight = 1 if present & _TURKIC else 2
+    if counts[language] >= 2 and counts[language] > weight * french:
         return language
     return None
 

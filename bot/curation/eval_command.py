@@ -142,9 +142,10 @@ def _score_set(state: _Run, name: str, chosen: list[Example], how: str, options:
     columns = {"bot": report.figures(), **_peer_columns(state, chosen, how, options)}
     print(f"== {name} ==")
     print(figures_table(columns))
-    state.marks[name] = outcomes.marks(report)
+    if options.outcomes is not None:
+        state.marks[name] = outcomes.marks(report)
     if name in state.before:
-        state.compared[name] = outcomes.compare(state.before[name], state.marks[name])
+        state.compared[name] = outcomes.compare(state.before[name], outcomes.marks(report))
         print(f"against {options.against}: {state.compared[name].line()}")
     if name == TEST_HALF:
         print("(confusions not shown: the test half is only ever scored)\n")
