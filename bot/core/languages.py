@@ -17,6 +17,8 @@ OTHER = "other"  # a language the bot has no notice for: it gets the English one
 _READ = 1000  # the first characters tell the language; a long message is not read to the end
 
 _WORD = re.compile(r"[^\W\d_]+")
+# Words with their apostrophes ("doesn't"), where the words around one matter.
+_WORD_OR_APOSTROPHE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
 def _words(block: str) -> frozenset[str]:
@@ -271,6 +273,51 @@ _ENGLISH_PRESENT = re.compile(
     r"|what do i do|who do i call|dangerous)\b",
     re.IGNORECASE,
 )
+# "Where can I find...", "help me find my brother": finding asked about, not an object found.
+# Set aside before the presence cues are read, as `where_to_find` is in French.
+_ENGLISH_TO_FIND = re.compile(
+    r"\b(?:where|how) (?:can|could|do|should|would) (?:i|we|you|one) (?:\w+ )?find"
+    r"|\b(?:where|how) to find|\b(?:help|helps|helping) (?:me|us) (?:to )?find"
+    r"|\b(?:trying|want|wants|need|needs|hope|hoping) to find",
+    re.IGNORECASE,
+)
+# The same words in their everyday senses: a mine that is dug for ore, a shelter from bombs,
+# a company. "Mine" the pronoun is told apart by its neighbours (`_is_pronoun`).
+_ENGLISH_NOT_DANGERS = re.compile(
+    r"\b(?:coal|gold|salt|diamond|copper|iron|silver|uranium|lithium|potash|open pit|open-pit)"
+    r" mines?\b|\bmines? (?:worker|workers|shaft|shafts)\b|\bbomb[- ]?shelters?\b"
+    r"|\bshell (?:company|companies|station|stations|gas|petrol)\b|\bsea ?shells?\b",
+    re.IGNORECASE,
+)
+# "A friend of mine", "but mine is broken", "yours or mine": the pronoun. "This kind of mine",
+# "a piece of mine", "the mine is still there" name the weapon, and so does "there is mine" or
+# "mine is in the field" from someone whose language has no articles.
+_KINDS = frozenset({"type", "types", "kind", "kinds", "sort", "sorts", "piece", "pieces", "part", "parts"})
+_PRONOUN_BEFORE = frozenset({"yours", "or", "his", "hers", "ours"})
+_PRONOUN_AFTER = frozenset(
+    {"is", "was", "are", "were", "has", "had", "does", "did", "doesn't", "didn't", "isn't", "wasn't", "too"}
+)
+_CLAUSE_START = frozenset({"and", "but", "while", "whereas", "because"})
+
+
+def _is_pronoun(words: list[str], at: int) -> bool:
+    """Whether the "mine" at `at` is the English pronoun rather than the weapon."""
+    before = words[at - 1] if at > 0 else None
+    after = words[at + 1] if at + 1 < len(words) else None
+    if before == "of":
+        return at < 2 or words[at - 2] not in _KINDS
+    if before in _PRONOUN_BEFORE:
+        return True
+    return after in _PRONOUN_AFTER and before in _CLAUSE_START
+
+
+def english_everyday_words(text: str) -> str:
+    """The text with the English words that also have everyday senses blanked out: in an
+    English message the French rule would read "mine" ("a friend of mine") as its own word
+    for the weapon; the English rule (`names_explosive`) reads them instead."""
+    return _WORD.sub(lambda m: " " if m.group(0).lower() in _ENGLISH_IF_PRESENT else m.group(0), text)
+
+
 # "A strange object": how people who do not know what they found describe it, in each language.
 _ODD_OBJECT = re.compile(
     r"\b(?:suspicious|strange|weird|unknown|metal) (?:object|thing|device)"
@@ -294,14 +341,12 @@ def names_explosive(text: str) -> bool:
     """Whether a message in another language names an explosive object."""
     if _ODD_OBJECT.search(text):
         return True
-    words = [w.lower() for w in _WORD.findall(text)]
-    present: bool | None = None
-    for word in words:
-        if word in _EXPLOSIVE_WORDS or word.startswith(_EXPLOSIVE_STARTS):
-            return True
-        if word in _ENGLISH_IF_PRESENT:
-            if present is None:
-                present = _ENGLISH_PRESENT.search(text) is not None
-            if present:
-                return True
-    return False
+    everyday = _ENGLISH_NOT_DANGERS.sub(" ", text)
+    if any(w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in _WORD.findall(everyday.lower())):
+        return True
+    words = [w.lower() for w in _WORD_OR_APOSTROPHE.findall(everyday)]
+    named = any(
+        w in _ENGLISH_IF_PRESENT and not (w == "mine" and _is_pronoun(words, at))
+        for at, w in enumerate(words)
+    )
+    return named and _ENGLISH_PRESENT.search(_ENGLISH_TO_FIND.sub(" ", everyday)) is not None

@@ -127,11 +127,12 @@ class Reader:
         analyzer = self.matcher.analyzer
         analysis = analyzer.analyze(start)
         neutral = self.matcher.neutral_terms(start, analysis)
-        cue, weapon = self.safety.read(analysis, start)
+        language = languages.detect(text)
+        cue, weapon = self._danger(analysis, start, language)
         if cue is None and len(start) < len(text):
             # A danger mentioned late in a long message still comes first: the whole text is
             # read for it, without typo snapping (typos of explosive words are synonyms).
-            cue, late = self.safety.read(analyzer.analyze(text, snap=False), text)
+            cue, late = self._danger(analyzer.analyze(text, snap=False), text, language)
             weapon = weapon or late
         rest = None
         if cue is not None or weapon:
@@ -148,7 +149,7 @@ class Reader:
         polite = None
         if analysis.content != analysis.terms:
             polite = partial(self.matcher.rank, analysis.terms, neutral)
-        notice, foreign_explosive = self._foreign(text)
+        notice, foreign_explosive = self._foreign(text, language)
         # Not needed when the rules have already decided: a notice goes to anyone who does not
         # write French.
         contact = self.contact.read(analysis) if self.contact is not None and notice is None else None
@@ -178,10 +179,22 @@ class Reader:
             besides,
         )
 
-    def _foreign(self, text: str) -> tuple[str | None, bool]:
+    def _danger(self, analysis: Analysis, text: str, language: str | None) -> tuple[Cue | None, bool]:
+        """The French rule's reading of a danger. In an English message, the English words that
+        also have everyday senses are left to the English rule (`languages.names_explosive`):
+        the French rule would read "a friend of mine" as a mine; it still reads the French words
+        an English message may hold ("we found an obus")."""
+        cue, weapon = self.safety.read(analysis, text)
+        if language != "en" or (cue is None and not weapon):
+            return cue, weapon
+        english = languages.english_everyday_words(text)
+        if english == text:
+            return cue, weapon
+        return self.safety.read(self.matcher.analyzer.analyze(english, snap=False), english)
+
+    def _foreign(self, text: str, language: str | None) -> tuple[str | None, bool]:
         """For a message not in French: the notice in its language (else English), and whether
         it names an explosive object, which the French reading cannot tell."""
-        language = languages.detect(text)
         if language is None:
             return None, False
         notice = self._notices.get(language) or self._notices.get("en")

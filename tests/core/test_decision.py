@@ -119,6 +119,24 @@ def test_foreign_messages_get_their_notice_after_any_danger(engine: Engine) -> N
     assert decide(engine, "I found a shell in the garden").entries == ("mines_safety", "notice_en")
 
 
+@pytest.mark.parametrize(
+    ("message", "entries"),
+    [
+        ("My husband and a colleague of mine disappeared near Kherson", ("notice_en",)),
+        ("hi, mine is not working", ("notice_en",)),
+        ("Where can I find the Red Cross office in Baku? A neighbour of mine needs help", ("notice_en",)),
+        # The French words an English message holds are still read by the French rule.
+        ("Hello, we found an obus in the garden", ("mines_safety", "notice_en")),
+        ("mine in the field, what to do", ("mines_safety", "notice_en")),
+    ],
+)
+def test_english_words_are_read_by_the_english_rule(
+    engine: Engine, message: str, entries: tuple[str, ...]
+) -> None:
+    """The French rule would read the English pronoun "mine" as the weapon."""
+    assert decide(engine, message).entries == entries
+
+
 def test_thresholds_given_per_call_change_only_the_decision(engine: Engine, reader: Reader) -> None:
     reading = reader.read("le cicr est à minsk ?")
     assert reading.ranking is not None

@@ -91,6 +91,18 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("I found an unexploded shell in the garden", True),
         ("there is a mine near the road", True),
         ("this phone is mine", False),  # the pronoun
+        ("a colleague of mine disappeared near Kherson", False),
+        ("my number changed but mine is still near the office", False),
+        ("is this account yours or mine? there is a message", False),
+        ("what kind of mine is this, we found it near the road", True),  # the weapon
+        ("a piece of mine is lying in the field", True),
+        ("there is mine in garden", True),  # no article, as from a Russian speaker
+        ("Mine is near the road, what do I do", True),
+        ("my father worked in a coal mine near Donetsk", False),  # ore, a shelter, a company
+        ("there is a bomb shelter near us, where can we get food", False),
+        ("the Shell station near our house is closed", False),
+        ("where can I find information about mines in Azerbaijan", False),  # finding asked about
+        ("help me find my brother, he stepped on a mine", True),
         ("what is the weather in Minsk", False),
         ("Нашли в огороде снаряд", True),
         ("кассетные суббоеприпасы в саду у соседа", True),

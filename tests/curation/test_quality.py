@@ -82,7 +82,14 @@ pytestmark = pytest.mark.measure
 # scope declined 99.3% -> 98.6%; answered right 75.8% -> 77.5%, clarified 16.9% -> 15.6%, refused
 # 1.7% =, confident wrong 4.1% = (8 wrong topics, 10 false alarms). Those two floors are the only
 # ones lowered, each by one message, for the gains above; every other floor here rose or held.
-BLIND_TEST_HELPED = 0.916  # 91.7% (91.9% before the corpus's rounds 3-4)
+# 2026-12-08, again: English messages stopped getting the safety message for "a colleague of
+# mine", "a coal mine", "a bomb shelter", "where can I find" (the French rule read "mine" as its
+# own word; the English one had no pronoun, no ore and no question of finding): on the six sets
+# never read, helped 2,093 -> 2,096 and false alarms 77 -> 74, reports missed 8 =, no message
+# moved the other way; none of the readable sets, the corpus's cross-validation included, moved.
+# This half: helped 91.7% -> 92.1%, answered right 77.2% -> 77.8%, confident wrong 4.1% -> 3.6%,
+# false alarms 10 -> 8, accuracy 84.0% -> 84.5%.
+BLIND_TEST_HELPED = 0.921  # 92.1% (91.7% before the English rule; 91.9% before rounds 3-4)
 # Lowered by one message on 2026-12-08 (234 -> 233 of 302; helped and confident wrong did not
 # move): a French sentence naming a town or a person with Azerbaijan's letter "ə" is read as French
 # since, not given the Azerbaijani notice. One test message that was answered with that notice is
@@ -90,13 +97,13 @@ BLIND_TEST_HELPED = 0.916  # 91.7% (91.9% before the corpus's rounds 3-4)
 # messages the change moves are all French ("AU SECOURS mon voisin a marché sur quelque chose près
 # de Tərtər ... il saigne" got the notice in Azerbaijani); the sixth set gained 2 helped, 2 fewer
 # wrong; no other set moved.
-BLIND_TEST_ANSWERED_RIGHT = 0.771  # of the in-scope messages (77.2%)
+BLIND_TEST_ANSWERED_RIGHT = 0.777  # of the in-scope messages (77.8%; 77.2% before the English rule)
 BLIND_TEST_REFUSED = 0.018  # of the in-scope messages: "je n'ai pas compris" (1.7%)
-# 4.1%, of which the 10 safety false alarms (2.3 points).
-BLIND_TEST_CONFIDENT_WRONG = 0.041
-BLIND_TEST_ACCURACY = 0.840  # 84.0% (84.2% before the same one message, above)
+# 3.6%, of which the 8 safety false alarms (1.8 points; 4.1% before the English rule).
+BLIND_TEST_CONFIDENT_WRONG = 0.0361  # 16 of 444
+BLIND_TEST_ACCURACY = 0.844  # 84.5% (84.0% before the English rule)
 BLIND_TEST_WRONG_TOPICS = 8  # of 444 (14 before the first re-basing of 2026-12-07)
-BLIND_TEST_SAFETY_FALSE_ALARMS = 10  # of 444 (21 before the first re-basing of 2026-12-07)
+BLIND_TEST_SAFETY_FALSE_ALARMS = 8  # of 444 (10 before the English rule; 21 before 2026-12-07)
 # 98.6% (99.3% before the corpus's rounds 3-4; 88.0% before the ranker)
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.985
 BLIND_TEST_SAFETY_MISSES = 0
@@ -263,13 +270,14 @@ def test_a_danger_beside_another_need_gets_the_safety_message_first(
 # what a set written by someone else will show.
 # Then a French sentence naming a town or a person with Azerbaijan's letter "ə" ("près de
 # Tərtər") stopped getting the Azerbaijani notice: 355 -> 357 helped, 20 -> 18 confident wrong.
-# 91.8% (358 of 390; 91.0% when measured, 91.5% with the Azerbaijani names in French sentences,
-# then Turkish told from Azerbaijani)
-BLIND6_HELPED = 0.917
-# 4.4% (5.1% when measured: 10 wrong topics, 7 false alarms, 3 out of scope answered; 4.6%, then)
-BLIND6_CONFIDENT_WRONG = 0.044
+# 92.1% (359 of 390; 91.0% when measured, 91.5% with the Azerbaijani names in French sentences,
+# 91.8% with Turkish told from Azerbaijani, then the English rule: see BLIND_TEST_HELPED)
+BLIND6_HELPED = 0.920
+# 4.1% (5.1% when measured: 10 wrong topics, 7 false alarms, 3 out of scope answered; 4.6%, 4.4%,
+# then one false alarm fewer with the English rule)
+BLIND6_CONFIDENT_WRONG = 0.0411  # 16 of 390
 BLIND6_SAFETY_MISSES = 0  # of 33
-BLIND6_SAFETY_FALSE_ALARMS = 7
+BLIND6_SAFETY_FALSE_ALARMS = 6
 NGRAMS_BLIND6_HELPED = 0.905  # 90.5% with the same changes (89.7% when measured, then 90.3%)
 NGRAMS_BLIND6_SAFETY_MISSES = 0
 
