@@ -237,9 +237,21 @@ def _cyrillic(letters: set[str], words: list[str]) -> str:
 # French, naming one is enough: the person writes to a humanitarian line about something that
 # can kill, and the safety advice costs little where it was not needed. English words that have
 # everyday senses count only when the object is said to be somewhere (below).
-_EXPLOSIVE_WORDS = _words("""
+# English words for the weapons alone: named, they are a danger, except in a question about them
+# in general with nothing said to be there ("what does the ICRC do about landmines?"), as the
+# French rule's `general_cues` read it.
+_ENGLISH_EXPLOSIVE = _words("""
     landmine landmines minefield minefields unexploded uxo grenade grenades ordnance bomblet
     bomblets detonator detonators submunition submunitions
+""")
+_ENGLISH_GENERAL = re.compile(
+    r"\b(?:what (?:does|do|is) (?:the )?(?:icrc|red cross|red crescent|you|your organi[sz]ation)"
+    r"(?: \w+)? do|how many|statistics|figures|awareness|education|educational|programs?"
+    r"|programmes?|campaigns?|demining|de-mining|clearance|victims|survivors|research|paper"
+    r"|thesis|study|studying|article|report on|lessons?|classes|sessions?|workshops?|training)\b",
+    re.IGNORECASE,
+)
+_EXPLOSIVE_WORDS = _words("""
     мина мину мины мине миной міна міну міни міні міною міны граната гранату гранаты гранате
     запал запалом
     гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
@@ -300,6 +312,9 @@ _PRONOUN_AFTER = frozenset(
 _CLAUSE_START = frozenset({"and", "but", "while", "whereas", "because"})
 
 
+_ENGLISH_WORDS_OF_WEAPONS = _ENGLISH_IF_PRESENT | _ENGLISH_EXPLOSIVE
+
+
 def _is_pronoun(words: list[str], at: int) -> bool:
     """Whether the "mine" at `at` is the English pronoun rather than the weapon."""
     before = words[at - 1] if at > 0 else None
@@ -311,11 +326,11 @@ def _is_pronoun(words: list[str], at: int) -> bool:
     return after in _PRONOUN_AFTER and before in _CLAUSE_START
 
 
-def english_everyday_words(text: str) -> str:
-    """The text with the English words that also have everyday senses blanked out: in an
-    English message the French rule would read "mine" ("a friend of mine") as its own word
-    for the weapon; the English rule (`names_explosive`) reads them instead."""
-    return _WORD.sub(lambda m: " " if m.group(0).lower() in _ENGLISH_IF_PRESENT else m.group(0), text)
+def english_weapon_words_blanked(text: str) -> str:
+    """The text with the English words for weapons blanked out: in an English message the French
+    rule would read "mine" ("a friend of mine") as its own word for the weapon, and knows no
+    English question about them in general; the English rule (`names_explosive`) reads them."""
+    return _WORD.sub(lambda m: " " if m.group(0).lower() in _ENGLISH_WORDS_OF_WEAPONS else m.group(0), text)
 
 
 # "A strange object": how people who do not know what they found describe it, in each language.
@@ -342,11 +357,15 @@ def names_explosive(text: str) -> bool:
     if _ODD_OBJECT.search(text):
         return True
     everyday = _ENGLISH_NOT_DANGERS.sub(" ", text)
-    if any(w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in _WORD.findall(everyday.lower())):
+    lowered = _WORD.findall(everyday.lower())
+    if any(w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in lowered):
+        return True
+    present = _ENGLISH_PRESENT.search(_ENGLISH_TO_FIND.sub(" ", everyday)) is not None
+    if any(w in _ENGLISH_EXPLOSIVE for w in lowered) and (present or not _ENGLISH_GENERAL.search(text)):
         return True
     words = [w.lower() for w in _WORD_OR_APOSTROPHE.findall(everyday)]
     named = any(
         w in _ENGLISH_IF_PRESENT and not (w == "mine" and _is_pronoun(words, at))
         for at, w in enumerate(words)
     )
-    return named and _ENGLISH_PRESENT.search(_ENGLISH_TO_FIND.sub(" ", everyday)) is not None
+    return named and present

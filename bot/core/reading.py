@@ -187,7 +187,7 @@ class Reader:
         cue, weapon = self.safety.read(analysis, text)
         if language != "en" or (cue is None and not weapon):
             return cue, weapon
-        english = languages.english_everyday_words(text)
+        english = languages.english_weapon_words_blanked(text)
         if english == text:
             return cue, weapon
         return self.safety.read(self.matcher.analyzer.analyze(english, snap=False), english)
