@@ -159,8 +159,10 @@ NGRAMS_BLIND5_CHECK_SAFETY_MISSES = 1
 # ("détruite par les obus", "sous les bombes") and "où trouver" stopped reading as reports.
 # 90.1% -> 90.5% helped and 5.9% -> 5.2% confident wrong (11 -> 8 wrong topics) with the corpus's
 # rounds 3-4 and `sure` 0.55.
-NGRAMS_BLIND_TEST_HELPED = 0.905  # 90.5%
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.053  # 5.2%
+# 90.5% -> 91.0% helped and 5.2% -> 4.7% confident wrong (15 -> 13 false alarms) with the English
+# rule (see BLIND_TEST_HELPED).
+NGRAMS_BLIND_TEST_HELPED = 0.909  # 91.0%
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.0473  # 4.7%
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
 # question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
@@ -278,7 +280,7 @@ BLIND6_HELPED = 0.920
 BLIND6_CONFIDENT_WRONG = 0.0411  # 16 of 390
 BLIND6_SAFETY_MISSES = 0  # of 33
 BLIND6_SAFETY_FALSE_ALARMS = 6
-NGRAMS_BLIND6_HELPED = 0.905  # 90.5% with the same changes (89.7% when measured, then 90.3%)
+NGRAMS_BLIND6_HELPED = 0.907  # 90.8% with the same changes (89.7% when measured, 90.3%, 90.5%)
 NGRAMS_BLIND6_SAFETY_MISSES = 0
 
 
