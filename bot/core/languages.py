@@ -235,8 +235,28 @@ def _cyrillic(letters: set[str], words: list[str]) -> str:
 
 # Explosive objects named in the other languages the bot recognises. In a message that is not
 # French, naming one is enough: the person writes to a humanitarian line about something that
-# can kill, and the safety advice costs little where it was not needed. English words that have
-# everyday senses count only when the object is said to be somewhere (below).
+# can kill, and the safety advice costs little where it was not needed. The words of strikes too
+# (rockets, bombs, drones), and English words that have everyday senses, count only when the
+# object is said to be somewhere (below).
+_EXPLOSIVE_WORDS = _words("""
+    мина мину мины мине миной міна міну міни міні міною міны граната гранату гранаты гранате
+    гранатой гранати запал запалом
+    mina minaya minalar minaları minanı minadan minada
+    minu miny snaryad snaryady snarjad granata granatu granaty granatoy bombu
+    granate granaten blindgänger blindganger sprengkörper sprengkorper munition
+    granat granatę niewybuch niewypał niewypal pocisk
+    granada granadas explosivo explosivos mayın mayin bombası bombasi
+""")
+# With the word stems: blown up on something ("подорвался", "підірвався"), and the "petal"
+# anti-personnel mine by its everyday name ("лепесток", "пелюстка").
+_EXPLOSIVE_STARTS = tuple(
+    _words("""
+    снаряд снарад боеприпас суббоеприпас боєприпас боепрыпас неразорва нерозірван взрывчат
+    взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
+    dron bomba
+    подорва підірва падарва лепест пялёст пелюст
+""")
+)
 # English words for the weapons alone: named, they are a danger, except in a question about them
 # in general with nothing said to be there ("what does the ICRC do about landmines?"), as the
 # French rule's `general_cues` read it.
@@ -251,25 +271,23 @@ _ENGLISH_GENERAL = re.compile(
     r"|thesis|study|studying|article|report on|lessons?|classes|sessions?|workshops?|training)\b",
     re.IGNORECASE,
 )
-_EXPLOSIVE_WORDS = _words("""
-    мина мину мины мине миной міна міну міни міні міною міны граната гранату гранаты гранате
-    запал запалом
-    гранатой гранати ракета ракету ракеты ракете ракетой ракети бомба бомбу бомбы бомбе бомби
-    mina minaya minalar minaları minanı minadan minada
-    minu miny snaryad snaryady snarjad granata granatu granaty granatoy bombu
-    granate granaten blindgänger blindganger sprengkörper sprengkorper munition
-    granat granatę niewybuch niewypał niewypal pocisk
-    granada granadas explosivo explosivos mayın mayin bombası bombasi
+# Rockets, bombs and drones in Cyrillic, as "roquette", "bombe" and "drone" in French: the words
+# of strikes and news too ("ракеты летят каждую ночь", "дрони над містом"), a danger only when
+# said to be somewhere, found, fallen, unexploded or to have hurt someone (`_CYRILLIC_PRESENT`).
+_CYRILLIC_IF_PRESENT = _words("""
+    ракета ракету ракеты ракете ракетой ракети ракетою бомба бомбу бомбы бомбе бомбой бомби бомбою
 """)
-# With the word stems: blown up on something ("подорвался", "підірвався"), and the "petal"
-# anti-personnel mine by its everyday name ("лепесток", "пелюстка").
-_EXPLOSIVE_STARTS = tuple(
-    _words("""
-    снаряд снарад дрон боеприпас суббоеприпас боєприпас боепрыпас неразорва нерозірван взрывчат
-    взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
-    dron bomba
-    подорва підірва падарва лепест пялёст пелюст
-""")
+_CYRILLIC_IF_PRESENT_STARTS = ("дрон", "беспилотник", "безпілотник", "беспілотнік")
+_CYRILLIC_PRESENT = re.compile(
+    r"\b(?:нашл|нашёл|нашел|найшл|знайшл|знайшов|знайдено|найдено|обнаруж|виявил|виявлен|лежит"
+    r"|лежать|лежить|ляжыць|валя|торчит|торчать|стирчить|застрял|застряг|упал|упав|впав|впал|упаў"
+    r"|не взорв|не разорв|не вибухн|не розірв|не выбухн|не сработ|не спрацюв|двор|двір|подвір"
+    r"|огород|на городі|у городі|в саду|у саду|в поле\b|у полі\b|на поле\b|на полі\b|участк"
+    r"|ділянц|на даху|на дах\b|крыш|сара|подвал|підвал|возле дом|около дом|рядом с дом|біля будин"
+    r"|біля хат|ранен|поранен|что делать|що робити|што рабіць|куда звонить|кому звонить"
+    r"|кому дзвонити|куди дзвонити|трога|торка|поднял|підняв|принес|принёс|приніс|обломк|уламк"
+    r"|кусок|шматок)",
+    re.IGNORECASE,
 )
 # English words with everyday senses too ("a bomb of a song", "gold mines", "shell company",
 # "the rocket launch"): a danger only when said to be somewhere, found, or to have hurt someone.
@@ -359,6 +377,9 @@ def names_explosive(text: str) -> bool:
     everyday = _ENGLISH_NOT_DANGERS.sub(" ", text)
     lowered = _WORD.findall(everyday.lower())
     if any(w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in lowered):
+        return True
+    cyrillic = any(w in _CYRILLIC_IF_PRESENT or w.startswith(_CYRILLIC_IF_PRESENT_STARTS) for w in lowered)
+    if cyrillic and _CYRILLIC_PRESENT.search(text):
         return True
     present = _ENGLISH_PRESENT.search(_ENGLISH_TO_FIND.sub(" ", everyday)) is not None
     if any(w in _ENGLISH_EXPLOSIVE for w in lowered) and (present or not _ENGLISH_GENERAL.search(text)):

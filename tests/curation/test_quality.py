@@ -89,7 +89,13 @@ pytestmark = pytest.mark.measure
 # moved the other way; none of the readable sets, the corpus's cross-validation included, moved.
 # This half: helped 91.7% -> 92.1%, answered right 77.2% -> 77.8%, confident wrong 4.1% -> 3.6%,
 # false alarms 10 -> 8, accuracy 84.0% -> 84.5%.
-BLIND_TEST_HELPED = 0.921  # 92.1% (91.7% before the English rule; 91.9% before rounds 3-4)
+# Then rockets, bombs and drones named in Cyrillic became dangers only when said to be there, as
+# "roquette", "bombe" and "drone" are in French (strikes and news use them too): six sets never
+# read, helped 2,096 -> 2,097, false alarms 74 -> 73, reports missed 8 =; the readable sets and
+# the cross-validation (their Russian and Ukrainian reports included) unchanged. This half:
+# helped 92.1% -> 92.3%, answered right 77.8% -> 78.1%, confident wrong 3.6% -> 3.4%, false
+# alarms 8 -> 7, accuracy 84.5% -> 84.7%.
+BLIND_TEST_HELPED = 0.923  # 92.3% (91.7% before the English rule; 91.9% before rounds 3-4)
 # Lowered by one message on 2026-12-08 (234 -> 233 of 302; helped and confident wrong did not
 # move): a French sentence naming a town or a person with Azerbaijan's letter "ə" is read as French
 # since, not given the Azerbaijani notice. One test message that was answered with that notice is
@@ -97,13 +103,13 @@ BLIND_TEST_HELPED = 0.921  # 92.1% (91.7% before the English rule; 91.9% before 
 # messages the change moves are all French ("AU SECOURS mon voisin a marché sur quelque chose près
 # de Tərtər ... il saigne" got the notice in Azerbaijani); the sixth set gained 2 helped, 2 fewer
 # wrong; no other set moved.
-BLIND_TEST_ANSWERED_RIGHT = 0.777  # of the in-scope messages (77.8%; 77.2% before the English rule)
+BLIND_TEST_ANSWERED_RIGHT = 0.781  # of the in-scope messages (78.1%; 77.2% before the English rule)
 BLIND_TEST_REFUSED = 0.018  # of the in-scope messages: "je n'ai pas compris" (1.7%)
-# 3.6%, of which the 8 safety false alarms (1.8 points; 4.1% before the English rule).
-BLIND_TEST_CONFIDENT_WRONG = 0.0361  # 16 of 444
-BLIND_TEST_ACCURACY = 0.844  # 84.5% (84.0% before the English rule)
+# 3.4%, of which the 7 safety false alarms (1.6 points; 4.1% before the English rule).
+BLIND_TEST_CONFIDENT_WRONG = 0.0338  # 15 of 444
+BLIND_TEST_ACCURACY = 0.846  # 84.7% (84.0% before the English rule)
 BLIND_TEST_WRONG_TOPICS = 8  # of 444 (14 before the first re-basing of 2026-12-07)
-BLIND_TEST_SAFETY_FALSE_ALARMS = 8  # of 444 (10 before the English rule; 21 before 2026-12-07)
+BLIND_TEST_SAFETY_FALSE_ALARMS = 7  # of 444 (10 before the English rule; 21 before 2026-12-07)
 # 98.6% (99.3% before the corpus's rounds 3-4; 88.0% before the ranker)
 BLIND_TEST_OUT_OF_SCOPE_REJECTION = 0.985
 BLIND_TEST_SAFETY_MISSES = 0
@@ -160,9 +166,9 @@ NGRAMS_BLIND5_CHECK_SAFETY_MISSES = 1
 # 90.1% -> 90.5% helped and 5.9% -> 5.2% confident wrong (11 -> 8 wrong topics) with the corpus's
 # rounds 3-4 and `sure` 0.55.
 # 90.5% -> 91.0% helped and 5.2% -> 4.7% confident wrong (15 -> 13 false alarms) with the English
-# rule (see BLIND_TEST_HELPED).
-NGRAMS_BLIND_TEST_HELPED = 0.909  # 91.0%
-NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.0473  # 4.7%
+# rule, then 91.2% and 4.5% (12) with the Cyrillic one (see BLIND_TEST_HELPED).
+NGRAMS_BLIND_TEST_HELPED = 0.912  # 91.2%
+NGRAMS_BLIND_TEST_CONFIDENT_WRONG = 0.0451  # 4.5%
 LEAVE_ONE_OUT_ACCURACY = 0.569  # the lexical matcher alone (the ranker is cross-validated by eval)
 # Of 929: 83 wrong + 11 false alarms before the safety presence cues; 87 + 5 now (the contact
 # question rule answers 8 more right and 1 more wrong; a clarification whose topics all route the
