@@ -239,8 +239,8 @@ def _cyrillic(letters: set[str], words: list[str]) -> str:
 # (rockets, bombs, drones), and English words that have everyday senses, count only when the
 # object is said to be somewhere (below).
 _EXPLOSIVE_WORDS = _words("""
-    мина мину мины мине миной міна міну міни міні міною міны граната гранату гранаты гранате
-    гранатой гранати запал запалом
+    мина мину мины мине миной минам минами минах міна міну міни міні міною міны мін мінам мінами
+    мінах мінамі граната гранату гранаты гранате гранатой гранати запал запалом
     mina minaya minalar minaları minanı minadan minada
     minu miny snaryad snaryady snarjad granata granatu granaty granatoy bombu
     granate granaten blindgänger blindganger sprengkörper sprengkorper munition
@@ -253,7 +253,7 @@ _EXPLOSIVE_STARTS = tuple(
     _words("""
     снаряд снарад боеприпас суббоеприпас боєприпас боепрыпас неразорва нерозірван взрывчат
     взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
-    dron bomba
+    dron bomba minalar minalan minatan
     подорва підірва падарва лепест пялёст пелюст
 """)
 )
@@ -289,6 +289,35 @@ _CYRILLIC_PRESENT = re.compile(
     r"|кусок|шматок)",
     re.IGNORECASE,
 )
+# A question about mines in general in Russian, Ukrainian, Belarusian or Azerbaijani (lessons,
+# how many, the victims, a programme), with nothing said to be there, found or hurting someone: as
+# the French rule's `general_cues` read it ("Qarabağda minalar haqqında maarifləndirmə dərsləri
+# keçirilir?", "Сколько людей подорвалось на минах после войны?").
+_GENERAL = re.compile(
+    r"\b(?:сколько|скільки|колькі|статисти|урок|уроки|заняти|занятт|занятк|обучени|образовани"
+    r"|навчанн|навучанн|освіт|адукацы|просвещ|просвіт|програм|жертв|пострадавш|постраждал|maarifl"
+    r"|dərs|təlim|öyrət|proqram|statistik|neçə|qurban|zərər çəkən)",
+    re.IGNORECASE,
+)
+_AZERBAIJANI_PRESENT = re.compile(
+    r"\b(?:tap|düşdü|düşüb|partlama|həyət|bağda|bağım|bağçada|tarla|evin yanında|evimizin yanında"
+    r"|dam|yaral|nə etməli|nə edim|nə edək|toxun|yerdə|qaldı|durur)",
+    re.IGNORECASE,
+)
+
+
+# "Мин", the mines (genitive plural: "много мин в поле"), also abbreviates minutes after a number
+# ("через 10 мин").
+_MINES_NOT_MINUTES = re.compile(r"(?<!\d)(?<!\d )\bмин\b", re.IGNORECASE)
+
+
+def _general_question(text: str) -> bool:
+    """A question about explosives in general, in another language, with nothing said to be there."""
+    if not _GENERAL.search(text):
+        return False
+    return not (_CYRILLIC_PRESENT.search(text) or _AZERBAIJANI_PRESENT.search(text))
+
+
 # English words with everyday senses too ("a bomb of a song", "gold mines", "shell company",
 # "the rocket launch"): a danger only when said to be somewhere, found, or to have hurt someone.
 _ENGLISH_IF_PRESENT = _words("""
@@ -376,8 +405,10 @@ def names_explosive(text: str) -> bool:
         return True
     everyday = _ENGLISH_NOT_DANGERS.sub(" ", text)
     lowered = _WORD.findall(everyday.lower())
-    if any(w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in lowered):
-        return True
+    if _MINES_NOT_MINUTES.search(text) or any(
+        w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in lowered
+    ):
+        return not _general_question(text)
     cyrillic = any(w in _CYRILLIC_IF_PRESENT or w.startswith(_CYRILLIC_IF_PRESENT_STARTS) for w in lowered)
     if cyrillic and _CYRILLIC_PRESENT.search(text):
         return True

@@ -115,6 +115,15 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("дрон впав у дворі, не вибухнув, що робити", True),
         ("на крыше сарая лежит беспилотник", True),
         ("ракета в поле, что делать", True),
+        # A question about mines in general, with nothing said to be there, as in French.
+        ("Qarabağda minalar haqqında maarifləndirmə dərsləri keçirilir?", False),
+        ("Сколько людей подорвалось на минах после войны?", False),
+        ("Скільки людей підірвалося на мінах після війни?", False),
+        ("Bağımızda mina tapdıq, uşaqlar üçün dərs lazımdır", True),
+        ("Нашли мину во дворе, сколько ждать саперов?", True),
+        ("У нас в поле много мин, что делать?", True),  # the plural's other cases
+        ("Діти гралися з мінами біля річки", True),
+        ("буду через 10 мин, позвоните", False),  # minutes
         ("what is the weather in Minsk", False),
         ("Нашли в огороде снаряд", True),
         ("кассетные суббоеприпасы в саду у соседа", True),
