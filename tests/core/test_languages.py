@@ -115,12 +115,15 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("дрон впав у дворі, не вибухнув, що робити", True),
         ("на крыше сарая лежит беспилотник", True),
         ("ракета в поле, что делать", True),
+        ("Сын принес домой патроны и гильзы", True),
+        ("патрон для лампочки где купить", False),
         # A question about mines in general, with nothing said to be there, as in French.
         ("Qarabağda minalar haqqında maarifləndirmə dərsləri keçirilir?", False),
         ("Сколько людей подорвалось на минах после войны?", False),
         ("Скільки людей підірвалося на мінах після війни?", False),
         ("Bağımızda mina tapdıq, uşaqlar üçün dərs lazımdır", True),
         ("Нашли мину во дворе, сколько ждать саперов?", True),
+        ("Мина у дома, уроки в школе отменили?", True),  # a general word beside a report
         ("У нас в поле много мин, что делать?", True),  # the plural's other cases
         ("Діти гралися з мінами біля річки", True),
         ("буду через 10 мин, позвоните", False),  # minutes
