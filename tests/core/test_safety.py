@@ -17,6 +17,7 @@ pytestmark = pytest.mark.unit
         "mon voisin a marché sur une mine hier, il est à l'hôpital",
         "obus",  # a single word: someone most likely has one in front of them
         "une grenade dans le puits de la ferme, on boit cette eau ?",
+        "un colis suspect devant l'immeuble, personne n'ose passer",  # no weapon named
         "il y a une roquette plantée dans le toit de l'immeuble",
         "un drone est tombé dans la cour et n'a pas explosé",
         "mon fils collectionne les douilles, il a ramené un truc avec une goupille",
