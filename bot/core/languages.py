@@ -255,6 +255,7 @@ _EXPLOSIVE_STARTS = tuple(
     взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
     dron bomba minalar minalan minatan
     подорва підірва падарва лепест пялёст пелюст
+    boepripas boyepripas nerazorva vzryvchat vzryvn podorva pidirva snariad
 """)
 )
 # English words for the weapons alone: named, they are a danger, except in a question about them

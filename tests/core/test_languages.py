@@ -153,6 +153,7 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("в лесу лежит штука со стабилизатором", True),
         ("прокладки с крылышками, какие лучше", False),  # "with wings", not an object
         ("v ogorode nashli minu, chto delat", True),  # romanised Russian
+        ("Kassetnye boepripasy v pole, chto delat", True),
         ("Wir haben eine Granate im Garten gefunden", True),
         ("znaleźliśmy niewybuch w lesie", True),
         ("encontramos una granada en el campo", True),
