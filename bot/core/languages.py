@@ -274,7 +274,7 @@ _ENGLISH_GENERAL = re.compile(
 )
 # Rockets, bombs and drones in Cyrillic, as "roquette", "bombe" and "drone" in French: the words
 # of strikes and news too ("ракеты летят каждую ночь", "дрони над містом"), a danger only when
-# said to be somewhere, found, fallen, unexploded or to have hurt someone (`_CYRILLIC_PRESENT`).
+# said to be somewhere, found, fallen, unexploded or to have hurt someone (`_there`).
 _CYRILLIC_IF_PRESENT = _words("""
     ракета ракету ракеты ракете ракетой ракети ракетою бомба бомбу бомбы бомбе бомбой бомби бомбою
     набій набої набоїв набоями
@@ -288,21 +288,42 @@ _CYRILLIC_IF_PRESENT_STARTS = (
     "патрон",
     "гильз",
     "гільз",
-    "набо",
 )
-_CYRILLIC_PRESENT = re.compile(
+# Said to be there: found, lying, fallen, unexploded, in a yard, a field, on a roof...
+_CYRILLIC_THERE = re.compile(
     r"\b(?:нашл|нашёл|нашел|найшл|знайшл|знайшов|знайдено|найдено|обнаруж|виявил|виявлен|лежит"
     r"|лежать|лежить|ляжыць|валя|торчит|торчать|стирчить|застрял|застряг|упал|упав|впав|впал|упаў"
     r"|не взорв|не разорв|не вибухн|не розірв|не выбухн|не сработ|не спрацюв|двор|двір|подвір"
     r"|огород|на городі|у городі|в саду|у саду|в поле\b|у полі\b|на поле\b|на полі\b|участк"
     r"|ділянц|на даху|на дах\b|крыш|сара|подвал|підвал|возле дом|около дом|рядом с дом|біля будин"
-    r"|біля хат|ранен|поранен|что делать|що робити|што рабіць|куда звонить|кому звонить"
-    r"|кому дзвонити|куди дзвонити|трога|торка|поднял|підняв|принес|принёс|приніс|обломк|уламк"
-    r"|кусок|шматок|у нас|у меня|в нас|у мене|у нашего|біля|возле|около|рядом|поруч|коло|каля"
-    r"|агарод|двар|на улиц|на вулиц|на дорог|у дорог|в лесу|у лісі|у лесе|у реки|у річ|в доме"
-    r"|в будинку|в квартир|в подъезд|под окн|під вікн|у школ|в школ|у дом|под дом|за дом|перед дом)",
+    r"|біля хат|трога|торка|поднял|підняв|принес|принёс|приніс|обломк|уламк|кусок|шматок|агарод"
+    r"|двар)",
     re.IGNORECASE,
 )
+# Near, at our place, hurt, "what to do": enough, unless the message speaks of strikes (below).
+_CYRILLIC_NEAR = re.compile(
+    r"\b(?:у нас|у меня|в нас|у мене|у нашего|біля|возле|около|рядом|поруч|коло|каля|на улиц"
+    r"|на вулиц|на дорог|у дорог|в лесу|у лісі|у лесе|у реки|у річ|в доме|в будинку|в квартир"
+    r"|в подъезд|под окн|під вікн|у школ|в школ|у дом|под дом|за дом|перед дом|ранен|поранен"
+    r"|что делать|що робити|што рабіць|куда звонить|кому звонить|кому дзвонити|куди дзвонити)",
+    re.IGNORECASE,
+)
+# Strikes: what rockets, bombs and drones do in the news and the nights near the front. There,
+# only an object said to be there is one ("ракеты летят каждую ночь, у нас выбило окна").
+_CYRILLIC_STRIKES = re.compile(
+    r"\b(?:удар|обстрел|обстріл|атак|прилет|приліт|прилетел|прилетіл|летят|летять|летают|літають"
+    r"|летали|літали|каждую ночь|каждый день|щоночі|щодня|кожної ночі|сирен|тревог|тривог|попал"
+    r"|попав|влучи|взрыв|вибух|бомбят|бомбили|бомбардир|бомбежк|бомбардув)",
+    re.IGNORECASE,
+)
+
+
+def _there(text: str, there: re.Pattern[str], near: re.Pattern[str], strikes: re.Pattern[str]) -> bool:
+    """Whether a weapon named with an everyday or a strike's sense is said to be there: found,
+    lying, fallen, in a yard; or near, at home, hurting someone, where no strike is spoken of."""
+    return there.search(text) is not None or (near.search(text) is not None and not strikes.search(text))
+
+
 # A question about mines in general in Russian, Ukrainian, Belarusian or Azerbaijani (lessons,
 # how many, the victims, a programme), with nothing said to be there, found or hurting someone: as
 # the French rule's `general_cues` read it ("Qarabağda minalar haqqında maarifləndirmə dərsləri
@@ -329,7 +350,8 @@ def _general_question(text: str) -> bool:
     """A question about explosives in general, in another language, with nothing said to be there."""
     if not _GENERAL.search(text):
         return False
-    return not (_CYRILLIC_PRESENT.search(text) or _AZERBAIJANI_PRESENT.search(text))
+    present = (_CYRILLIC_THERE, _CYRILLIC_NEAR, _AZERBAIJANI_PRESENT)
+    return not any(cue.search(text) for cue in present)
 
 
 # English words with everyday senses too ("a bomb of a song", "gold mines", "shell company",
@@ -338,12 +360,22 @@ _ENGLISH_IF_PRESENT = _words("""
     mine mines shell shells mortar mortars rocket rockets missile missiles bomb bombs explosive
     explosives drone drones munition munitions ammunition
 """)
-_ENGLISH_PRESENT = re.compile(
-    r"\b(?:found|find|finding|picked|pick|touched|touch|lying|stuck|buried|near|nearby|next to"
-    r"|in (?:my|our|the) (?:garden|yard|backyard|field|house|home|street|school|village|river"
-    r"|basement|roof)|garden|yard|backyard|field|there is|there's|there are|stepped|injured|hurt"
-    r"|killed|wounded|exploded|didn't explode|did not explode|fell|landed|what should i do"
-    r"|what do i do|who do i call|dangerous)\b",
+_ENGLISH_THERE = re.compile(
+    r"\b(?:found|find|finding|picked|pick|touched|touch|lying|stuck|buried|in (?:my|our|the)"
+    r" (?:garden|yard|backyard|field|house|home|street|school|village|river|basement|roof)|garden"
+    r"|yard|backyard|field|basement|on (?:my|our|the|a) roof|stepped|didn't explode|did not explode"
+    r"|hasn't exploded|has not exploded|not exploded|fell|landed|crashed)\b",
+    re.IGNORECASE,
+)
+_ENGLISH_NEAR = re.compile(
+    r"\b(?:near|nearby|next to|there is|there's|there are|injured|hurt|killed|wounded|exploded"
+    r"|what should i do|what do i do|who do i call|dangerous)\b",
+    re.IGNORECASE,
+)
+_ENGLISH_STRIKES = re.compile(
+    r"\b(?:strikes?|attacks?|attacked|shelling|shelled|bombing|bombed|air raids?|sirens?"
+    r"|every night|every day|each night|all night|front ?line|flying|fly over|flew over|overhead"
+    r"|falling|hit|hits)\b",
     re.IGNORECASE,
 )
 # "Where can I find...", "help me find my brother": finding asked about, not an object found.
@@ -419,14 +451,16 @@ def names_explosive(text: str) -> bool:
         return True
     everyday = _ENGLISH_NOT_DANGERS.sub(" ", text)
     lowered = _WORD.findall(everyday.lower())
+    # (English "drone" starts as Azerbaijani's "dron" does: it is read with the English words.)
     if _MINES_NOT_MINUTES.search(text) or any(
-        w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in lowered
+        w in _EXPLOSIVE_WORDS or (w.startswith(_EXPLOSIVE_STARTS) and w not in _ENGLISH_IF_PRESENT)
+        for w in lowered
     ):
         return not _general_question(text)
     cyrillic = any(w in _CYRILLIC_IF_PRESENT or w.startswith(_CYRILLIC_IF_PRESENT_STARTS) for w in lowered)
-    if cyrillic and _CYRILLIC_PRESENT.search(text):
+    if cyrillic and _there(text, _CYRILLIC_THERE, _CYRILLIC_NEAR, _CYRILLIC_STRIKES):
         return True
-    present = _ENGLISH_PRESENT.search(_ENGLISH_TO_FIND.sub(" ", everyday)) is not None
+    present = _there(_ENGLISH_TO_FIND.sub(" ", everyday), _ENGLISH_THERE, _ENGLISH_NEAR, _ENGLISH_STRIKES)
     if any(w in _ENGLISH_EXPLOSIVE for w in lowered) and (present or not _ENGLISH_GENERAL.search(text)):
         return True
     words = [w.lower() for w in _WORD_OR_APOSTROPHE.findall(everyday)]

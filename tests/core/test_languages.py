@@ -116,6 +116,16 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("на крыше сарая лежит беспилотник", True),
         ("ракета в поле, что делать", True),
         ("Сын принес домой патроны и гильзы", True),
+        ("набор посуды у нас дома", False),
+        # Strikes: only an object said to be there is one.
+        ("ракеты летят каждую ночь, у нас выбило окна", False),
+        ("Ракета попала в соседний дом, что делать?", False),
+        ("There are drones flying over our house every night", False),
+        ("My husband was killed by a missile strike in March, what documents do I need?", False),
+        ("A drone attack destroyed our house, we need shelter", False),
+        ("A drone fell on our street during the night attack", True),
+        ("A rocket hit our house and did not explode", True),
+        ("бомба возле школы", True),
         ("патрон для лампочки где купить", False),
         # A question about mines in general, with nothing said to be there, as in French.
         ("Qarabağda minalar haqqında maarifləndirmə dərsləri keçirilir?", False),
