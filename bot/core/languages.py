@@ -118,6 +118,10 @@ def detect(text: str) -> str | None:
     # phone without their keyboard, and the languages of the countries people fled to. Each by
     # common words French does not share, as English above.
     counts = Counter(language for w in words for language in _LATIN_LANGUAGES.get(w, ()))
+    # Azerbaijani typed without its letters still writes "q" before other letters than "u"
+    # ("qumbara", "qorxuram", "usaq"), which French, English and Turkish hardly do.
+    if counts["az"]:  # beside a word of theirs: a keyboard's "azdkjqsd mlkq" is no language
+        counts["az"] += sum(1 for w in words if _AZERBAIJANI_Q.search(w) and w not in _LATIN_LANGUAGES)
     language = max(_LATIN_WORDS, key=counts.__getitem__)  # on a tie, the first listed
     # With letters French never writes ("ş", "ğ", "ı"), the words need only outnumber French's,
     # whose "de" and "ne" Turkish writes too ("Bakü'de", "ne yapmalıyım").
@@ -145,12 +149,17 @@ _LATIN_WORDS = {
         eshche uzhe sejchas seychas izvinite vecher utro netu ili kogda pochemu segodnya vchera
         zavtra krasnogo kresta krest delaet vy mne nado znat rabotaete govorite nuzhna
         nuzhen pomoshch svyazatsya vami vashim teper kuda pisat ponimayu
+        vsyu vsyo noch nochyu opyat snova leteli letyat spat nevozmozhno strashno bespilotnik
+        bespilotniki obstrel obstrely vzorvalsya vzorvalas upal upala dvore mama syn doch
     """),
     "uk": _words("""
         shukayu shukaiu dyakuyu diakuiu bud laska dopomozhit dopomozit znyk znykla znajshly
         znaishly shcho scho hochu khochu vzhe tilky dobryj dobroho dobrogo vechir sohodni
         chy khto shukaty znyklykh otrymaty dopomogu dopomoha dlia pobachennya chervonym khrestom
         pratsiuie potribna robyt mii vin poloni zvyazatysya
+        znovu obstril obstrily khata tsila zhyvi vchora nich vnochi strashno znaishov znayshov
+        diti dity prynesly prynis dodomu bilya
+        podvir'i podviri horodi dytyna dity
     """),
     "be": _words("""
         dziakuj dziakuju dzyakuj dakuju shukaju šukaju dapamazhyce dapamažycie dapamohu dzie dze
@@ -161,7 +170,9 @@ _LATIN_WORDS = {
     "az": _words("""
         salam axtariram axtarıram qardasimi qardaşımı atam anam oglum qizim itkin komek kömək
         lazimdir lazımdır xeber xəbər yoxdu yoxdur nomreniz nömrəniz bakida bakıda kimsiniz
-        olun sag sağ cox çox
+        olun sag sağ cox çox usaq usaqlar uşaqlar indi hele hələ tapdim tapdiq tapib gorduk
+        gordum qorxuram bilmir bilmirem edim edek etmeli zehmet kend kendimizin rayonu evde
+        evimizin yaninda kenarinda sahede sahesinde tarlada heyetde hardadir haqqinda ucun
     """),
     OTHER: _words("""
         guten tag hallo ich suche meinen meine meiner bruder schwester mutter vater sohn tochter
@@ -171,6 +182,7 @@ _LATIN_WORDS = {
         jest nie się sie dziękuję dziekuje pomóc pomoc proszę prosze zaginął zaginal zaginęła
         czerwony czerwonego krzyża krzyza hledám hledam svého sveho bratra prosím prosim
         hola buenas buenos tardes días dias busco necesito ayuda ayudarme puede pueden gracias
+        una el los las del encontramos encontré encontre hemos tenemos muy nuestro nuestra
         hermano hermana madre padre hijo hija desaparecido desaparecida cruz roja estoy está
         dónde donde cómo cuánto cuanto por favor tengo hay alguien hable quedan
         merhaba arıyorum ariyorum yardım yardim edebilir misiniz mısınız kaybolan bir akrabamı
@@ -190,11 +202,13 @@ for _language, _known in _LATIN_WORDS.items():
 
 # Azerbaijani's words either list knows (`_azerbaijani_words`), joined once.
 _AZERBAIJANI_KNOWN = _AZERBAIJANI | _LATIN_WORDS["az"]
+_AZERBAIJANI_Q = re.compile(r"q(?!u)")
 
 # Without a telling letter, a few common words tell Ukrainian from Russian.
 _UKRAINIAN_WORDS = _words("""
     з та і й шукаю сина мій моя моє мого моєї будь ласка дякую де що чи як вже зник зникла знайти батька
     мати чоловіка доньку дружину допоможіть добрий доброго день вечір привіт хочу дізнатися
+    тривога тривоги летять чути знову вчора сьогодні зараз немає
 """)
 _RUSSIAN_WORDS = _words("""
     с и ищу сына мой моя моё моего моей пожалуйста спасибо где что как уже пропал пропала найти отца
@@ -240,20 +254,27 @@ def _cyrillic(letters: set[str], words: list[str]) -> str:
 # object is said to be somewhere (below).
 _EXPLOSIVE_WORDS = _words("""
     мина мину мины мине миной минам минами минах міна міну міни міні міною міны мін мінам мінами
-    мінах мінамі граната гранату гранаты гранате гранатой гранати запал запалом
+    мінах мінамі граната гранату гранаты гранате гранатой гранати запал запалом вог ргд пмн пфм
+    птм
     mina minaya minalar minaları minanı minadan minada
     minu miny snaryad snaryady snarjad granata granatu granaty granatoy bombu
-    granate granaten blindgänger blindganger sprengkörper sprengkorper munition
-    granat granatę niewybuch niewypał niewypal pocisk
+    granate granaten blindgänger blindganger sprengkörper sprengkorper munition geschoss geschosse
+    geschosses sprengsatz landmine landminen panzermine panzerminen streubombe fliegerbombe
+    granat granatę granaty granatów granatow granatami granacie granatem niewybuch niewybuchy
+    niewybuchu niewypał niewypal pocisk pociski pocisku pocisków pociskow
     granada granadas explosivo explosivos mayın mayin bombası bombasi
+    արկ արկը արկեր արկերը
 """)
 # With the word stems: blown up on something ("подорвался", "підірвався"), and the "petal"
 # anti-personnel mine by its everyday name ("лепесток", "пелюстка").
 _EXPLOSIVE_STARTS = tuple(
     _words("""
     снаряд снарад боеприпас суббоеприпас боєприпас боепрыпас неразорва нерозірван взрывчат
-    взрывн вибухов выбухов растяжк миномет міномет mərmi partlamamış partlayıcı qumbara raket
-    dron bomba minalar minalan minatan
+    взрывн вибухов выбухов растяжк миномет міномет mərmi mermi partlamamış partlamamis partlayıcı
+    partlayici qumbara raket minalar minalan minatan kasetli sursat ական պայթուցիկ նռնակ
+    детонатор детанатар підривач підривник взрыватель фугас кассетн касетн вибухівк выбухоўк
+    неразарв rastyazhk vybukhivk boyeprypas boieprypas patlamamış patlamamis mühimmat muhimmat
+    proyectil ნაღმ ყუმბარ ჭურვ ასაფეთქებ
     подорва підірва падарва лепест пялёст пелюст
     boepripas boyepripas nerazorva vzryvchat vzryvn podorva pidirva snariad
 """)
@@ -269,7 +290,8 @@ _ENGLISH_GENERAL = re.compile(
     r"\b(?:what (?:does|do|is) (?:the )?(?:icrc|red cross|red crescent|you|your organi[sz]ation)"
     r"(?: \w+)? do|how many|statistics|figures|awareness|education|educational|programs?"
     r"|programmes?|campaigns?|demining|de-mining|clearance|victims|survivors|research|paper"
-    r"|thesis|study|studying|article|report on|lessons?|classes|sessions?|workshops?|training)\b",
+    r"|thesis|study|studying|article|report on|lessons?|classes|sessions?|workshops?|training"
+    r"|projects?|homework|history class)\b",
     re.IGNORECASE,
 )
 # Rockets, bombs and drones in Cyrillic, as "roquette", "bombe" and "drone" in French: the words
@@ -289,6 +311,31 @@ _CYRILLIC_IF_PRESENT_STARTS = (
     "гильз",
     "гільз",
 )
+# Drones, bombs and cartridges in Azerbaijani or in romanised Russian and Ukrainian: the words
+# of strikes, songs ("bu mahnı bombadır") and weddings filmed from above too, as in Cyrillic.
+_LATIN_IF_PRESENT_STARTS = ("dron", "bomba", "bombu", "patron")
+_LATIN_THERE = re.compile(
+    r"\b(?:tap|düşdü|düşüb|dusdu|dusub|partlama|həyət|heyet|bağda|bagda|bağım|bagim|bağçada|sahə|sahe"
+    r"|qalıq|qaliq"
+    r"|bagcada|tarla|dam|toxun|yerdə|yerde|qaldı|qaldi|durur|nashl|nashel|nashyol|lezhit|lezhat"
+    r"|upal|upav|vpav|ne vzorv|ne razorv|ne vybukh|ne vybuh|vo dvore|v ogorode|u dvori|na horodi"
+    r"|na kryshe|na dakhu|znaishl|znaishov|znayshl|znayshov"
+    # found, in the garden or the field, lying there: Spanish, German, Polish, Turkish, Italian,
+    # Portuguese, Lithuanian
+    r"|encontr|hallamos|jardín|jardin|campo|gefunden|garten|feld|liegt|znale|ogród|ogrod|polu\b"
+    r"|leży|lezy|trovat|giardino|quintal|bulduk|buldum|bahçe|bahce|rado|radom|lauke|sode)",
+    re.IGNORECASE,
+)
+_LATIN_NEAR = re.compile(
+    r"\b(?:yanında|yaninda|yaxın|yaxin|yaral|nə etməli|ne etmeli|nə edim|ne edim|nə edək|ne edek"
+    r"|u nas|vozle|okolo|ryadom|bilya|poruch|chto delat|shcho robyty|ranen|poranen)",
+    re.IGNORECASE,
+)
+_LATIN_STRIKES = re.compile(
+    r"\b(?:obstrel|obstril|leteli|letyat|letiat|letayut|litayut|ataka|ataku|udar|zərbə|zerbe"
+    r"|hücum|hucum|atəş|ates|toy|çəkiliş|cekilis|mahnı|mahni)",
+    re.IGNORECASE,
+)
 # Said to be there: found, lying, fallen, unexploded, in a yard, a field, on a roof...
 _CYRILLIC_THERE = re.compile(
     r"\b(?:нашл|нашёл|нашел|найшл|знайшл|знайшов|знайдено|найдено|обнаруж|виявил|виявлен|лежит"
@@ -304,7 +351,7 @@ _CYRILLIC_THERE = re.compile(
 _CYRILLIC_NEAR = re.compile(
     r"\b(?:у нас|у меня|в нас|у мене|у нашего|біля|возле|около|рядом|поруч|коло|каля|на улиц"
     r"|на вулиц|на дорог|у дорог|в лесу|у лісі|у лесе|у реки|у річ|в доме|в будинку|в квартир"
-    r"|в подъезд|под окн|під вікн|у школ|в школ|у дом|под дом|за дом|перед дом|ранен|поранен"
+    r"|в подъезд|под окн|під вікн|у дом|под дом|за дом|перед дом|ранен|поранен"
     r"|что делать|що робити|што рабіць|куда звонить|кому звонить|кому дзвонити|куди дзвонити)",
     re.IGNORECASE,
 )
@@ -331,12 +378,35 @@ def _there(text: str, there: re.Pattern[str], near: re.Pattern[str], strikes: re
 _GENERAL = re.compile(
     r"\b(?:сколько|скільки|колькі|статисти|урок|уроки|заняти|занятт|занятк|обучени|образовани"
     r"|навчанн|навучанн|освіт|адукацы|просвещ|просвіт|програм|жертв|пострадавш|постраждал|maarifl"
-    r"|dərs|təlim|öyrət|proqram|statistik|neçə|qurban|zərər çəkən)",
+    r"|dərs|təlim|öyrət|proqram|statistik|statystyk|neçə|qurban|zərər çəkən|təmizlə|temizle"
+    r"|məqalə|meqale|jurnalist|tələbə|telebe|layihə|layihe|проект|проєкт|курсов|диплом|реферат"
+    r"|доповід|цифр)",
     re.IGNORECASE,
 )
 _AZERBAIJANI_PRESENT = re.compile(
     r"\b(?:tap|düşdü|düşüb|partlama|həyət|bağda|bağım|bağçada|tarla|evin yanında|evimizin yanında"
     r"|dam|yaral|nə etməli|nə edim|nə edək|toxun|yerdə|qaldı|durur)",
+    re.IGNORECASE,
+)
+
+
+# The same words in their everyday senses in other languages, set aside unless an object is said to
+# be there: a face ("какая кислая мина", "masz minę"), health or trust undermined ("здоровье
+# подорвал"), a gymnast's apparatus, a pomegranate ("сок граната"), a pencil's lead ("eine Mine für
+# meinen Kugelschreiber").
+_FOREIGN_NOT_DANGERS = re.compile(
+    r"(?:кисл|таку|такая|такой|недовольн|грустн|обиженн|постн|серьёзн|серьезн|важн)\w* (?:мин|мін)\w*"
+    r"|\b(?:мин|мін)\w* (?:скорчил|состроил|строил|зробив|зробила|зрабіў|зрабіла)\w*"
+    r"|\b(?:zrobił|zrobiła|zrobil|zrobila|masz|miał|miała|mial|miala|robi) min[ęe]\b|\bmin[ęe] na\b"
+    r"|(?:подорва|підірва|падарва)\w*(?: \w+){0,2} (?:здоров|здароў|довер|довір|репутац|экономик"
+    r"|економік|нерв|авторитет)|(?:здоров|здароў|нерв)\w*(?: \w+){0,2} (?:подорва|підірва|падарва)\w*"
+    r"|(?:спортивн|гимнаст|гімнаст)\w*(?: \w+){0,4} снаряд\w*|снаряд\w* (?:\w+ )?(?:бревно|брусья|кольца"
+    r"|турник|колода)|гранат\w*(?: \w+){0,5} (?:сок|сік|салат|соус|рецепт|фрукт|зерн|корисн|полезн"
+    r"|кров|їсти|есть|купить|купити)\w*|(?:сок|сік|салат|соус|рецепт|фрукт|зерн|корисн|полезн|їсти"
+    r"|есть|купить|купити)\w*(?: \w+){0,5} гранат\w*"
+    r"|\b(?:mine|minen|mina|minas)\b(?: \w+){0,3} (?:kugelschreiber|bleistift|druckbleistift|lápiz"
+    r"|lapiz|portaminas|ołówk|olowk|długopis|dlugopis)\w*|(?:kugelschreiber|bleistift|lápiz|lapiz"
+    r"|ołówk|olowk|długopis|dlugopis)\w*(?: \w+){0,3} (?:mine|minen|mina|minas)\b",
     re.IGNORECASE,
 )
 
@@ -358,8 +428,15 @@ def _general_question(text: str) -> bool:
 # "the rocket launch"): a danger only when said to be somewhere, found, or to have hurt someone.
 _ENGLISH_IF_PRESENT = _words("""
     mine mines shell shells mortar mortars rocket rockets missile missiles bomb bombs explosive
-    explosives drone drones munition munitions ammunition
+    explosives drone drones munition munitions ammunition cartridge cartridges bullet bullets
+    casing casings
 """)
+# A weapon's kind said with it: the weapon, whatever else ("anti-tank mines laid on the verge").
+_ENGLISH_WEAPON_KIND = re.compile(
+    r"\b(?:anti-?tank|anti-?personnel|antipersonnel|land|cluster|unexploded|live|improvised)"
+    r" (?:mines?|bombs?|shells?|munitions?|rockets?|grenades?|devices?|ordnance)\b",
+    re.IGNORECASE,
+)
 _ENGLISH_THERE = re.compile(
     r"\b(?:found|find|finding|picked|pick|touched|touch|lying|stuck|buried|in (?:my|our|the)"
     r" (?:garden|yard|backyard|field|house|home|street|school|village|river|basement|roof)|garden"
@@ -368,7 +445,8 @@ _ENGLISH_THERE = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH_NEAR = re.compile(
-    r"\b(?:near|nearby|next to|there is|there's|there are|injured|hurt|killed|wounded|exploded"
+    r"\b(?:near|nearby|next to|there is|there's|there are|injured|hurt|killed|wounded|exploded|saw"
+    r"|seen|spotted|noticed"
     r"|what should i do|what do i do|who do i call|dangerous)\b",
     re.IGNORECASE,
 )
@@ -427,6 +505,35 @@ def english_weapon_words_blanked(text: str) -> str:
 
 
 # "A strange object": how people who do not know what they found describe it, in each language.
+# A word no French message uses for anything else ("qumbara", "снаряд", "granatami"): where the
+# language was not told ("Diti prynesly dodomu vybukhivku"), it still names the danger.
+_NOT_FRENCH_EVER = _EXPLOSIVE_WORDS - {"mina", "munition", "granada", "granadas"}
+
+
+def names_foreign_explosive(text: str) -> bool:
+    """Whether a message read as French for want of any word of another language we know, and
+    with no French word either, names an explosive object in a word of another language (a
+    French message that quotes one is the French rule's, and its ranker's, to read)."""
+    words = _WORD.findall(text.lower())
+    if any(w in _FRENCH for w in words):
+        return False
+    return any(w in _NOT_FRENCH_EVER or w.startswith(_EXPLOSIVE_STARTS) for w in words)
+
+
+def for_the_french_rule(text: str, language: str) -> str | None:
+    """What the French safety rule may read of a message in another language, or None where
+    the rule of that language alone decides. The French rule reads "mine" in "a friend of mine",
+    "masz minę" or "Mine für meinen Kugelschreiber" as the weapon, and knows no question about
+    mines in general in Azerbaijani or Lithuanian."""
+    if language == "en":
+        return english_weapon_words_blanked(text)
+    if _general_question(text):
+        return None
+    if any(cue.search(text) for cue in (_CYRILLIC_THERE, _LATIN_THERE, _ENGLISH_THERE)):
+        return text
+    return _FOREIGN_NOT_DANGERS.sub(" ", text)
+
+
 _ODD_OBJECT = re.compile(
     r"\b(?:suspicious|strange|weird|unknown|metal) (?:object|thing|device)"
     r"|\b(?:ball|tube|object|thing|cylinder|canister|box|device) with (?:fins|a ring|a pin|a lever)\b"
@@ -437,7 +544,9 @@ _ODD_OBJECT = re.compile(
     r"(?:з|с|із|со) (?:крильц|крилц|крылышк|крыльц|стабілізатор|стабилизатор)"
     r"|наступи\w* на (?:щось|что-то|что то|нешта)"
     r"|(?:натянут|натягнут|нацягнут)\w* (?:дріт|провол|провод|дрот)"
-    r"|(?:qəribə|şübhəli) dəmir"
+    r"|(?:qəribə|şübhəli) dəmir|(?:nazik|gərilmiş|gerilmis|dartılmış|dartilmis|tarım) (?:məftil|meftil)"
+    r"|(?:железн|металлическ|залізн|металев|жалезн|металіч)\w* (?:штук|штуковин|предмет|вещ|річ|рэч"
+    r"|болванк|блин|цилиндр|циліндр)"
     r"|(?:упал|упав|впав|упаў)\w* (?:\w+ )?(?:беспилотник|безпілотник|беспілотнік)"
     r"|подозрительн\w* предмет|странн\w* предмет|підозріл\w* предмет|дивн\w* предмет"
     r"|падазрон\w* прадмет|дзіўн\w* прадмет|(?:şübhəli|qəribə|metal) əşya",
@@ -449,19 +558,27 @@ def names_explosive(text: str) -> bool:
     """Whether a message in another language names an explosive object."""
     if _ODD_OBJECT.search(text):
         return True
+    there = any(cue.search(text) for cue in (_CYRILLIC_THERE, _LATIN_THERE, _ENGLISH_THERE))
     everyday = _ENGLISH_NOT_DANGERS.sub(" ", text)
+    if not there:
+        everyday = _FOREIGN_NOT_DANGERS.sub(" ", everyday)
     lowered = _WORD.findall(everyday.lower())
-    # (English "drone" starts as Azerbaijani's "dron" does: it is read with the English words.)
-    if _MINES_NOT_MINUTES.search(text) or any(
-        w in _EXPLOSIVE_WORDS or (w.startswith(_EXPLOSIVE_STARTS) and w not in _ENGLISH_IF_PRESENT)
-        for w in lowered
+    if _MINES_NOT_MINUTES.search(everyday) or any(
+        w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in lowered
     ):
         return not _general_question(text)
     cyrillic = any(w in _CYRILLIC_IF_PRESENT or w.startswith(_CYRILLIC_IF_PRESENT_STARTS) for w in lowered)
     if cyrillic and _there(text, _CYRILLIC_THERE, _CYRILLIC_NEAR, _CYRILLIC_STRIKES):
         return True
+    # (English "drone" and "bomb" are read with the English words below.)
+    latin = any(w.startswith(_LATIN_IF_PRESENT_STARTS) and w not in _ENGLISH_IF_PRESENT for w in lowered)
+    if latin and _there(text, _LATIN_THERE, _LATIN_NEAR, _LATIN_STRIKES):
+        return True
     present = _there(_ENGLISH_TO_FIND.sub(" ", everyday), _ENGLISH_THERE, _ENGLISH_NEAR, _ENGLISH_STRIKES)
-    if any(w in _ENGLISH_EXPLOSIVE for w in lowered) and (present or not _ENGLISH_GENERAL.search(text)):
+    kind = _ENGLISH_WEAPON_KIND.search(everyday) is not None
+    if (kind or any(w in _ENGLISH_EXPLOSIVE for w in lowered)) and (
+        present or not _ENGLISH_GENERAL.search(text)
+    ):
         return True
     words = [w.lower() for w in _WORD_OR_APOSTROPHE.findall(everyday)]
     named = any(

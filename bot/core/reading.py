@@ -180,23 +180,26 @@ class Reader:
         )
 
     def _danger(self, analysis: Analysis, text: str, language: str | None) -> tuple[Cue | None, bool]:
-        """The French rule's reading of a danger. In an English message, the English words that
-        also have everyday senses are left to the English rule (`languages.names_explosive`):
-        the French rule would read "a friend of mine" as a mine; it still reads the French words
-        an English message may hold ("we found an obus")."""
+        """The French rule's reading of a danger. In a message in another language, that
+        language's rule (`languages.names_explosive`) reads the words the French rule would
+        misread ("a friend of mine", "masz minę", a question about mines in general); the French
+        rule still reads the French words such a message may hold ("we found an obus")."""
         cue, weapon = self.safety.read(analysis, text)
-        if language != "en" or (cue is None and not weapon):
+        if language is None or (cue is None and not weapon):
             return cue, weapon
-        english = languages.english_weapon_words_blanked(text)
-        if english == text:
+        readable = languages.for_the_french_rule(text, language)
+        if readable is None:
+            return None, False
+        if readable == text:
             return cue, weapon
-        return self.safety.read(self.matcher.analyzer.analyze(english, snap=False), english)
+        return self.safety.read(self.matcher.analyzer.analyze(readable, snap=False), readable)
 
     def _foreign(self, text: str, language: str | None) -> tuple[str | None, bool]:
         """For a message not in French: the notice in its language (else English), and whether
         it names an explosive object, which the French reading cannot tell."""
         if language is None:
-            return None, False
+            # Read as French, it may still name the danger in another language's word.
+            return None, languages.names_foreign_explosive(text)
         notice = self._notices.get(language) or self._notices.get("en")
         if notice is None:
             return None, False

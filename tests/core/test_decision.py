@@ -513,3 +513,9 @@ def test_a_lone_safety_message_with_no_other_sentence_offers_what_the_whole_may_
     assert outcome == (Outcome.ANSWER, ("mines_safety",), offered)
     if offered:
         assert decision.signal == "rule: explosive object; the message's other topics offered"
+
+
+def test_a_danger_named_in_another_language_is_read_where_the_language_is_not_told(engine: Engine) -> None:
+    """No French word and no word of a language we know: a weapon's word of another language
+    still names the danger."""
+    assert decide(engine, "Diti prynesly dodomu vybukhivku").entries[0] == "mines_safety"

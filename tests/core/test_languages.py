@@ -15,6 +15,12 @@ unit = pytest.mark.unit
     ("text", "language"),
     [
         ("Hello, I am looking for my brother, he is missing since 2022", "en"),
+        # Azerbaijani without its letters still writes "q" before other letters than "u".
+        ("usaqlar cayin kenarinda qumbara tapib eve getiribler, indi eyvandadi", "az"),
+        ("vsyu noch leteli bespilotniki, spat nevozmozhno", "ru"),
+        ("znovu obstril, khata tsila, my zhyvi", "uk"),
+        ("тривога", "uk"),
+        ("шахеди летять над Одесою, чути мопеди", "uk"),
         ("where is your office in Minsk please", "en"),
         ("Здравствуйте, ищу сына, он пропал в Харькове", "ru"),
         ("Добры дзень, шукаю брата, ён знік у 2023 годзе", "be"),
@@ -78,6 +84,8 @@ def test_a_message_in_another_language_is_recognised(text: str, language: str) -
         "bjr mine vue au bord route Ağdərə, c tout",
         "je cherche mon frère Elşən Məmmədov, disparu en 1993",
         "Ayşe Yılmaz, ma voisine, a disparu près de Bakou",  # Turkish names, French words
+        "azdkjqsd mlkq",  # a keyboard, not Azerbaijani
+        "Bonjour, cinq obus dans le champ de mon coq",
     ],
 )
 def test_french_and_unsure_messages_stay_french(text: str) -> None:
@@ -126,6 +134,26 @@ def test_french_and_unsure_messages_stay_french(text: str) -> None:
         ("A drone fell on our street during the night attack", True),
         ("A rocket hit our house and did not explode", True),
         ("бомба возле школы", True),
+        # Everyday senses in other languages, unless an object is said to be there.
+        ("у начальника сегодня такая кислая мина", False),
+        ("Мой дед 30 лет на шахте, здоровье подорвал, нужна помощь", False),
+        ("Дочка занимается гимнастикой, её любимый снаряд бревно", False),
+        ("Гранат корисний для крові? Лікар сказав їсти по гранату щодня", False),
+        ("Ich brauche eine neue Mine für meinen Kugelschreiber", False),
+        ("Bu mahnı bombadır!", False),
+        ("Dronla toy çəkilişi edirik, icazə lazımdır?", False),
+        # Reports in words the lists lacked.
+        ("patron qutusu tapdım zirzəmidə", True),
+        ("Şuşada yolun kənarında nazik məftil gördük", True),  # a trip wire
+        ("муж плугом вывернул круглую железную штуку, откатили к забору", True),
+        ("kasetli bomba qaliqlari pambiq sahesinde", True),
+        ("we saw what looks like anti-tank mines laid on the verge", True),
+        ("Dzień dobry, w stodole skrzynka z granatami", True),
+        ("Der Junge hat im Garten ein verrostetes Geschoss ausgegraben", True),
+        ("մեր այգում ական ենք գտել", True),  # Armenian
+        ("ჩვენს ეზოში ნაღმი ვიპოვეთ", True),  # Georgian
+        ("В огороде нашли детонатор", True),
+        ("Encontramos una bomba en el campo", True),
         ("патрон для лампочки где купить", False),
         # A question about mines in general, with nothing said to be there, as in French.
         ("Qarabağda minalar haqqında maarifləndirmə dərsləri keçirilir?", False),
