@@ -27,8 +27,9 @@ THIRD = "third blind set (scored only, never read)"
 FOURTH_CHECK = "dangers beside another need, check half"
 FIFTH_CHECK = "words of war, reports and not, check half"
 SIXTH = "sixth blind set, written as the first (scored only, never read)"
+SEVENTH_CHECK = "other languages' words of war, check half"
 # The sets nothing is ever read or tuned on: a change is judged on them together (`--against`).
-SCORED_ONLY = (TEST_HALF, SECOND_CHECK, THIRD, FOURTH_CHECK, FIFTH_CHECK, SIXTH)
+SCORED_ONLY = (TEST_HALF, SECOND_CHECK, THIRD, FOURTH_CHECK, FIFTH_CHECK, SIXTH, SEVENTH_CHECK)
 BOT, HELD, FOLDS = "bot", "held", "folds"  # how a set is scored (see the module's doc)
 
 
@@ -102,6 +103,8 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], st
         sets[FIFTH_CHECK] = (ev.load_examples(ev.BLIND5_CHECK), BOT)
         sets["words of war, reports and not, tuning half"] = (ev.load_examples(ev.BLIND5_TUNING), BOT)
         sets[SIXTH] = (ev.load_examples(ev.BLIND6_CHECK), BOT)
+        sets[SEVENTH_CHECK] = (ev.load_examples(ev.BLIND7_CHECK), BOT)
+        sets["other languages' words of war, tuning half"] = (ev.load_examples(ev.BLIND7_TUNING), BOT)
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:

@@ -64,6 +64,11 @@ BLIND5_CHECK = DATA / "blind5" / "check.yaml"
 # labellers from LABELLING.md, a third reading where they differ): scored only, never read
 # (blind6/README.md).
 BLIND6_CHECK = DATA / "blind6" / "check.yaml"
+# A seventh (2026-12-08, later), two more writers: reports of explosives and messages that are
+# not, none in French (Russian, Ukrainian, Belarusian, Azerbaijani, English, romanised, others);
+# its tuning half may be read (blind7/README.md).
+BLIND7_TUNING = DATA / "blind7" / "tuning.yaml"
+BLIND7_CHECK = DATA / "blind7" / "check.yaml"
 # Messages naming a country, written blind (issue 20), with the route each must reach.
 ROUTES_TEST = DATA / "routes" / "test.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
@@ -81,6 +86,8 @@ BLIND_SETS = (
     BLIND5_TUNING,
     BLIND5_CHECK,
     BLIND6_CHECK,
+    BLIND7_TUNING,
+    BLIND7_CHECK,
 )
 
 

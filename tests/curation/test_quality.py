@@ -18,6 +18,7 @@ from bot.curation.evaluation import (
     BLIND4_CHECK,
     BLIND5_CHECK,
     BLIND6_CHECK,
+    BLIND7_CHECK,
     BLIND_TEST,
     BLIND_TUNING,
     evaluate,
@@ -299,6 +300,26 @@ def test_a_set_written_as_the_first_one(engine: Engine, ngrams_engine: Engine) -
     assert figures["safety_false_alarms"] <= BLIND6_SAFETY_FALSE_ALARMS, figures
     assert ngrams["helped"] >= NGRAMS_BLIND6_HELPED, ngrams
     assert ngrams["safety_misses"] <= NGRAMS_BLIND6_SAFETY_MISSES, ngrams
+
+
+# The seventh blind set's check half (150 messages, none in French, scored only; blind7/README.md):
+# 66.0% helped, 6 reports missed, 39 false alarms on the session's first bot; 75.3%, 6, 25 with
+# the rules changed before it was written; 82.0%, 3, 20 after its tuning half was read.
+BLIND7_CHECK_HELPED = 0.819  # 82.0% (123 of 150)
+BLIND7_CHECK_CONFIDENT_WRONG = 0.154  # 15.3% (23 of 150)
+BLIND7_CHECK_SAFETY_MISSES = 3  # of 62
+BLIND7_CHECK_SAFETY_FALSE_ALARMS = 20
+NGRAMS_BLIND7_CHECK_SAFETY_MISSES = 7  # n-grams alone: no ranker reads a report the rules miss
+
+
+def test_other_languages_tell_reports_from_the_words_of_war(engine: Engine, ngrams_engine: Engine) -> None:
+    """The seventh blind set's check half: not one message in French. Numbers only."""
+    figures, ngrams = _in_both_modes(engine, ngrams_engine, load_examples(BLIND7_CHECK))
+    assert figures["helped"] >= BLIND7_CHECK_HELPED, figures
+    assert figures["confident_wrong"] <= BLIND7_CHECK_CONFIDENT_WRONG, figures
+    assert figures["safety_misses"] <= BLIND7_CHECK_SAFETY_MISSES, figures
+    assert figures["safety_false_alarms"] <= BLIND7_CHECK_SAFETY_FALSE_ALARMS, figures
+    assert ngrams["safety_misses"] <= NGRAMS_BLIND7_CHECK_SAFETY_MISSES, ngrams
 
 
 def test_the_words_of_war_are_told_from_reports(engine: Engine, ngrams_engine: Engine) -> None:
