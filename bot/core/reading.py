@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
-from bot.core import languages
+from bot.core import foreign_dangers, languages
 from bot.core.contact import ContactAsk, ContactQuestions
 from bot.core.knowledge import Entry
 from bot.core.matcher import Candidate, Matcher
@@ -181,13 +181,13 @@ class Reader:
 
     def _danger(self, analysis: Analysis, text: str, language: str | None) -> tuple[Cue | None, bool]:
         """The French rule's reading of a danger. In a message in another language, that
-        language's rule (`languages.names_explosive`) reads the words the French rule would
+        language's rule (`foreign_dangers.names_explosive`) reads the words the French rule would
         misread ("a friend of mine", "masz minę", a question about mines in general); the French
         rule still reads the French words such a message may hold ("we found an obus")."""
         cue, weapon = self.safety.read(analysis, text)
         if language is None or (cue is None and not weapon):
             return cue, weapon
-        readable = languages.for_the_french_rule(text, language)
+        readable = foreign_dangers.for_the_french_rule(text, language)
         if readable is None:
             return None, False
         if readable == text:
@@ -199,11 +199,11 @@ class Reader:
         it names an explosive object, which the French reading cannot tell."""
         if language is None:
             # Read as French, it may still name the danger in another language's word.
-            return None, languages.names_foreign_explosive(text)
+            return None, foreign_dangers.names_foreign_explosive(text)
         notice = self._notices.get(language) or self._notices.get("en")
         if notice is None:
             return None, False
-        return notice.id, languages.names_explosive(text)
+        return notice.id, foreign_dangers.names_explosive(text)
 
 
 class _DangerSentences:
