@@ -153,11 +153,6 @@ _GENERAL = re.compile(
     r"|доповід|цифр)",
     re.IGNORECASE,
 )
-_AZERBAIJANI_PRESENT = re.compile(
-    r"\b(?:tap|düşdü|düşüb|partlama|həyət|bağda|bağım|bağçada|tarla|evin yanında|evimizin yanında"
-    r"|dam|yaral|nə etməli|nə edim|nə edək|toxun|yerdə|qaldı|durur)",
-    re.IGNORECASE,
-)
 
 
 # The same words in their everyday senses in other languages, set aside unless an object is said to
@@ -190,7 +185,7 @@ def _general_question(text: str) -> bool:
     """A question about explosives in general, in another language, with nothing said to be there."""
     if not _GENERAL.search(text):
         return False
-    present = (_CYRILLIC_THERE, _CYRILLIC_NEAR, _AZERBAIJANI_PRESENT)
+    present = (_CYRILLIC_THERE, _CYRILLIC_NEAR, _LATIN_THERE, _LATIN_NEAR)
     return not any(cue.search(text) for cue in present)
 
 
