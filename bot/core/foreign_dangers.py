@@ -29,7 +29,7 @@ _EXPLOSIVE_WORDS = words_of("""
     mina minaya minalar minaları minanı minadan minada
     minu miny snaryad snaryady snarjad granata granatu granaty granatoy bombu
     granate granaten blindgänger blindganger sprengkörper sprengkorper munition geschoss geschosse
-    geschosses sprengsatz landmine landminen panzermine panzerminen streubombe fliegerbombe
+    geschosses sprengsatz landminen panzermine panzerminen streubombe fliegerbombe
     granat granatę granaty granatów granatow granatami granacie granatem niewybuch niewybuchy
     niewybuchu niewypał niewypal pocisk pociski pocisku pocisków pociskow
     granada granadas explosivo explosivos mayın mayin bombası bombasi
@@ -42,7 +42,9 @@ _EXPLOSIVE_STARTS = tuple(
     снаряд снарад боеприпас суббоеприпас боєприпас боепрыпас неразорва нерозірван взрывчат
     взрывн вибухов выбухов растяжк миномет міномет mərmi mermi partlamamış partlamamis partlayıcı
     partlayici qumbara raket minalar minalan minatan kasetli sursat ական պայթուցիկ նռնակ
-    детонатор детанатар підривач підривник взрыватель фугас кассетн касетн вибухівк выбухоўк
+    детонатор детанатар підривач підривник взрыватель фугас вибухівк выбухоўк вибухонебезпечн
+    кассетн касетн кассетк касетк
+    взрывоопасн выбуханебяспечн
     неразарв rastyazhk vybukhivk boyeprypas boieprypas patlamamış patlamamis mühimmat muhimmat
     proyectil ნაღმ ყუმბარ ჭურვ ასაფეთქებ
     подорва підірва падарва лепест пялёст пелюст
@@ -129,7 +131,8 @@ _CYRILLIC_NEAR = re.compile(
 # only an object said to be there is one ("ракеты летят каждую ночь, у нас выбило окна").
 _CYRILLIC_STRIKES = re.compile(
     r"\b(?:удар|обстрел|обстріл|атак|прилет|приліт|прилетел|прилетіл|летят|летять|летают|літають"
-    r"|летали|літали|каждую ночь|каждый день|щоночі|щодня|кожної ночі|сирен|тревог|тривог|попал"
+    r"|летали|літали|лятаюць|ляцяць|ляталі|каждую ночь|каждый день|щоночі|щодня|кожної ночі|сирен"
+    r"|тревог|тривог|попал|ударил|вдарил|ложил|новост|новин"
     r"|попав|влучи|взрыв|вибух|бомбят|бомбили|бомбардир|бомбежк|бомбардув)",
     re.IGNORECASE,
 )
@@ -148,7 +151,8 @@ def _there(text: str, there: re.Pattern[str], near: re.Pattern[str], strikes: re
 _GENERAL = re.compile(
     r"\b(?:сколько|скільки|колькі|статисти|урок|уроки|заняти|занятт|занятк|обучени|образовани"
     r"|навчанн|навучанн|освіт|адукацы|просвещ|просвіт|програм|жертв|пострадавш|постраждал|maarifl"
-    r"|dərs|təlim|öyrət|proqram|statistik|statystyk|neçə|qurban|zərər çəkən|təmizlə|temizle"
+    r"|dərs|ders|təlim|telim|öyrət|oyret|proqram|statistik|statystyk|neçə|nece|qurban|zərər çəkən"
+    r"|zerer ceken|təmizlə|temizle"
     r"|məqalə|meqale|jurnalist|tələbə|telebe|layihə|layihe|проект|проєкт|курсов|диплом|реферат"
     r"|доповід|цифр)",
     re.IGNORECASE,
@@ -160,9 +164,20 @@ _GENERAL = re.compile(
 # подорвал"), a gymnast's apparatus, a pomegranate ("сок граната"), a pencil's lead ("eine Mine für
 # meinen Kugelschreiber").
 _FOREIGN_NOT_DANGERS = re.compile(
-    r"(?:кисл|таку|такая|такой|недовольн|грустн|обиженн|постн|серьёзн|серьезн|важн)\w* (?:мин|мін)\w*"
+    r"(?:кисл|таку|такая|такой|недовольн|грустн|обиженн|постн|серьёзн|серьезн|важн|яка|какая|какую"
+    r"|яку)\w*(?: \w+){0,2} (?:мин|мін)\w*"
     r"|\b(?:мин|мін)\w* (?:скорчил|состроил|строил|зробив|зробила|зрабіў|зрабіла)\w*"
-    r"|\b(?:zrobił|zrobiła|zrobil|zrobila|masz|miał|miała|mial|miala|robi) min[ęe]\b|\bmin[ęe] na\b"
+    r"|\b(?:zrobił|zrobiła|zrobil|zrobila|masz|miał|miała|mial|miala|robi)(?: \w+)? min[ęe]\b|\bmin[ęe] na\b"
+    # fireworks; a racket; explosive news or temper; a house hit long ago; shells that fell all night
+    r"|(?:feyerverk|fişəng|fiseng|фейерверк|феєрверк|салют)\w*(?: \w+){0,3} (?:raket|ракет)\w*"
+    r"|(?:raket|ракет)\w*(?: \w+){0,3} (?:feyerverk|fişəng|fiseng|фейерверк|феєрверк|салют)\w*"
+    r"|\braketk\w*|(?:новин|новост|новость|реакц|характер|темперамент)\w* (?:\w+ )?(?:вибухов|взрывн"
+    r"|выбухов)\w*|(?:вибухов|взрывн|выбухов)\w* (?:\w+ )?(?:новин|новост|характер|темперамент|реакц)\w*"
+    r"|(?:разрушен|разбит|зруйнован|пошкоджен|повреждён|поврежден|уничтожен|знищен)\w*(?: \w+){0,2}"
+    r" (?:снаряд|ракет|бомб|дрон|шахед)\w*|(?:снаряд|ракет|бомб|мин|мін)\w* (?:\w+ )?(?:ложил|рвал|рвут"
+    r"|разрывал|летел|летят|летали|свистел|падал|падают|прилетал)\w*"
+    r"|растяжк\w*(?: \w+){0,4} (?:тренировк|трениров|зал|мышц|йог|спорт|шпагат|упражнен)\w*"
+    r"|(?:тренировк|йог|спорт|мышц|шпагат|упражнен)\w*(?: \w+){0,4} растяжк\w*"
     r"|(?:подорва|підірва|падарва)\w*(?: \w+){0,2} (?:здоров|здароў|довер|довір|репутац|экономик"
     r"|економік|нерв|авторитет)|(?:здоров|здароў|нерв)\w*(?: \w+){0,2} (?:подорва|підірва|падарва)\w*"
     r"|(?:спортивн|гимнаст|гімнаст)\w*(?: \w+){0,4} снаряд\w*|снаряд\w* (?:\w+ )?(?:бревно|брусья|кольца"
@@ -279,9 +294,9 @@ def names_foreign_explosive(text: str) -> bool:
     """Whether a message read as French for want of any word of another language we know, and
     with no French word either, names an explosive object in a word of another language (a
     French message that quotes one is the French rule's, and its ranker's, to read)."""
-    words = WORD.findall(text.lower())
-    if any(w in FRENCH_WORDS for w in words):
+    if any(w in FRENCH_WORDS for w in WORD.findall(text.lower())):
         return False
+    words = WORD.findall(_everyday(text).lower())
     return any(w in _NOT_FRENCH_EVER or w.startswith(_EXPLOSIVE_STARTS) for w in words)
 
 
@@ -294,6 +309,12 @@ def for_the_french_rule(text: str, language: str) -> str | None:
         return english_weapon_words_blanked(text)
     if _general_question(text):
         return None
+    return _everyday(text)
+
+
+def _everyday(text: str) -> str:
+    """The text without the weapons' words in their everyday senses (`_FOREIGN_NOT_DANGERS`),
+    unless an object is said to be there."""
     if any(cue.search(text) for cue in (_CYRILLIC_THERE, _LATIN_THERE, _ENGLISH_THERE)):
         return text
     return _FOREIGN_NOT_DANGERS.sub(" ", text)
@@ -310,6 +331,13 @@ _ODD_OBJECT = re.compile(
     r"|наступи\w* на (?:щось|что-то|что то|нешта)"
     r"|(?:натянут|натягнут|нацягнут)\w* (?:дріт|провол|провод|дрот)"
     r"|(?:qəribə|şübhəli) dəmir|(?:nazik|gərilmiş|gerilmis|dartılmış|dartilmis|tarım) (?:məftil|meftil)"
+    r"|(?:bir şeyə|bir seye|nəyəsə|neyese) bas|pas(?:lı|li) (?:bir )?(?:şey|sey|dəmir|demir)|ucu sivri"
+    r"|(?:qanadlı|qanadli) (?:bir )?(?:boru|dəmir|demir|şey|sey)"
+    r"|(?:bir şey|bir sey)[^.!?]{0,40}partlamay"
+    r"|(?:железяк|жалязяк|залізяк|штук|предмет|річ|вещ)\w* (?:\w+ )?(?:с|з|со) (?:провод|правад|дрот)"
+    r"|оперени|оперенн|хвостовик"
+    r"|(?:как|схож\w* на|похож\w* на|ніби|наче|як) (?:\w+ )?(?:бабочк|метелик|лепест|пелюст)"
+    r"|(?:предмет|штук|кул|шар)\w* (?:\w+ )?(?:з|с) (?:ріжк|рожк|рог)"
     r"|(?:железн|металлическ|залізн|металев|жалезн|металіч)\w* (?:штук|штуковин|предмет|вещ|річ|рэч"
     r"|болванк|блин|цилиндр|циліндр)"
     r"|(?:упал|упав|впав|упаў)\w* (?:\w+ )?(?:беспилотник|безпілотник|беспілотнік)"
@@ -323,10 +351,7 @@ def names_explosive(text: str) -> bool:
     """Whether a message in another language names an explosive object."""
     if _ODD_OBJECT.search(text):
         return True
-    there = any(cue.search(text) for cue in (_CYRILLIC_THERE, _LATIN_THERE, _ENGLISH_THERE))
-    everyday = _ENGLISH_NOT_DANGERS.sub(" ", text)
-    if not there:
-        everyday = _FOREIGN_NOT_DANGERS.sub(" ", everyday)
+    everyday = _everyday(_ENGLISH_NOT_DANGERS.sub(" ", text))
     lowered = WORD.findall(everyday.lower())
     if _MINES_NOT_MINUTES.search(everyday) or any(
         w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in lowered

@@ -64,7 +64,7 @@ _TURKISH = _words("""
     merhaba kardeş kardeşim kardeşimi kardesim kardesimi kayıp kayip kayboldu kaybolan nerede
     nasıl nasil için icin annem kızımı kizimi yok değil degil teşekkürler tesekkurler teşekkür
     lütfen lutfen arıyorum ariyorum yapmalıyım yapmaliyim numarası numarasi haber kızılay kizilay
-    kızılhaç kizilhac
+    kızılhaç kizilhac şarkı sarki gibi olmuş olmus herkes dinlesin
 """)
 
 
@@ -118,12 +118,14 @@ def detect(text: str) -> str | None:
     counts = Counter(language for w in words for language in _LATIN_LANGUAGES.get(w, ()))
     # Azerbaijani typed without its letters still writes "q" before other letters than "u"
     # ("qumbara", "qorxuram", "usaq"), which French, English and Turkish hardly do.
+    q_words = sum(1 for w in words if _AZERBAIJANI_Q.search(w) and w not in _LATIN_LANGUAGES)
     if counts["az"]:  # beside a word of theirs: a keyboard's "azdkjqsd mlkq" is no language
-        counts["az"] += sum(1 for w in words if _AZERBAIJANI_Q.search(w) and w not in _LATIN_LANGUAGES)
+        counts["az"] += q_words
     language = max(_LATIN_WORDS, key=counts.__getitem__)  # on a tie, the first listed
-    # With letters French never writes ("ş", "ğ", "ı"), the words need only outnumber French's,
-    # whose "de" and "ne" Turkish writes too ("Bakü'de", "ne yapmalıyım").
-    weight = 1 if present & _TURKIC else 2
+    # With letters French never writes ("ş", "ğ", "ı"), or its "q" before another letter than "u",
+    # the words need only outnumber French's, whose "de" and "ne" Turkish and Azerbaijani write too
+    # ("Bakü'de", "ne yapmalıyım", "ne oldugunu bilmirem").
+    weight = 1 if present & _TURKIC or (language == "az" and q_words) else 2
     if counts[language] >= 2 and counts[language] > weight * french:
         return language
     return None
@@ -147,7 +149,8 @@ _LATIN_WORDS = {
         eshche uzhe sejchas seychas izvinite vecher utro netu ili kogda pochemu segodnya vchera
         zavtra krasnogo kresta krest delaet vy mne nado znat rabotaete govorite nuzhna
         nuzhen pomoshch svyazatsya vami vashim teper kuda pisat ponimayu
-        vsyu vsyo noch nochyu opyat snova leteli letyat spat nevozmozhno strashno bespilotnik
+        vsyu vsyo noch nochyu nochju opyat opjat snova leteli letyat spat nevozmozhno strashno
+        videli novosti bombili menja tjotja bespilotnik
         bespilotniki obstrel obstrely vzorvalsya vzorvalas upal upala dvore mama syn doch
     """),
     "uk": _words("""
@@ -171,12 +174,15 @@ _LATIN_WORDS = {
         olun sag sağ cox çox usaq usaqlar uşaqlar indi hele hələ tapdim tapdiq tapib gorduk
         gordum qorxuram bilmir bilmirem edim edek etmeli zehmet kend kendimizin rayonu evde
         evimizin yaninda kenarinda sahede sahesinde tarlada heyetde hardadir haqqinda ucun
+        qardasim isleyir maasi deyil kimi olub mahni mahnini yeni dinledin tapmisam tapsam
+        etmeliyem isteyirem isteyirik bilmirik yaziram toxunmadim partlamayib qorxu gece eger
     """),
     OTHER: _words("""
         guten tag hallo ich suche meinen meine meiner bruder schwester mutter vater sohn tochter
         bitte danke wie kann können konnen sie wir ist sind nicht und mit für fur das der die
         dem haben seit keine gibt wo was helfen hilfe rote kreuz vermisst geehrte damen herren
         dzień dzien dobry dobrý szukam mojego mojej syna brata ojca matki czy może moze mogę moge
+        że kiedy taką taki bardzo dziś dzisiaj wczoraj córka mój moja nasz nasza gdzie jestem mamy
         jest nie się sie dziękuję dziekuje pomóc pomoc proszę prosze zaginął zaginal zaginęła
         czerwony czerwonego krzyża krzyza hledám hledam svého sveho bratra prosím prosim
         hola buenas buenos tardes días dias busco necesito ayuda ayudarme puede pueden gracias
@@ -205,12 +211,14 @@ _AZERBAIJANI_Q = re.compile(r"q(?!u)")
 # Without a telling letter, a few common words tell Ukrainian from Russian.
 _UKRAINIAN_WORDS = _words("""
     з та і й шукаю сина мій моя моє мого моєї будь ласка дякую де що чи як вже зник зникла знайти батька
-    мати чоловіка доньку дружину допоможіть добрий доброго день вечір привіт хочу дізнатися
+    мати чоловіка доньку дружину допоможіть добрий доброго вечір привіт хочу дізнатися
     тривога тривоги летять чути знову вчора сьогодні зараз немає
 """)
 _RUSSIAN_WORDS = _words("""
     с и ищу сына мой моя моё моего моей пожалуйста спасибо где что как уже пропал пропала найти отца
-    мать мужа дочь жену помогите добрый здравствуйте привет хочу узнать
+    мать мужа дочь жену помогите добрый здравствуйте привет хочу узнать врач бабушка бабушке
+    сейчас тоже очень можно нужно было будет если когда потому только ещё еще здесь сегодня вчера
+    ночью утром говорят
 """)
 
 

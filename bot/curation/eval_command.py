@@ -105,6 +105,10 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], st
         sets[SIXTH] = (ev.load_examples(ev.BLIND6_CHECK), BOT)
         sets[SEVENTH_CHECK] = (ev.load_examples(ev.BLIND7_CHECK), BOT)
         sets["other languages' words of war, tuning half"] = (ev.load_examples(ev.BLIND7_TUNING), BOT)
+        sets["other languages' words of war, second writing (tuned on)"] = (
+            ev.load_examples(ev.BLIND8_TUNING),
+            BOT,
+        )
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:

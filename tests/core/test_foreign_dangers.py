@@ -71,6 +71,22 @@ unit = pytest.mark.unit
         ("ჩვენს ეზოში ნაღმი ვიპოვეთ", True),  # Georgian
         ("В огороде нашли детонатор", True),
         ("Encontramos una bomba en el campo", True),
+        # From the eighth set's lessons: objects described, not named...
+        ("Heyetde qum qutusunda pasli bir sey cixdi, uzunsov, ucu sivri", True),
+        ("evin damina bir sey dusub, partlamayib", True),
+        ("малы прынёс дамой нейкую жалязяку с правадамі", True),
+        ("во дворе обнаружен предмет цилиндрической формы с оперением", True),
+        ("на дороге валяются мелкие зелёные штуки, как бабочки", True),
+        ("хвилі винесли круглий предмет з ріжками", True),
+        ("касетка на даху", True),
+        # ...and the same words not reporting anything.
+        ("Toy ucun feyerverk ve raketler haradan almaq olar?", False),
+        ("Растяжка после тренировки 15 минут достаточно?", False),
+        ("Новина вибухова: класна керівниця виходить заміж!", False),
+        ("Наш дом разрушен снарядом ещё в августе, положена ли компенсация?", False),
+        ("Яка в тебе міна була, коли вчителька сказала про контрольну", False),
+        ("kupil novuju raketku dlja badmintona", False),
+        ("Córka zrobiła taką minę, kiedy powiedziałam", False),
         ("патрон для лампочки где купить", False),
         # A question about mines in general, with nothing said to be there, as in French.
         ("Qarabağda minalar haqqında maarifləndirmə dərsləri keçirilir?", False),

@@ -20,6 +20,9 @@ unit = pytest.mark.unit
         ("vsyu noch leteli bespilotniki, spat nevozmozhno", "ru"),
         ("znovu obstril, khata tsila, my zhyvi", "uk"),
         ("тривога", "uk"),
+        ("qanadli bir boru tapmisam bostanda. ne oldugunu bilmirem", "az"),  # French's "ne" too
+        ("гранат полезен для гемоглобина? бабушке врач советовал", "ru"),
+        ("Bu şarkı bomba gibi olmuş, herkes dinlesin!", "other"),
         ("шахеди летять над Одесою, чути мопеди", "uk"),
         ("where is your office in Minsk please", "en"),
         ("Здравствуйте, ищу сына, он пропал в Харькове", "ru"),
