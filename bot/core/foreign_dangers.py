@@ -79,6 +79,7 @@ _CYRILLIC_IF_PRESENT_STARTS = (
     "беспилотник",
     "безпілотник",
     "беспілотнік",
+    "шахед",
     "патрон",
     "гильз",
     "гільз",
@@ -116,7 +117,7 @@ _CYRILLIC_THERE = re.compile(
     r"|огород|на городі|у городі|в саду|у саду|в поле\b|у полі\b|на поле\b|на полі\b|участк"
     r"|ділянц|на даху|на дах\b|крыш|сара|подвал|підвал|возле дом|около дом|рядом с дом|біля будин"
     r"|біля хат|трога|торка|поднял|підняв|принес|принёс|приніс|обломк|уламк|кусок|шматок|агарод"
-    r"|двар)",
+    r"|двар|вывернул|вивернув|выварачыў|выкопал|викопав|выкапаў|откопал|откапал)",
     re.IGNORECASE,
 )
 # Near, at our place, hurt, "what to do": enough, unless the message speaks of strikes (below).
@@ -285,19 +286,21 @@ def english_weapon_words_blanked(text: str) -> str:
 
 
 # "A strange object": how people who do not know what they found describe it, in each language.
-# A word no French message uses for anything else ("qumbara", "снаряд", "granatami"): where the
+# A first name, a French word or a city ("Mina", "munition", "Granada") aside, a weapon's word of
+# another language ("qumbara", "снаряд", "granatami") is no French message's: where the
 # language was not told ("Diti prynesly dodomu vybukhivku"), it still names the danger.
-_NOT_FRENCH_EVER = _EXPLOSIVE_WORDS - {"mina", "munition", "granada", "granadas"}
+_FRENCH_TOO = re.compile(r"\b(?:mina|munition|granada|granadas)\b", re.IGNORECASE)
 
 
 def names_foreign_explosive(text: str) -> bool:
     """Whether a message read as French for want of any word of another language we know, and
-    with no French word either, names an explosive object in a word of another language (a
-    French message that quotes one is the French rule's, and its ranker's, to read)."""
-    if any(w in FRENCH_WORDS for w in WORD.findall(text.lower())):
+    with no French word either, names an explosive object as another language would (a French
+    message that quotes such a word is the French rule's, and its ranker's, to read)."""
+    # Two French words at least: "ne" alone is Azerbaijani's and Turkish's "what" too.
+    if len({w for w in WORD.findall(text.lower()) if w in FRENCH_WORDS}) >= 2:
         return False
-    words = WORD.findall(_everyday(text).lower())
-    return any(w in _NOT_FRENCH_EVER or w.startswith(_EXPLOSIVE_STARTS) for w in words)
+    # English words are French ones too ("grenade", "mines", "missile"): the French rule reads them.
+    return names_explosive(english_weapon_words_blanked(_FRENCH_TOO.sub(" ", text)))
 
 
 def for_the_french_rule(text: str, language: str) -> str | None:
@@ -334,7 +337,21 @@ _ODD_OBJECT = re.compile(
     r"|(?:bir şeyə|bir seye|nəyəsə|neyese) bas|pas(?:lı|li) (?:bir )?(?:şey|sey|dəmir|demir)|ucu sivri"
     r"|(?:qanadlı|qanadli) (?:bir )?(?:boru|dəmir|demir|şey|sey)"
     r"|(?:bir şey|bir sey)[^.!?]{0,40}partlamay"
-    r"|(?:железяк|жалязяк|залізяк|штук|предмет|річ|вещ)\w* (?:\w+ )?(?:с|з|со) (?:провод|правад|дрот)"
+    r"|(?:железяк|жалязяк|залізяк|штук|предмет|річ|вещ|циліндр|цилиндр|труб|коробк|ящик)\w* (?:\w+ )?"
+    r"(?:с|з|со) (?:провод|правад|дрот)"
+    # something (metal, green...) with fins or "whiskers", a round iron thing, a wire in the grass,
+    # a tractor that drove over something
+    r"|(?:щось|что-то|что то|нешта|шось|штось|железк|залізк|жалезк)\w*(?: \w+){0,2} (?:з|с|із|со)"
+    r" (?:крильц|крилц|крылышк|крыльц|стабіліз|стабилиз|усик|вусик)"
+    r"|(?:кругл)\w*(?: \w+){0,3} (?:залізн|железн|металев|металлическ|жалезн)"
+    r"|(?:дріт|провод|провол|дрот)\w* (?:у|в) (?:трав|кущ|куст)"
+    r"|(?:наїхав|наехал|наехав|наїхала|наехала|заехал|зачепив|зацепил) (?:\w+ )?на"
+    r" (?:щось|что-то|что то|нешта|шось)"
+    r"|(?:nastupil|naekhal|naikhav|nastupyv) na (?:chto|shchos|shchos')"
+    r"|\b(?:tail fins?|trip ?wires?|rocket nose|nose cone|fins? sticking out)"
+    r"|(?:dəmir|demir)(?: \w+){0,3} (?:qanad)"
+    r"|(?:məftil|meftil|meftel|məftəl)\w* (?:çəkilib|cekilib|dartılıb|dartilib)"
+    r"|kaset\w* bomba"
     r"|оперени|оперенн|хвостовик"
     r"|(?:как|схож\w* на|похож\w* на|ніби|наче|як) (?:\w+ )?(?:бабочк|метелик|лепест|пелюст)"
     r"|(?:предмет|штук|кул|шар)\w* (?:\w+ )?(?:з|с) (?:ріжк|рожк|рог)"

@@ -79,6 +79,15 @@ unit = pytest.mark.unit
         ("на дороге валяются мелкие зелёные штуки, как бабочки", True),
         ("хвилі винесли круглий предмет з ріжками", True),
         ("касетка на даху", True),
+        ("у нас в доме из потолка торчит железка с крылышками", True),
+        ("утром у калитки из земли торчит что то зелёное с усиками", True),
+        ("в полі щось валяється, кругле таке залізне, як каструля", True),
+        ("сусід зачепив ногою дріт у траві біля ставка", True),
+        ("трактор наїхав на щось у полі, вибух, тато в лікарні", True),
+        ("сусед араў і выварачыў бомбу, вялікую", True),
+        ("Our fixer spotted what looks like a tail fin sticking out of the ground", True),
+        ("bir demir sey cixdi qanadlari var", True),
+        ("mesede agaclar arasinda mefteller cekilib", True),
         # ...and the same words not reporting anything.
         ("Toy ucun feyerverk ve raketler haradan almaq olar?", False),
         ("Растяжка после тренировки 15 минут достаточно?", False),
@@ -138,6 +147,8 @@ def test_dangers_named_in_other_languages(text: str, named: bool) -> None:
 def test_a_message_read_as_french_names_a_foreign_weapon_only_without_a_french_word() -> None:
     assert names_foreign_explosive("Diti prynesly dodomu vybukhivku")
     assert not names_foreign_explosive("mon chat s'appelle Snaryad, il est perdu")
+    assert names_foreign_explosive("evin damina dron dusub, partlamayib, ne edek")  # "ne" alone
+    assert not names_foreign_explosive("grenade fruit koman eplucher")  # French, the French rule's
 
 
 @unit

@@ -305,12 +305,13 @@ def test_a_set_written_as_the_first_one(engine: Engine, ngrams_engine: Engine) -
 # The seventh blind set's check half (150 messages, none in French, scored only; blind7/README.md):
 # 66.0% helped, 6 reports missed, 39 false alarms on the session's first bot; 75.3%, 6, 25 with
 # the rules changed before it was written; 82.0%, 3, 20 after its tuning half was read; 86.0%, 2,
-# 13 after the eighth set (a second writing of its brief) was read too.
-BLIND7_CHECK_HELPED = 0.859  # 86.0% (129 of 150)
-BLIND7_CHECK_CONFIDENT_WRONG = 0.1  # 10.0% (15 of 150)
-BLIND7_CHECK_SAFETY_MISSES = 2  # of 62
+# 13 after the eighth set (a second writing of its brief) was read too; 86.7%, 0, 13 once the
+# objects people describe without naming them were read in both sets' reports n-grams alone missed.
+BLIND7_CHECK_HELPED = 0.866  # 86.7% (130 of 150)
+BLIND7_CHECK_CONFIDENT_WRONG = 0.094  # 9.3% (14 of 150)
+BLIND7_CHECK_SAFETY_MISSES = 0  # of 62
 BLIND7_CHECK_SAFETY_FALSE_ALARMS = 13
-NGRAMS_BLIND7_CHECK_SAFETY_MISSES = 7  # n-grams alone: no ranker reads a report the rules miss
+NGRAMS_BLIND7_CHECK_SAFETY_MISSES = 4  # n-grams alone (7, then 4): no ranker reads a report the rules miss
 
 
 def test_other_languages_tell_reports_from_the_words_of_war(engine: Engine, ngrams_engine: Engine) -> None:
