@@ -28,8 +28,9 @@ FOURTH_CHECK = "dangers beside another need, check half"
 FIFTH_CHECK = "words of war, reports and not, check half"
 SIXTH = "sixth blind set, written as the first (scored only, never read)"
 SEVENTH_CHECK = "other languages' words of war, check half"
+NINTH = "other languages' words of war, third writing (scored only, never read)"
 # The sets nothing is ever read or tuned on: a change is judged on them together (`--against`).
-SCORED_ONLY = (TEST_HALF, SECOND_CHECK, THIRD, FOURTH_CHECK, FIFTH_CHECK, SIXTH, SEVENTH_CHECK)
+SCORED_ONLY = (TEST_HALF, SECOND_CHECK, THIRD, FOURTH_CHECK, FIFTH_CHECK, SIXTH, SEVENTH_CHECK, NINTH)
 BOT, HELD, FOLDS = "bot", "held", "folds"  # how a set is scored (see the module's doc)
 
 
@@ -109,6 +110,7 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], st
             ev.load_examples(ev.BLIND8_TUNING),
             BOT,
         )
+        sets[NINTH] = (ev.load_examples(ev.BLIND9_CHECK), BOT)
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:

@@ -72,6 +72,9 @@ BLIND7_CHECK = DATA / "blind7" / "check.yaml"
 # An eighth (2026-12-08, later), two more writers from the seventh's brief, more reports: read and
 # tuned on, to make the rules for other languages carry to the seventh's check half (blind8/README.md).
 BLIND8_TUNING = DATA / "blind8" / "tuning.yaml"
+# A ninth (2026-12-08, later), two more writers from the same brief, written after every rule for
+# other languages was set: scored only, never read (blind9/README.md).
+BLIND9_CHECK = DATA / "blind9" / "check.yaml"
 # Messages naming a country, written blind (issue 20), with the route each must reach.
 ROUTES_TEST = DATA / "routes" / "test.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
@@ -92,6 +95,7 @@ BLIND_SETS = (
     BLIND7_TUNING,
     BLIND7_CHECK,
     BLIND8_TUNING,
+    BLIND9_CHECK,
 )
 
 

@@ -19,6 +19,7 @@ from bot.curation.evaluation import (
     BLIND5_CHECK,
     BLIND6_CHECK,
     BLIND7_CHECK,
+    BLIND9_CHECK,
     BLIND_TEST,
     BLIND_TUNING,
     evaluate,
@@ -322,6 +323,24 @@ def test_other_languages_tell_reports_from_the_words_of_war(engine: Engine, ngra
     assert figures["safety_misses"] <= BLIND7_CHECK_SAFETY_MISSES, figures
     assert figures["safety_false_alarms"] <= BLIND7_CHECK_SAFETY_FALSE_ALARMS, figures
     assert ngrams["safety_misses"] <= NGRAMS_BLIND7_CHECK_SAFETY_MISSES, ngrams
+
+
+# The ninth blind set (218 messages, none in French, scored only; blind9/README.md), written after
+# every rule for other languages was set and scored once: 66.1% helped, 10 reports missed, 61
+# false alarms on the session's first bot; 84.9%, 3, 27 on the bot of 3a902ca.
+BLIND9_HELPED = 0.848  # 84.9% (185 of 218)
+BLIND9_SAFETY_MISSES = 3  # of 96
+BLIND9_SAFETY_FALSE_ALARMS = 27
+NGRAMS_BLIND9_SAFETY_MISSES = 9
+
+
+def test_other_languages_written_after_the_rules_were_set(engine: Engine, ngrams_engine: Engine) -> None:
+    """The ninth blind set: not one message in French, nothing fitted to it. Numbers only."""
+    figures, ngrams = _in_both_modes(engine, ngrams_engine, load_examples(BLIND9_CHECK))
+    assert figures["helped"] >= BLIND9_HELPED, figures
+    assert figures["safety_misses"] <= BLIND9_SAFETY_MISSES, figures
+    assert figures["safety_false_alarms"] <= BLIND9_SAFETY_FALSE_ALARMS, figures
+    assert ngrams["safety_misses"] <= NGRAMS_BLIND9_SAFETY_MISSES, ngrams
 
 
 def test_the_words_of_war_are_told_from_reports(engine: Engine, ngrams_engine: Engine) -> None:
