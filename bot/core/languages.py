@@ -151,7 +151,7 @@ _LATIN_WORDS = {
         nuzhen pomoshch svyazatsya vami vashim teper kuda pisat ponimayu
         vsyu vsyo noch nochyu nochju opyat opjat snova leteli letyat spat nevozmozhno strashno
         videli novosti bombili menja tjotja bespilotnik
-        bespilotniki obstrel obstrely vzorvalsya vzorvalas upal upala dvore mama syn doch
+        bespilotniki obstrel obstrely vzorvalsya vzorvalas upal upala dvore
     """),
     "uk": _words("""
         shukayu shukaiu dyakuyu diakuiu bud laska dopomozhit dopomozit znyk znykla znajshly
@@ -159,8 +159,7 @@ _LATIN_WORDS = {
         chy khto shukaty znyklykh otrymaty dopomogu dopomoha dlia pobachennya chervonym khrestom
         pratsiuie potribna robyt mii vin poloni zvyazatysya
         znovu obstril obstrily khata tsila zhyvi vchora nich vnochi strashno znaishov znayshov
-        diti dity prynesly prynis dodomu bilya
-        podvir'i podviri horodi dytyna dity
+        diti dity prynesly prynis dodomu bilya podviri horodi dytyna
     """),
     "be": _words("""
         dziakuj dziakuju dzyakuj dakuju shukaju šukaju dapamazhyce dapamažycie dapamohu dzie dze
