@@ -295,10 +295,8 @@ NGRAMS_BLIND6_SAFETY_MISSES = 0
 def test_a_set_written_as_the_first_one(engine: Engine, ngrams_engine: Engine) -> None:
     """The sixth blind set: writers who knew only what the bot is for. Numbers only."""
     figures, ngrams = _in_both_modes(engine, ngrams_engine, load_examples(BLIND6_CHECK))
-    assert figures["helped"] >= BLIND6_HELPED, figures
+    _hold(figures, helped=BLIND6_HELPED, misses=BLIND6_SAFETY_MISSES, alarms=BLIND6_SAFETY_FALSE_ALARMS)
     assert figures["confident_wrong"] <= BLIND6_CONFIDENT_WRONG, figures
-    assert figures["safety_misses"] <= BLIND6_SAFETY_MISSES, figures
-    assert figures["safety_false_alarms"] <= BLIND6_SAFETY_FALSE_ALARMS, figures
     assert ngrams["helped"] >= NGRAMS_BLIND6_HELPED, ngrams
     assert ngrams["safety_misses"] <= NGRAMS_BLIND6_SAFETY_MISSES, ngrams
 
@@ -318,10 +316,13 @@ NGRAMS_BLIND7_CHECK_SAFETY_MISSES = 4  # n-grams alone (7, then 4): no ranker re
 def test_other_languages_tell_reports_from_the_words_of_war(engine: Engine, ngrams_engine: Engine) -> None:
     """The seventh blind set's check half: not one message in French. Numbers only."""
     figures, ngrams = _in_both_modes(engine, ngrams_engine, load_examples(BLIND7_CHECK))
-    assert figures["helped"] >= BLIND7_CHECK_HELPED, figures
+    _hold(
+        figures,
+        helped=BLIND7_CHECK_HELPED,
+        misses=BLIND7_CHECK_SAFETY_MISSES,
+        alarms=BLIND7_CHECK_SAFETY_FALSE_ALARMS,
+    )
     assert figures["confident_wrong"] <= BLIND7_CHECK_CONFIDENT_WRONG, figures
-    assert figures["safety_misses"] <= BLIND7_CHECK_SAFETY_MISSES, figures
-    assert figures["safety_false_alarms"] <= BLIND7_CHECK_SAFETY_FALSE_ALARMS, figures
     assert ngrams["safety_misses"] <= NGRAMS_BLIND7_CHECK_SAFETY_MISSES, ngrams
 
 
@@ -337,9 +338,7 @@ NGRAMS_BLIND9_SAFETY_MISSES = 9
 def test_other_languages_written_after_the_rules_were_set(engine: Engine, ngrams_engine: Engine) -> None:
     """The ninth blind set: not one message in French, nothing fitted to it. Numbers only."""
     figures, ngrams = _in_both_modes(engine, ngrams_engine, load_examples(BLIND9_CHECK))
-    assert figures["helped"] >= BLIND9_HELPED, figures
-    assert figures["safety_misses"] <= BLIND9_SAFETY_MISSES, figures
-    assert figures["safety_false_alarms"] <= BLIND9_SAFETY_FALSE_ALARMS, figures
+    _hold(figures, helped=BLIND9_HELPED, misses=BLIND9_SAFETY_MISSES, alarms=BLIND9_SAFETY_FALSE_ALARMS)
     assert ngrams["safety_misses"] <= NGRAMS_BLIND9_SAFETY_MISSES, ngrams
 
 
@@ -368,6 +367,13 @@ def _in_both_modes(
     """A scored-only set's figures as the bot is shipped, and with n-grams alone."""
     shipped_figures = _numbers(evaluate(shipped(engine, examples), examples))
     return shipped_figures, _numbers(evaluate(ngrams_engine.dialogue, examples))
+
+
+def _hold(figures: dict[str, float], *, helped: float, misses: int, alarms: int) -> None:
+    """A scored-only set's floors: people helped, reports missed, false alarms."""
+    assert figures["helped"] >= helped, figures
+    assert figures["safety_misses"] <= misses, figures
+    assert figures["safety_false_alarms"] <= alarms, figures
 
 
 def _numbers(report: Report) -> dict[str, float]:
