@@ -281,12 +281,17 @@ def names_foreign_explosive(text: str) -> bool:
     """Whether a message read as French for want of any word of another language we know, and
     with no French word either, names an explosive object as another language would (a French
     message that quotes such a word is the French rule's, and its ranker's, to read)."""
+    return why_foreign_explosive(text) is not None
+
+
+def why_foreign_explosive(text: str) -> str | None:
+    """What names the danger in such a message (`names_foreign_explosive`), or None."""
     text = text.lower()
     # Two French words at least: "ne" alone is Azerbaijani's and Turkish's "what" too.
     if len({w for w in WORD.findall(text) if w in FRENCH_WORDS}) >= 2:
-        return False
+        return None
     # English words are French ones too ("grenade", "mines", "missile"): the French rule reads them.
-    return names_explosive(english_weapon_words_blanked(_FRENCH_TOO.sub(" ", text)))
+    return why_explosive(english_weapon_words_blanked(_FRENCH_TOO.sub(" ", text)))
 
 
 def for_the_french_rule(text: str, language: str) -> str | None:
@@ -353,33 +358,47 @@ _ODD_OBJECT = re.compile(
 
 def names_explosive(text: str) -> bool:
     """Whether a message in another language names an explosive object."""
+    return why_explosive(text) is not None
+
+
+def why_explosive(text: str) -> str | None:
+    """What in a message in another language names an explosive object (`ask --explain`), or
+    None where nothing does."""
     # Every pattern here is written in lower case and compiled without IGNORECASE, which made
     # them four times slower on long messages.
     text = text.lower()
-    if _ODD_OBJECT.search(text):
-        return True
+    if odd := _ODD_OBJECT.search(text):
+        return f"an object described: {odd.group(0)!r}"
     everyday = _everyday(_ENGLISH_NOT_DANGERS.sub(" ", text))
-    lowered = WORD.findall(everyday.lower())
-    if _MINES_NOT_MINUTES.search(everyday) or any(
-        w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS) for w in lowered
-    ):
-        return not _general_question(text)
-    cyrillic = any(w in _CYRILLIC_IF_PRESENT or w.startswith(_CYRILLIC_IF_PRESENT_STARTS) for w in lowered)
-    if cyrillic and _there(text, _CYRILLIC_THERE, _CYRILLIC_NEAR, _CYRILLIC_STRIKES):
-        return True
-    # (English "drone" and "bomb" are read with the English words below.)
-    latin = any(w.startswith(_LATIN_IF_PRESENT_STARTS) and w not in _ENGLISH_IF_PRESENT for w in lowered)
-    if latin and _there(text, _LATIN_THERE, _LATIN_NEAR, _LATIN_STRIKES):
-        return True
-    present = _there(_ENGLISH_TO_FIND.sub(" ", everyday), _ENGLISH_THERE, _ENGLISH_NEAR, _ENGLISH_STRIKES)
-    kind = _ENGLISH_WEAPON_KIND.search(everyday) is not None
-    if (kind or any(w in _ENGLISH_EXPLOSIVE for w in lowered)) and (
-        present or not _ENGLISH_GENERAL.search(text)
-    ):
-        return True
-    words = [w.lower() for w in _WORD_OR_APOSTROPHE.findall(everyday)]
-    named = any(
-        w in _ENGLISH_IF_PRESENT and not (w == "mine" and _is_pronoun(words, at))
-        for at, w in enumerate(words)
+    words = WORD.findall(everyday)
+    named = next((w for w in words if w in _EXPLOSIVE_WORDS or w.startswith(_EXPLOSIVE_STARTS)), None)
+    if named is None and (minutes := _MINES_NOT_MINUTES.search(everyday)) is not None:
+        named = minutes.group(0)
+    if named is not None:
+        return None if _general_question(text) else f"a weapon's word: {named!r}"
+    cyrillic = next(
+        (w for w in words if w in _CYRILLIC_IF_PRESENT or w.startswith(_CYRILLIC_IF_PRESENT_STARTS)), None
     )
-    return named and present
+    if cyrillic and _there(text, _CYRILLIC_THERE, _CYRILLIC_NEAR, _CYRILLIC_STRIKES):
+        return f"{cyrillic!r}, said to be there"
+    # (English "drone" and "bomb" are read with the English words below.)
+    latin = next(
+        (w for w in words if w.startswith(_LATIN_IF_PRESENT_STARTS) and w not in _ENGLISH_IF_PRESENT), None
+    )
+    if latin and _there(text, _LATIN_THERE, _LATIN_NEAR, _LATIN_STRIKES):
+        return f"{latin!r}, said to be there"
+    present = _there(_ENGLISH_TO_FIND.sub(" ", everyday), _ENGLISH_THERE, _ENGLISH_NEAR, _ENGLISH_STRIKES)
+    kind = _ENGLISH_WEAPON_KIND.search(everyday)
+    english = kind.group(0) if kind else next((w for w in words if w in _ENGLISH_EXPLOSIVE), None)
+    if english and (present or not _ENGLISH_GENERAL.search(text)):
+        return f"a weapon's word: {english!r}"
+    spoken = [w for w in _WORD_OR_APOSTROPHE.findall(everyday)]
+    everyday_word = next(
+        (
+            w
+            for at, w in enumerate(spoken)
+            if w in _ENGLISH_IF_PRESENT and not (w == "mine" and _is_pronoun(spoken, at))
+        ),
+        None,
+    )
+    return f"{everyday_word!r}, said to be there" if everyday_word and present else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from bot.core import foreign_dangers
 from bot.core.decision import Decision, choose
 from bot.core.engine import Engine
 from bot.core.matcher import Matcher, Thresholds
@@ -24,6 +25,14 @@ def explain(engine: Engine, text: str) -> list[str]:
             f"not French: notice {reading.notice}"
             + (", danger named: safety first" if reading.foreign_explosive else "")
         )
+    if reading.foreign_explosive:
+        # What the rule of the other languages saw (`bot.core.foreign_dangers`).
+        why = (
+            foreign_dangers.why_explosive
+            if reading.notice is not None
+            else foreign_dangers.why_foreign_explosive
+        )
+        lines.append(f"danger named as another language names it: {why(text)}")
     lines.append(f"words as read: {' '.join(analysis.words)}")
     lines += ["terms:", *_terms(matcher, analysis, matcher.neutral_terms(start, analysis))]
     lines.append(_safety(engine, reading))

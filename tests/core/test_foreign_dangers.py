@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.foreign_dangers import for_the_french_rule, names_explosive, names_foreign_explosive
+from bot.core.foreign_dangers import (
+    for_the_french_rule,
+    names_explosive,
+    names_foreign_explosive,
+    why_explosive,
+)
 
 unit = pytest.mark.unit
 
@@ -161,3 +166,19 @@ def test_what_the_french_rule_may_read_of_a_message_in_another_language() -> Non
     assert for_the_french_rule("Wir haben eine Mine im Garten gefunden", "other") == (
         "Wir haben eine Mine im Garten gefunden"
     )
+
+
+@unit
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Нашли снаряд во дворе", "a weapon's word: 'снаряд'"),
+        ("There is a mine near our house", "'mine', said to be there"),
+        ("бомба в огороде", "'бомба', said to be there"),
+        ("сусід зачепив ногою дріт у траві", "an object described: 'дріт у трав'"),
+        ("ракеты летят каждую ночь", None),
+    ],
+)
+def test_what_names_the_danger_is_said(text: str, why: str | None) -> None:
+    """`ask --explain` shows curators which words of the rule of the other languages fired."""
+    assert why_explosive(text) == why

@@ -161,7 +161,9 @@ def test_ask_explain_shows_why(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"learned ranker \((semantic|ngrams)\): belarus_contact [01]\.\d\d, ", out), out
     assert "decided by: rule: contact question" in out and "answers belarus_contact" in out
     assert main(["ask", "--explain", "Нашли снаряд во дворе"]) == 0
-    assert "not French: notice notice_ru, danger named: safety first" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "not French: notice notice_ru, danger named: safety first" in out
+    assert "danger named as another language names it: a weapon's word: 'снаряд'" in out
 
 
 @pytest.mark.process
