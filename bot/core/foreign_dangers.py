@@ -33,7 +33,7 @@ _EXPLOSIVE_WORDS = words_of("""
     granat granatę granaty granatów granatow granatami granacie granatem niewybuch niewybuchy
     niewybuchu niewypał niewypal pocisk pociski pocisku pocisków pociskow
     granada granadas explosivo explosivos mayın mayin bombası bombasi
-    արկ արկը արկեր արկերը
+    արկ արկը արկեր արկերը miną
 """)
 # With the word stems: blown up on something ("подорвался", "підірвався"), and the "petal"
 # anti-personnel mine by its everyday name ("лепесток", "пелюстка").
@@ -43,7 +43,8 @@ _EXPLOSIVE_STARTS = tuple(
     взрывн вибухов выбухов растяжк миномет міномет mərmi mermi partlamamış partlamamis partlayıcı
     partlayici qumbara raket minalar minalan minatan kasetli sursat ական պայթուցիկ նռնակ
     детонатор детанатар підривач підривник взрыватель фугас вибухівк выбухоўк вибухонебезпечн
-    кассетн касетн кассетк касетк
+    кассетн касетн кассетк касетк протитанков противотанков протипіхот противопехот процітанк
+    процiтанк авіабомб авиабомб авіябомб qranat amunicj patlamad
     взрывоопасн выбуханебяспечн
     неразарв rastyazhk vybukhivk boyeprypas boieprypas patlamamış patlamamis mühimmat muhimmat
     proyectil ნაღმ ყუმბარ ჭურვ ასაფეთქებ
@@ -79,19 +80,21 @@ _CYRILLIC_IF_PRESENT_STARTS = (
     "безпілотник",
     "беспілотнік",
     "шахед",
+    # Ukrainian's trip wire is also its word for stretching ("проста розтяжка для початківців").
+    "розтяжк",
     "патрон",
     "гильз",
     "гільз",
 )
 # Drones, bombs and cartridges in Azerbaijani or in romanised Russian and Ukrainian: the words
 # of strikes, songs ("bu mahnı bombadır") and weddings filmed from above too, as in Cyrillic.
-_LATIN_IF_PRESENT_STARTS = ("dron", "bomba", "bombu", "patron")
+_LATIN_IF_PRESENT_STARTS = ("dron", "bomba", "bombu", "patron", "giliz", "güllə", "gulle")
 _LATIN_THERE = re.compile(
     r"\b(?:tap|düşdü|düşüb|dusdu|dusub|partlama|həyət|heyet|bağda|bagda|bağım|bagim|bağçada|sahə|sahe"
     r"|qalıq|qaliq"
     r"|bagcada|tarla|dam|toxun|yerdə|yerde|qaldı|qaldi|durur|nashl|nashel|nashyol|lezhit|lezhat"
     r"|upal|upav|vpav|ne vzorv|ne razorv|ne vybukh|ne vybuh|vo dvore|v ogorode|u dvori|na horodi"
-    r"|na kryshe|na dakhu|znaishl|znaishov|znayshl|znayshov"
+    r"|na kryshe|na dakhu|znaishl|znaishov|znayshl|znayshov|götür|gotur|gətir|getir|düştü|dustu"
     # found, in the garden or the field, lying there: Spanish, German, Polish, Turkish, Italian,
     # Portuguese, Lithuanian
     r"|encontr|hallamos|jardín|jardin|campo|gefunden|garten|feld|liegt|znale|ogród|ogrod|polu\b"
@@ -169,8 +172,9 @@ _FOREIGN_NOT_DANGERS = re.compile(
     r"|(?:разрушен|разбит|зруйнован|пошкоджен|повреждён|поврежден|уничтожен|знищен)\w*(?: \w+){0,2}"
     r" (?:снаряд|ракет|бомб|дрон|шахед)\w*|(?:снаряд|ракет|бомб|мин|мін)\w* (?:\w+ )?(?:ложил|рвал|рвут"
     r"|разрывал|летел|летят|летали|свистел|падал|падают|прилетал)\w*"
-    r"|растяжк\w*(?: \w+){0,4} (?:тренировк|трениров|зал|мышц|йог|спорт|шпагат|упражнен)\w*"
-    r"|(?:тренировк|йог|спорт|мышц|шпагат|упражнен)\w*(?: \w+){0,4} растяжк\w*"
+    r"|(?:растяжк|розтяжк)\w*(?: \w+){0,4} (?:тренировк|трениров|тренуван|зал|мышц|м'яз|йог|спорт"
+    r"|шпагат|упражнен|вправ)\w*|(?:тренировк|тренуван|йог|спорт|мышц|м'яз|шпагат|упражнен|вправ)\w*"
+    r"(?: \w+){0,4} (?:растяжк|розтяжк)\w*"
     r"|(?:подорва|підірва|падарва)\w*(?: \w+){0,2} (?:здоров|здароў|довер|довір|репутац|экономик"
     r"|економік|нерв|авторитет)|(?:здоров|здароў|нерв)\w*(?: \w+){0,2} (?:подорва|підірва|падарва)\w*"
     r"|(?:спортивн|гимнаст|гімнаст)\w*(?: \w+){0,4} снаряд\w*|снаряд\w* (?:\w+ )?(?:бревно|брусья|кольца"
@@ -342,7 +346,6 @@ _ODD_OBJECT = re.compile(
     r" (?:щось|что-то|что то|нешта|шось)"
     r"|(?:nastupil|naekhal|naikhav|nastupyv) na (?:chto|shchos|shchos')"
     r"|\b(?:tail fins?|trip ?wires?|rocket nose|nose cone|fins? sticking out)"
-    r"|(?:dəmir|demir)(?: \w+){0,3} (?:qanad)"
     r"|(?:məftil|meftil|meftel|məftəl)\w* (?:çəkilib|cekilib|dartılıb|dartilib)"
     r"|kaset\w* bomba"
     r"|оперени|оперенн|хвостовик"
@@ -353,6 +356,27 @@ _ODD_OBJECT = re.compile(
     r"|(?:упал|упав|впав|упаў)\w* (?:\w+ )?(?:беспилотник|безпілотник|беспілотнік)"
     r"|подозрительн\w* предмет|странн\w* предмет|підозріл\w* предмет|дивн\w* предмет"
     r"|падазрон\w* прадмет|дзіўн\w* прадмет|(?:şübhəli|qəribə|metal) əşya"
+    # A thing with the parts of a munition: fins, a tail, feathers, whiskers, a ring, a cap, a
+    # thread, wires ("бутылка с крылышками", "яйце з кільцем", "штучка ... с колпачком").
+    r"|(?:штук|штучк|железк|железяк|залізк|залізяк|жалезк|болванк|хрен|херн|фигн|хрень|предмет|труб"
+    r"|бутылк|бутыл|пляшк|банк|термос|цилиндр|циліндр|яйц|ручк|что-то|что то|щось|шось|нешта)"
+    r"[^.!?\n]{0,40}\b(?:с|з|со|із) (?:крылышк|крыльц|крильц|стабил|стабіл|хвост|перь|пір|оперен|усик"
+    r"|вусик|колечк|кільц|кольц|колпачк|ковпачк|пимпочк|резьб|різьб|дротик|проводк|провод|дрот)"
+    # something beeping; a thing that went off and hurt
+    r"|(?:что-то|что то|щось|шось|нешта|штук|shtuk|chto-to|shchos)[^.!?\n]{0,30}(?:пищ|пікає|пікал"
+    r"|тикает|цокає|pyshch|pishch)"
+    r"|(?:хлопнул|бахнул|бахнуло|рвануло|рванула|гахнуло|бабахнул)\w*[^.!?\n]{0,60}(?:ран|кров|оглух"
+    r"|пальц|руку|ногу|лікар|больниц)"
+    # Azerbaijani, Turkish, Polish, Lithuanian, English descriptions
+    r"|(?:qəribə|qeribe|şübhəli|subheli) (?:bir )?(?:şey|sey|əşya|esya)|(?:məftil|meftil)\w* (?:çıxır|cixir)"
+    r"|(?:dəmir|demir)[^.!?\n]{0,40}qanad|(?:dəmir|demir) (?:dairəvi|dairevi|uzunsov|yumru)"
+    r"|z lotkami|ze statecznik|su sparnel|\b(?:pointy|pointed) (?:cap|nose|tip)|\bfuzes?\b"
+    r"|(?:ран|рану|раной)[^.!?\n]{0,60}(?:хлопнул|бахнул|рванул)"
+    r"|(?:зачепив|зачепила|зацепил|зацепила) (?:\w+ )?(?:щось|что-то|что то|шось)"
+    r"|(?:из земли|із землі|з землі|из-под земли) (?:торчит|стирчить|торчало|торчала)"
+    r"|(?:торчит|стирчить|торчало|торчала) (?:из земли|із землі|з землі)"
+    # a blast that hurt: "it went off in his hand"
+    r"|(?:подорвал|підірвав|падарваў)\w* на (?:чем-то|чомусь|нечым)"
 )
 
 

@@ -111,6 +111,10 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], st
             BOT,
         )
         sets[NINTH] = (ev.load_examples(ev.BLIND9_CHECK), BOT)
+        sets["other languages' reports described, not named (tuned on)"] = (
+            ev.load_examples(ev.BLIND10_TUNING),
+            BOT,
+        )
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:

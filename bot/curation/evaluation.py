@@ -75,6 +75,9 @@ BLIND8_TUNING = DATA / "blind8" / "tuning.yaml"
 # A ninth (2026-12-08, later), two more writers from the same brief, written after every rule for
 # other languages was set: scored only, never read (blind9/README.md).
 BLIND9_CHECK = DATA / "blind9" / "check.yaml"
+# A tenth (2026-12-08, last), two more writers, reports described rather than named: read and
+# tuned on (blind10/README.md).
+BLIND10_TUNING = DATA / "blind10" / "tuning.yaml"
 # Messages naming a country, written blind (issue 20), with the route each must reach.
 ROUTES_TEST = DATA / "routes" / "test.yaml"
 OFF_TOPIC_DIR = DATA / "offtopic"
@@ -96,6 +99,7 @@ BLIND_SETS = (
     BLIND7_CHECK,
     BLIND8_TUNING,
     BLIND9_CHECK,
+    BLIND10_TUNING,
 )
 
 

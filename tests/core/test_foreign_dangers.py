@@ -93,6 +93,17 @@ unit = pytest.mark.unit
         ("Our fixer spotted what looks like a tail fin sticking out of the ground", True),
         ("bir demir sey cixdi qanadlari var", True),
         ("mesede agaclar arasinda mefteller cekilib", True),
+        # From the tenth set: the parts of a munition on a thing described.
+        ("внук принёс с речки железку, похожа на бутылку с крылышками сзади", True),
+        ("ми знайшли в посадці зелене яйце з кільцем", True),
+        ("сын принес штучку типо ручки но тяжолая и с колпачком на конце", True),
+        ("За гаражами в траве уже час что-то пищит, как будильник", True),
+        ("трактором зачепив щось у ріллі", True),
+        ("во дворе из земли торчит зелёное что-то, как термос", True),
+        ("Сантэхнік: экскаватар зачапіў авіябомбу", True),
+        ("Na polu znalazłem coś jak zardzewiała rura z lotkami", True),
+        ("bahçemize bir drone düştü ama patlamadı", True),
+        ("Порадьте просту розтяжку для початківців, після пологів", False),  # stretching
         # ...and the same words not reporting anything.
         ("Toy ucun feyerverk ve raketler haradan almaq olar?", False),
         ("Растяжка после тренировки 15 минут достаточно?", False),

@@ -310,7 +310,7 @@ BLIND7_CHECK_HELPED = 0.866  # 86.7% (130 of 150)
 BLIND7_CHECK_CONFIDENT_WRONG = 0.094  # 9.3% (14 of 150)
 BLIND7_CHECK_SAFETY_MISSES = 0  # of 62
 BLIND7_CHECK_SAFETY_FALSE_ALARMS = 13
-NGRAMS_BLIND7_CHECK_SAFETY_MISSES = 4  # n-grams alone (7, then 4): no ranker reads a report the rules miss
+NGRAMS_BLIND7_CHECK_SAFETY_MISSES = 3  # n-grams alone (7, 4, 3): no ranker reads a report the rules miss
 
 
 def test_other_languages_tell_reports_from_the_words_of_war(engine: Engine, ngrams_engine: Engine) -> None:
@@ -332,7 +332,7 @@ def test_other_languages_tell_reports_from_the_words_of_war(engine: Engine, ngra
 BLIND9_HELPED = 0.848  # 84.9% (185 of 218)
 BLIND9_SAFETY_MISSES = 3  # of 96
 BLIND9_SAFETY_FALSE_ALARMS = 27
-NGRAMS_BLIND9_SAFETY_MISSES = 9
+NGRAMS_BLIND9_SAFETY_MISSES = 7  # 9 when scored, 7 after the tenth set's described objects
 
 
 def test_other_languages_written_after_the_rules_were_set(engine: Engine, ngrams_engine: Engine) -> None:
