@@ -73,7 +73,7 @@ _CYRILLIC_IF_PRESENT = words_of("""
     ракета ракету ракеты ракете ракетой ракети ракетою бомба бомбу бомбы бомбе бомбой бомби бомбою
     набій набої набоїв набоями
 """)
-# Cartridges and casings too, as "munitions" and "douille" in French ("патроны во дворе").
+# Drones, and cartridges and casings as "munitions" and "douille" in French ("патроны во дворе").
 _CYRILLIC_IF_PRESENT_STARTS = (
     "дрон",
     "беспилотник",
@@ -90,9 +90,8 @@ _CYRILLIC_IF_PRESENT_STARTS = (
 # of strikes, songs ("bu mahnı bombadır") and weddings filmed from above too, as in Cyrillic.
 _LATIN_IF_PRESENT_STARTS = ("dron", "bomba", "bombu", "patron", "giliz", "güllə", "gulle")
 _LATIN_THERE = re.compile(
-    r"\b(?:tap|düşdü|düşüb|dusdu|dusub|partlama|həyət|heyet|bağda|bagda|bağım|bagim|bağçada|sahə|sahe"
-    r"|qalıq|qaliq"
-    r"|bagcada|tarla|dam|toxun|yerdə|yerde|qaldı|qaldi|durur|nashl|nashel|nashyol|lezhit|lezhat"
+    r"\b(?:tap|düşdü|düşüb|dusdu|dusub|partlama|həyət|heyet|bağda|bagda|bağım|bagim|bağçada|bagcada"
+    r"|sahə|sahe|qalıq|qaliq|tarla|dam|toxun|yerdə|yerde|qaldı|qaldi|durur|nashl|nashel|nashyol|lezhit|lezhat"
     r"|upal|upav|vpav|ne vzorv|ne razorv|ne vybukh|ne vybuh|vo dvore|v ogorode|u dvori|na horodi"
     r"|na kryshe|na dakhu|znaishl|znaishov|znayshl|znayshov|götür|gotur|gətir|getir|düştü|dustu"
     # found, in the garden or the field, lying there: Spanish, German, Polish, Turkish, Italian,
@@ -104,6 +103,7 @@ _LATIN_NEAR = re.compile(
     r"\b(?:yanında|yaninda|yaxın|yaxin|yaral|nə etməli|ne etmeli|nə edim|ne edim|nə edək|ne edek"
     r"|u nas|vozle|okolo|ryadom|bilya|poruch|chto delat|shcho robyty|ranen|poranen)"
 )
+# Strikes, and for a drone or a "bomb" of a song, the song, the wedding and its filming.
 _LATIN_STRIKES = re.compile(
     r"\b(?:obstrel|obstril|leteli|letyat|letiat|letayut|litayut|ataka|ataku|udar|zərbə|zerbe"
     r"|hücum|hucum|atəş|ates|toy|çəkiliş|cekilis|mahnı|mahni)"
