@@ -151,7 +151,7 @@ _GENERAL = re.compile(
     r"|dərs|ders|təlim|telim|öyrət|oyret|proqram|statistik|statystyk|neçə|nece|qurban|zərər çəkən"
     r"|zerer ceken|təmizlə|temizle"
     r"|məqalə|meqale|jurnalist|tələbə|telebe|layihə|layihe|проект|проєкт|курсов|диплом|реферат"
-    r"|доповід|цифр)"
+    r"|доповід|цифр|праект|архів|архив)"
 )
 
 
@@ -181,6 +181,15 @@ _FOREIGN_NOT_DANGERS = re.compile(
     r"|турник|колода)|гранат\w*(?: \w+){0,5} (?:сок|сік|салат|соус|рецепт|фрукт|зерн|корисн|полезн"
     r"|кров|їсти|есть|купить|купити)\w*|(?:сок|сік|салат|соус|рецепт|фрукт|зерн|корисн|полезн|їсти"
     r"|есть|купить|купити)\w*(?: \w+){0,5} гранат\w*"
+    # a woman named Mina; news or a song that is "a bomb"; a model rocket; a pomegranate bought, a
+    # sour face, in romanised Russian and Ukrainian
+    r"|(?:bacım|bacim|qızım|qizim|xalam|bibim|nənəm|nenem|anam|dostum|rəfiqəm|refiqem|qonşum|qonsum"
+    r"|sister|daughter|дочка|сестра|доньк)\w* mina\w*|\bmina (?:xanım|xanim)"
+    r"|(?:xəbər|xeber|mahnı|mahni|video|film|şarkı|sarki) bomba\w*|\bbomba (?:oldu|kimi|gibi)"
+    r"|ракетомодел\w*|модел\w* ракет\w*"
+    r"|(?:kupil|kupila|sok|sik|rynk|rynok|frukt)\w*(?: \w+){0,3} granat\w*"
+    r"|granat\w*(?: \w+){0,3} (?:gnil|sok|rynk|frukt|vkusn|sladk)\w*"
+    r"|(?:kysla|kislaya|kislaja|kyslu|kisluyu) min\w*|\bmina na (?:oblychchi|lice|litse)"
     r"|\b(?:mine|minen|mina|minas)\b(?: \w+){0,3} (?:kugelschreiber|bleistift|druckbleistift|lápiz"
     r"|lapiz|portaminas|ołówk|olowk|długopis|dlugopis)\w*|(?:kugelschreiber|bleistift|lápiz|lapiz"
     r"|ołówk|olowk|długopis|dlugopis)\w*(?: \w+){0,3} (?:mine|minen|mina|minas)\b"
@@ -298,15 +307,17 @@ def why_foreign_explosive(text: str) -> str | None:
     return why_explosive(english_weapon_words_blanked(_FRENCH_TOO.sub(" ", text)))
 
 
-def for_the_french_rule(text: str, language: str) -> str | None:
+def for_the_french_rule(text: str, language: str | None) -> str | None:
     """What the French safety rule may read of a message in another language, or None where
     the rule of that language alone decides. The French rule reads "mine" in "a friend of mine",
     "masz minę" or "Mine für meinen Kugelschreiber" as the weapon, and knows no question about
-    mines in general in Azerbaijani or Lithuanian."""
+    mines in general in Azerbaijani or Lithuanian. A message read as French (`language` None)
+    may still be one whose language was not told ("kysla mina na oblychchi"): the other
+    languages' everyday senses are set aside from it too, and nothing else."""
     if language == "en":
         return english_weapon_words_blanked(text)
     lowered = text.lower()
-    if _general_question(lowered):
+    if language is not None and _general_question(lowered):
         return None
     everyday = _everyday(lowered)
     return text if everyday == lowered else everyday

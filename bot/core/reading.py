@@ -185,7 +185,7 @@ class Reader:
         misread ("a friend of mine", "masz minę", a question about mines in general); the French
         rule still reads the French words such a message may hold ("we found an obus")."""
         cue, weapon = self.safety.read(analysis, text)
-        if language is None or (cue is None and not weapon):
+        if cue is None and not weapon:
             return cue, weapon
         readable = foreign_dangers.for_the_french_rule(text, language)
         if readable is None:

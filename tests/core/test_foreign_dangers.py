@@ -104,6 +104,9 @@ unit = pytest.mark.unit
         ("Na polu znalazłem coś jak zardzewiała rura z lotkami", True),
         ("bahçemize bir drone düştü ama patlamadı", True),
         ("Порадьте просту розтяжку для початківців, після пологів", False),  # stretching
+        ("Bacım Mina Almaniyada yaşayır, ona yardım paketi necə göndərmək olar?", False),
+        ("Сын в кружке ракетомоделирования, запускали ракету, она улетела в кусты", False),
+        ("Хачу напісаць школьны праект пра тое, як брат падарваўся на міне", False),
         # ...and the same words not reporting anything.
         ("Toy ucun feyerverk ve raketler haradan almaq olar?", False),
         ("Растяжка после тренировки 15 минут достаточно?", False),
@@ -176,6 +179,12 @@ def test_what_the_french_rule_may_read_of_a_message_in_another_language() -> Non
     )
     assert for_the_french_rule("Wir haben eine Mine im Garten gefunden", "other") == (
         "Wir haben eine Mine im Garten gefunden"
+    )
+    # Read as French, the language not told: the other languages' everyday senses only.
+    assert "mina" not in (for_the_french_rule("u mene kysla mina na oblychchi", None) or "")
+    assert (
+        for_the_french_rule("j'ai trouvé un obus dans le jardin", None)
+        == "j'ai trouvé un obus dans le jardin"
     )
 
 

@@ -329,9 +329,11 @@ def test_other_languages_tell_reports_from_the_words_of_war(engine: Engine, ngra
 # The ninth blind set (218 messages, none in French, scored only; blind9/README.md), written after
 # every rule for other languages was set and scored once: 66.1% helped, 10 reports missed, 61
 # false alarms on the session's first bot; 84.9%, 3, 27 on the bot of 3a902ca.
-BLIND9_HELPED = 0.848  # 84.9% (185 of 218)
+# Then 85.3% and 26 false alarms with the everyday senses the tenth set showed (a woman named
+# Mina, a model rocket, a school project), misses unchanged.
+BLIND9_HELPED = 0.853  # 85.3% (186 of 218)
 BLIND9_SAFETY_MISSES = 3  # of 96
-BLIND9_SAFETY_FALSE_ALARMS = 27
+BLIND9_SAFETY_FALSE_ALARMS = 26
 NGRAMS_BLIND9_SAFETY_MISSES = 7  # 9 when scored, 7 after the tenth set's described objects
 
 
