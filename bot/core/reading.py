@@ -183,7 +183,8 @@ class Reader:
         """The French rule's reading of a danger. In a message in another language, that
         language's rule (`foreign_dangers.names_explosive`) reads the words the French rule would
         misread ("a friend of mine", "masz minę", a question about mines in general); the French
-        rule still reads the French words such a message may hold ("we found an obus")."""
+        rule still reads the French words such a message may hold ("we found an obus"). Only
+        where the French rule saw something: most messages name no danger, and pay nothing."""
         cue, weapon = self.safety.read(analysis, text)
         if cue is None and not weapon:
             return cue, weapon

@@ -31,6 +31,24 @@ SEVENTH_CHECK = "other languages' words of war, check half"
 NINTH = "other languages' words of war, third writing (scored only, never read)"
 # The sets nothing is ever read or tuned on: a change is judged on them together (`--against`).
 SCORED_ONLY = (TEST_HALF, SECOND_CHECK, THIRD, FOURTH_CHECK, FIFTH_CHECK, SIXTH, SEVENTH_CHECK, NINTH)
+# Every blind set `eval` scores by default, in the order it prints them.
+_BLIND_SETS = (
+    (TEST_HALF, ev.BLIND_TEST),
+    ("blind tuning half", ev.BLIND_TUNING),
+    (SECOND_CHECK, ev.BLIND2_CHECK),
+    ("second blind set, tuning half", ev.BLIND2_TUNING),
+    (THIRD, ev.BLIND3_CHECK),
+    (FOURTH_CHECK, ev.BLIND4_CHECK),
+    ("dangers beside another need, tuning half", ev.BLIND4_TUNING),
+    (FIFTH_CHECK, ev.BLIND5_CHECK),
+    ("words of war, reports and not, tuning half", ev.BLIND5_TUNING),
+    (SIXTH, ev.BLIND6_CHECK),
+    (SEVENTH_CHECK, ev.BLIND7_CHECK),
+    ("other languages' words of war, tuning half", ev.BLIND7_TUNING),
+    ("other languages' words of war, second writing (tuned on)", ev.BLIND8_TUNING),
+    (NINTH, ev.BLIND9_CHECK),
+    ("other languages' reports described, not named (tuned on)", ev.BLIND10_TUNING),
+)
 BOT, HELD, FOLDS = "bot", "held", "folds"  # how a set is scored (see the module's doc)
 
 
@@ -94,27 +112,8 @@ def _sets(engine: Engine, options: Options) -> dict[str, tuple[list[Example], st
     for path in files:
         sets[Path(path).name] = (ev.load_examples(path), BOT)
     if everything:
-        sets[TEST_HALF] = (ev.load_examples(ev.BLIND_TEST), BOT)
-        sets["blind tuning half"] = (ev.load_examples(ev.BLIND_TUNING), BOT)
-        sets[SECOND_CHECK] = (ev.load_examples(ev.BLIND2_CHECK), BOT)
-        sets["second blind set, tuning half"] = (ev.load_examples(ev.BLIND2_TUNING), BOT)
-        sets[THIRD] = (ev.load_examples(ev.BLIND3_CHECK), BOT)
-        sets[FOURTH_CHECK] = (ev.load_examples(ev.BLIND4_CHECK), BOT)
-        sets["dangers beside another need, tuning half"] = (ev.load_examples(ev.BLIND4_TUNING), BOT)
-        sets[FIFTH_CHECK] = (ev.load_examples(ev.BLIND5_CHECK), BOT)
-        sets["words of war, reports and not, tuning half"] = (ev.load_examples(ev.BLIND5_TUNING), BOT)
-        sets[SIXTH] = (ev.load_examples(ev.BLIND6_CHECK), BOT)
-        sets[SEVENTH_CHECK] = (ev.load_examples(ev.BLIND7_CHECK), BOT)
-        sets["other languages' words of war, tuning half"] = (ev.load_examples(ev.BLIND7_TUNING), BOT)
-        sets["other languages' words of war, second writing (tuned on)"] = (
-            ev.load_examples(ev.BLIND8_TUNING),
-            BOT,
-        )
-        sets[NINTH] = (ev.load_examples(ev.BLIND9_CHECK), BOT)
-        sets["other languages' reports described, not named (tuned on)"] = (
-            ev.load_examples(ev.BLIND10_TUNING),
-            BOT,
-        )
+        for name, blind in _BLIND_SETS:
+            sets[name] = (ev.load_examples(blind), BOT)
     if engine.reader.ranker is not None and (holdout or not files):
         sets["cross-validation, 5 folds (questions + corpus)"] = ([], FOLDS)
     if holdout or not files:
